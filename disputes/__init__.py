@@ -1,0 +1,1 @@
+"""Disputes (矛盾纠纷) and mediation. Not built yet."""

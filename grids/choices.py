@@ -1,0 +1,27 @@
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Level(models.TextChoices):
+    """Administrative level of a center, from the top down. Nothing assumes exactly three."""
+
+    PROVINCE = "province", _("Province")
+    CITY = "city", _("City")
+    DISTRICT = "district", _("District")
+    TOWN = "town", _("Town / street")
+    COMMUNITY = "community", _("Community / village")
+
+
+class GridKind(models.TextChoices):
+    COMPREHENSIVE = "comprehensive", _("Comprehensive grid")
+    DEDICATED = "dedicated", _("Dedicated grid")
+
+
+class DedicatedSubtype(models.TextChoices):
+    SCHOOL = "school", _("School")
+    HOSPITAL = "hospital", _("Hospital")
+    MARKET = "market", _("Market")
+    INDUSTRIAL_PARK = "industrial_park", _("Industrial park")
+    SCENIC_AREA = "scenic_area", _("Scenic area")
+    TRANSPORT_HUB = "transport_hub", _("Transport hub")
+    OTHER = "other", _("Other")

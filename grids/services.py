@@ -1,0 +1,54 @@
+"""Writes for the grids app."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
+
+from .models import Grid, Volunteer, VolunteerOrganization
+
+_ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+_ID_CHECK = "10X98765432"
+
+
+def id_number_check_digit(first17: str) -> str:
+    """The GB 11643-1999 check character for the first 17 digits of a resident ID number."""
+    return _ID_CHECK[sum(int(d) * w for d, w in zip(first17, _ID_WEIGHTS, strict=True)) % 11]
+
+
+def id_number_validate(id_number: str) -> str:
+    """The normalized 18-character ID number, or ValidationError with a message."""
+    value = (id_number or "").strip().upper()
+    if len(value) != 18 or not value[:17].isdigit() or not (value[17].isdigit() or value[17] == "X"):
+        raise ValidationError({"id_number": _("A resident ID number has 17 digits and a check digit or X.")})
+    if id_number_check_digit(value[:17]) != value[17]:
+        raise ValidationError({"id_number": _("The ID number's check digit is wrong.")})
+    return value
+
+
+def id_number_mask(id_number: str) -> str:
+    """Keeps the region code and the last four characters: 510115********123X."""
+    return f"{id_number[:6]}{'*' * 8}{id_number[-4:]}"
+
+
+def id_number_hash(id_number: str) -> str:
+    return hmac.new(settings.SECRET_KEY.encode(), id_number.encode(), hashlib.sha256).hexdigest()
+
+
+def volunteer_register(
+    *, real_name: str, phone: str, id_number: str, organization: VolunteerOrganization, grid: Grid | None = None
+) -> Volunteer:
+    """Registers a volunteer by real name. The full ID number is never stored: only its
+    mask and a keyed hash that refuses a second registration of the same person."""
+    value = id_number_validate(id_number)
+    digest = id_number_hash(value)
+    if Volunteer.objects.filter(id_number_hash=digest).exists():
+        raise ValidationError({"id_number": _("A volunteer with this ID number is already registered.")})
+    return Volunteer.objects.create(
+        real_name=real_name.strip(), phone=phone.strip(), id_number_masked=id_number_mask(value),
+        id_number_hash=digest, organization=organization, grid=grid,
+    )

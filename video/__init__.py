@@ -1,0 +1,1 @@
+"""Camera registry and video wall. Not built yet."""
