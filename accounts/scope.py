@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 from django.db.models import Q, QuerySet
 
-from grids.models import Center, Grid
+from grids.models import Center, Department, Grid
 
 from .models import Role, User
 
@@ -46,6 +46,15 @@ class Scope:
 
     def grids(self) -> QuerySet[Grid]:
         return Grid.objects.filter(self.center_q("center"))
+
+    def departments(self) -> QuerySet[Department]:
+        """Departments serving this scope's area (at its root or above) or working inside it."""
+        if self.everything:
+            return Department.objects.all()
+        if self.center_path is None:
+            return Department.objects.none()
+        ancestors = self.center_path.strip("/").split("/")
+        return Department.objects.filter(Q(center__code__in=ancestors) | self.center_q("center"))
 
     def filter_by_center(self, queryset: QuerySet, field: str = "center") -> QuerySet:
         """Any queryset whose rows belong to a center, limited to this scope."""

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from django.contrib.gis.geos import Point
+from django.db.models import Count
+from django.db.models.functions import Substr
 from django.utils.translation import gettext as _
 
 from .models import Grid
@@ -41,3 +43,50 @@ def grid_at(point: Point, *, grids=None) -> Grid:
     if grid is None:
         raise GridNotFound(_("No grid holds the point (%(lat).6f, %(lng).6f).") % {"lat": point.y, "lng": point.x})
     return grid
+
+
+def area_summary(scope) -> dict:
+    """Counts for a user's area: centers by level, grids by kind, grid workers and volunteers,
+    and, for each child of the area's root, its communities and grids. A fixed number of
+    queries, whatever the size of the area."""
+    from accounts.models import Role, User
+
+    from .models import Center, Volunteer
+
+    centers_by_level = dict(scope.centers().values_list("level").annotate(n=Count("id")).values_list("level", "n"))
+    grids_by_kind = dict(scope.grids().values_list("kind").annotate(n=Count("id")).values_list("kind", "n"))
+    grid_workers = scope.filter_by_center(User.objects.filter(role=Role.GRID_WORKER, is_active=True)).count()
+    volunteers = scope.filter_by_center(Volunteer.objects.filter(active=True), "grid__center").count()
+
+    root_path = scope.center_path
+    if scope.everything:
+        roots = list(Center.objects.filter(parent__isnull=True).order_by("code"))
+        root_path = roots[0].path if len(roots) == 1 else None
+        children = roots
+    if root_path:
+        children = list(Center.objects.filter(parent__path=root_path).order_by("code"))
+    elif not scope.everything:
+        children = []
+    rows = []
+    if children:
+        prefix_len = len(children[0].path)
+        grid_counts = dict(
+            scope.grids().annotate(prefix=Substr("center__path", 1, prefix_len))
+            .values_list("prefix").annotate(n=Count("id")).values_list("prefix", "n")
+        )
+        community_counts = dict(
+            scope.centers().filter(level="community").annotate(prefix=Substr("path", 1, prefix_len))
+            .values_list("prefix").annotate(n=Count("id")).values_list("prefix", "n")
+        )
+        rows = [
+            {"center": c, "communities": community_counts.get(c.path, 0), "grids": grid_counts.get(c.path, 0)}
+            for c in children
+        ]
+    return {
+        "centers_by_level": centers_by_level,
+        "grids_by_kind": grids_by_kind,
+        "grids": sum(grids_by_kind.values()),
+        "grid_workers": grid_workers,
+        "volunteers": volunteers,
+        "children": rows,
+    }

@@ -39,16 +39,22 @@ def id_number_hash(id_number: str) -> str:
     return hmac.new(settings.SECRET_KEY.encode(), id_number.encode(), hashlib.sha256).hexdigest()
 
 
+def volunteer_identity(id_number: str, *, exclude_pk: int | None = None) -> tuple[str, str]:
+    """(mask, keyed hash) of a valid ID number not yet registered by another volunteer;
+    ValidationError otherwise. The full number is never stored."""
+    value = id_number_validate(id_number)
+    digest = id_number_hash(value)
+    if Volunteer.objects.filter(id_number_hash=digest).exclude(pk=exclude_pk).exists():
+        raise ValidationError({"id_number": _("A volunteer with this ID number is already registered.")})
+    return id_number_mask(value), digest
+
+
 def volunteer_register(
     *, real_name: str, phone: str, id_number: str, organization: VolunteerOrganization, grid: Grid | None = None
 ) -> Volunteer:
-    """Registers a volunteer by real name. The full ID number is never stored: only its
-    mask and a keyed hash that refuses a second registration of the same person."""
-    value = id_number_validate(id_number)
-    digest = id_number_hash(value)
-    if Volunteer.objects.filter(id_number_hash=digest).exists():
-        raise ValidationError({"id_number": _("A volunteer with this ID number is already registered.")})
+    """Registers a volunteer by real name (a second registration of the same person is refused)."""
+    masked, digest = volunteer_identity(id_number)
     return Volunteer.objects.create(
-        real_name=real_name.strip(), phone=phone.strip(), id_number_masked=id_number_mask(value),
-        id_number_hash=digest, organization=organization, grid=grid,
+        real_name=real_name.strip(), phone=phone.strip(), id_number_masked=masked, id_number_hash=digest,
+        organization=organization, grid=grid,
     )

@@ -1,0 +1,31 @@
+from rest_framework import serializers
+
+from accounts.models import User
+from grids.api.serializers import CenterBriefSerializer
+from grids.models import Department
+
+
+class DepartmentBriefSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Department
+        fields = ["id", "name"]
+
+
+class MeSerializer(serializers.ModelSerializer):
+    full_name = serializers.CharField(source="get_full_name", read_only=True)
+    role_display = serializers.CharField(source="get_role_display", read_only=True)
+    center = CenterBriefSerializer(read_only=True)
+    department = DepartmentBriefSerializer(read_only=True)
+
+    class Meta:
+        model = User
+        fields = ["id", "username", "full_name", "role", "role_display", "center", "department", "phone"]
+
+
+class TokenRequestSerializer(serializers.Serializer):
+    username = serializers.CharField(max_length=150)
+    password = serializers.CharField(max_length=128, trim_whitespace=False, style={"input_type": "password"})
+
+
+class TokenResponseSerializer(serializers.Serializer):
+    token = serializers.CharField()

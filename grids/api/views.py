@@ -1,0 +1,81 @@
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.response import Response
+from rest_framework_gis.pagination import GeoJsonPagination
+
+from accounts.scope import scope_for
+from grids.selectors import BadCoordinates, GridNotFound, grid_at, point_from_lat_lng
+
+from .filters import CenterFilter, GridFilter
+from .serializers import CenterGeoSerializer, CenterSerializer, DepartmentSerializer, GridSerializer
+
+
+class GeoPagination(GeoJsonPagination):
+    page_size = 200
+    page_size_query_param = "page_size"
+    max_page_size = 1000
+
+
+class CenterViewSet(viewsets.ReadOnlyModelViewSet):
+    """Centers in the user's scope (their center's subtree)."""
+
+    serializer_class = CenterSerializer
+    filterset_class = CenterFilter
+
+    def get_queryset(self):
+        return scope_for(self.request.user).centers().defer("boundary").order_by("path")
+
+    @extend_schema(responses=CenterGeoSerializer(many=True))
+    @action(detail=False, pagination_class=GeoPagination, serializer_class=CenterGeoSerializer)
+    def geojson(self, request):
+        """The same centers as a GeoJSON FeatureCollection with their boundaries."""
+        queryset = self.filter_queryset(scope_for(request.user).centers().order_by("path"))
+        page = self.paginate_queryset(queryset)
+        return self.get_paginated_response(CenterGeoSerializer(page, many=True).data)
+
+
+class GridViewSet(viewsets.ReadOnlyModelViewSet):
+    """Grids in the user's scope, as GeoJSON. `?center=` narrows to a center's subtree."""
+
+    serializer_class = GridSerializer
+    filterset_class = GridFilter
+    pagination_class = GeoPagination
+
+    def get_queryset(self):
+        return scope_for(self.request.user).grids().select_related("center").order_by("code")
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("lat", float, required=True, description="latitude, WGS 84"),
+            OpenApiParameter("lng", float, required=True, description="longitude, WGS 84"),
+        ],
+        responses=GridSerializer,
+    )
+    @action(detail=False, filterset_class=None, pagination_class=None)
+    def locate(self, request):
+        """The grid (in the user's scope) that holds the point; 404 outside every grid."""
+        missing = [name for name in ("lat", "lng") if not request.query_params.get(name)]
+        if missing:
+            raise ValidationError({name: [_("This parameter is required.")] for name in missing})
+        try:
+            point = point_from_lat_lng(request.query_params["lat"], request.query_params["lng"])
+        except BadCoordinates as exc:
+            raise ValidationError({"detail": str(exc)}) from None
+        try:
+            grid = grid_at(point, grids=self.get_queryset())
+        except GridNotFound as exc:
+            raise NotFound(str(exc)) from None
+        return Response(GridSerializer(grid).data)
+
+
+class DepartmentViewSet(viewsets.ReadOnlyModelViewSet):
+    """Departments serving the user's area."""
+
+    serializer_class = DepartmentSerializer
+    filterset_fields = ["active"]
+
+    def get_queryset(self):
+        return scope_for(self.request.user).departments().order_by("code")
