@@ -7,6 +7,8 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.models import User
+
 from .serializers import MeSerializer, TokenRequestSerializer, TokenResponseSerializer
 
 
@@ -15,8 +17,7 @@ class MeView(APIView):
 
     @extend_schema(responses=MeSerializer)
     def get(self, request):
-        user = request.user
-        user = type(user).objects.select_related("center", "department").get(pk=user.pk)
+        user = User.objects.select_related("center", "department").get(pk=request.user.pk)
         return Response(MeSerializer(user).data)
 
 

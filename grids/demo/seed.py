@@ -294,6 +294,9 @@ def seed_volunteers(rng: random.Random, log: Log) -> None:
     Volunteer.objects.bulk_create(volunteers, batch_size=2000)
     demo_user = User.objects.get(username="volunteer")
     first = Volunteer.objects.filter(grid__center=demo_user.center).order_by("id").first()
+    home_organization = VolunteerOrganization.objects.filter(center=demo_user.center.parent).order_by("id").first()
     if first:
-        Volunteer.objects.filter(pk=first.pk).update(user=demo_user, real_name=demo_user.get_full_name())
+        Volunteer.objects.filter(pk=first.pk).update(
+            user=demo_user, real_name=demo_user.get_full_name(), organization=home_organization
+        )
     log(f"volunteers: {Volunteer.objects.count()} in {len(organizations)} organizations")

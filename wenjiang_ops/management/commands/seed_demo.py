@@ -9,11 +9,16 @@ from grids.demo.seed import DEMO_ACCOUNTS, DEMO_PASSWORD, seed_all
 class Command(BaseCommand):
     help = "Loads the Wenjiang District demo data (deterministic; a second run changes nothing)."
 
-    def handle(self, *args, **options):
-        started = time.monotonic()
-        with transaction.atomic():
-            seed_all(lambda line: self.stdout.write(f"  {line}"))
-        self.stdout.write(self.style.SUCCESS(f"Demo data ready in {time.monotonic() - started:.1f} s."))
+    def add_arguments(self, parser):
+        parser.add_argument("--list-accounts", action="store_true", help="Only print the demo accounts.")
+
+    def handle(self, *args, list_accounts=False, **options):
+        if not list_accounts:
+            started = time.monotonic()
+            with transaction.atomic():
+                seed_all(lambda line: self.stdout.write(f"  {line}"))
+            self.stdout.write(self.style.SUCCESS(f"Demo data ready in {time.monotonic() - started:.1f} s."))
         self.stdout.write(f"Demo accounts (password {DEMO_PASSWORD}):")
         for account in DEMO_ACCOUNTS:
             self.stdout.write(f"  {account.username:<12} {account.note}, {account.center_name}")
+        self.stdout.write("  gw<grid code> the grid worker of each comprehensive grid, e.g. gw510115001001001")

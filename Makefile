@@ -1,0 +1,32 @@
+# wenjiang-ops. `make run` and `make test` do all set-up on a fresh machine (see scripts/setup.sh).
+.PHONY: setup run test lint format messages screenshots
+
+PY := .venv/bin/python
+
+setup:
+	bash scripts/setup.sh
+
+run: setup
+	$(PY) manage.py seed_demo
+	bash scripts/run.sh
+
+test: setup
+	$(PY) manage.py makemigrations --check --dry-run
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+lint: setup
+	.venv/bin/ruff check .
+	.venv/bin/ruff format --check .
+
+format:
+	.venv/bin/ruff format .
+	.venv/bin/ruff check --fix .
+
+# Refreshes locale/*/LC_MESSAGES/*.po from the code and templates.
+messages:
+	$(PY) manage.py makemessages -l zh_Hans -l en --ignore=.venv --ignore=staticfiles --ignore=tests
+	$(PY) manage.py makemessages -d djangojs -l zh_Hans -l en --ignore=.venv --ignore=staticfiles --ignore='static/vendor/*'
+
+# PNGs of the main pages at phone and desktop sizes (needs `make run` in another terminal).
+screenshots:
+	$(PY) scripts/screenshots.py

@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Starts the whole platform in the foreground: gunicorn (pages + REST), uvicorn (WebSockets),
+# the Celery worker and beat. Ctrl-C stops them all.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export PATH="$PWD/.venv/bin:$PATH"
+cat <<MSG
+
+  wenjiang-ops is starting.
+    Pages and REST API:  http://127.0.0.1:${WEB_PORT:-8000}/
+    API docs:            http://127.0.0.1:${WEB_PORT:-8000}/api/docs/
+    WebSockets (ASGI):   ws://127.0.0.1:${ASGI_PORT:-8001}/ws/
+    Administration:      http://127.0.0.1:${WEB_PORT:-8000}/admin/
+
+MSG
+.venv/bin/python manage.py seed_demo --list-accounts
+echo
+export WEB_BIND="127.0.0.1:${WEB_PORT:-8000}"
+exec honcho start -f Procfile

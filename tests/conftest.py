@@ -1,0 +1,43 @@
+"""Test set-up: the real PostgreSQL/PostGIS and Redis; the Wenjiang demo data loaded once per session.
+
+Every test runs inside a transaction that is rolled back, so the seeded data is shared
+and each test sees it unchanged.
+"""
+
+import pytest
+from rest_framework.test import APIClient
+
+from accounts.models import User
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    from django.db import transaction
+
+    from grids.demo.seed import seed_all
+
+    with django_db_blocker.unblock(), transaction.atomic():
+        seed_all(lambda line: None)
+
+
+@pytest.fixture
+def demo_user(db):
+    """Returns the demo account with the given username."""
+
+    def get(username: str) -> User:
+        return User.objects.select_related("center", "department").get(username=username)
+
+    return get
+
+
+@pytest.fixture
+def api(db):
+    """An API client; `api.as_user(username)` signs it in as that demo account."""
+    client = APIClient()
+
+    def as_user(username: str) -> APIClient:
+        client.force_authenticate(User.objects.get(username=username))
+        return client
+
+    client.as_user = as_user
+    return client
