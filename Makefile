@@ -7,7 +7,6 @@ setup:
 	bash scripts/setup.sh
 
 run: setup
-	$(PY) manage.py seed_demo
 	bash scripts/run.sh
 
 test: setup

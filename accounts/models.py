@@ -26,7 +26,11 @@ class User(AbstractUser):
         "grids.Center", verbose_name=_("center"), null=True, blank=True, on_delete=models.PROTECT, related_name="users"
     )
     department = models.ForeignKey(
-        "grids.Department", verbose_name=_("department"), null=True, blank=True, on_delete=models.PROTECT,
+        "grids.Department",
+        verbose_name=_("department"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
         related_name="staff",
     )
     phone = models.CharField(_("phone"), max_length=20, blank=True)

@@ -1,7 +1,7 @@
 from django import forms
 from django.contrib import admin
-from django.utils.translation import gettext_lazy as _
 from django.contrib.gis.admin import GISModelAdmin
+from django.utils.translation import gettext_lazy as _
 
 from .models import Center, Department, DutyCategory, DutyItem, Grid, Volunteer, VolunteerOrganization
 from .services import volunteer_identity
@@ -59,7 +59,9 @@ class VolunteerForm(forms.ModelForm):
     """Takes the full ID number, stores only its mask and keyed hash."""
 
     id_number = forms.CharField(
-        label=_("ID number"), max_length=18, required=False,
+        label=_("ID number"),
+        max_length=18,
+        required=False,
         help_text=_("Stored masked; leave empty to keep the current one."),
     )
 

@@ -2,8 +2,8 @@
 
 from django.conf import settings
 from django.contrib.gis.db import models
-from django.core.validators import RegexValidator
 from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator
 from django.db.models import F, Q, Value
 from django.db.models.functions import Concat, Substr
 from django.utils.translation import gettext_lazy as _
@@ -25,7 +25,12 @@ class Center(models.Model):
     name = models.CharField(_("name"), max_length=100)
     level = models.CharField(_("level"), max_length=16, choices=Level.choices)
     parent = models.ForeignKey(
-        "self", verbose_name=_("parent center"), null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+        "self",
+        verbose_name=_("parent center"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
     )
     path = models.CharField(max_length=400, editable=False, db_index=False)
     depth = models.PositiveSmallIntegerField(editable=False, default=0)
@@ -75,7 +80,10 @@ class Department(models.Model):
     name = models.CharField(_("name"), max_length=100, unique=True)
     short_name = models.CharField(_("short name"), max_length=20, blank=True)
     center = models.ForeignKey(
-        Center, verbose_name=_("center served"), on_delete=models.PROTECT, related_name="departments",
+        Center,
+        verbose_name=_("center served"),
+        on_delete=models.PROTECT,
+        related_name="departments",
         help_text=_("The center whose area this department serves (a district bureau serves the district)."),
     )
     active = models.BooleanField(_("active"), default=True)
@@ -101,7 +109,10 @@ class Grid(models.Model):
     kind = models.CharField(_("kind"), max_length=16, choices=GridKind.choices, default=GridKind.COMPREHENSIVE)
     subtype = models.CharField(_("dedicated subtype"), max_length=20, choices=DedicatedSubtype.choices, blank=True)
     center = models.ForeignKey(
-        Center, verbose_name=_("community center"), on_delete=models.PROTECT, related_name="grids",
+        Center,
+        verbose_name=_("community center"),
+        on_delete=models.PROTECT,
+        related_name="grids",
         limit_choices_to={"level": Level.COMMUNITY},
     )
     boundary = models.MultiPolygonField(_("boundary"), srid=4326)
@@ -152,7 +163,9 @@ class Volunteer(models.Model):
     phone = models.CharField(_("phone"), max_length=20)
     id_number_masked = models.CharField(_("ID number (masked)"), max_length=18)
     id_number_hash = models.CharField(
-        max_length=64, unique=True, editable=False,
+        max_length=64,
+        unique=True,
+        editable=False,
         help_text=_("Keyed hash of the full ID number: prevents double registration without storing it."),
     )
     organization = models.ForeignKey(
@@ -162,7 +175,11 @@ class Volunteer(models.Model):
         Grid, verbose_name=_("grid"), null=True, blank=True, on_delete=models.SET_NULL, related_name="volunteers"
     )
     user = models.OneToOneField(
-        settings.AUTH_USER_MODEL, verbose_name=_("account"), null=True, blank=True, on_delete=models.SET_NULL,
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("account"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
         related_name="volunteer",
     )
     active = models.BooleanField(_("active"), default=True)
@@ -195,7 +212,9 @@ class DutyCategory(models.Model):
 class DutyItem(models.Model):
     """One item a grid is responsible for."""
 
-    category = models.ForeignKey(DutyCategory, verbose_name=_("category"), on_delete=models.CASCADE, related_name="items")
+    category = models.ForeignKey(
+        DutyCategory, verbose_name=_("category"), on_delete=models.CASCADE, related_name="items"
+    )
     order = models.PositiveSmallIntegerField(_("order"))
     name = models.CharField(_("name"), max_length=200)
     active = models.BooleanField(_("active"), default=True)

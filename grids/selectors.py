@@ -71,12 +71,19 @@ def area_summary(scope) -> dict:
     if children:
         prefix_len = len(children[0].path)
         grid_counts = dict(
-            scope.grids().annotate(prefix=Substr("center__path", 1, prefix_len))
-            .values_list("prefix").annotate(n=Count("id")).values_list("prefix", "n")
+            scope.grids()
+            .annotate(prefix=Substr("center__path", 1, prefix_len))
+            .values_list("prefix")
+            .annotate(n=Count("id"))
+            .values_list("prefix", "n")
         )
         community_counts = dict(
-            scope.centers().filter(level="community").annotate(prefix=Substr("path", 1, prefix_len))
-            .values_list("prefix").annotate(n=Count("id")).values_list("prefix", "n")
+            scope.centers()
+            .filter(level="community")
+            .annotate(prefix=Substr("path", 1, prefix_len))
+            .values_list("prefix")
+            .annotate(n=Count("id"))
+            .values_list("prefix", "n")
         )
         rows = [
             {"center": c, "communities": community_counts.get(c.path, 0), "grids": grid_counts.get(c.path, 0)}

@@ -55,6 +55,10 @@ def volunteer_register(
     """Registers a volunteer by real name (a second registration of the same person is refused)."""
     masked, digest = volunteer_identity(id_number)
     return Volunteer.objects.create(
-        real_name=real_name.strip(), phone=phone.strip(), id_number_masked=masked, id_number_hash=digest,
-        organization=organization, grid=grid,
+        real_name=real_name.strip(),
+        phone=phone.strip(),
+        id_number_masked=masked,
+        id_number_hash=digest,
+        organization=organization,
+        grid=grid,
     )

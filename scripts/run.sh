@@ -4,6 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$PWD/.venv/bin:$PATH"
+.venv/bin/python manage.py seed_demo
 cat <<MSG
 
   wenjiang-ops is starting.
@@ -13,7 +14,5 @@ cat <<MSG
     Administration:      http://127.0.0.1:${WEB_PORT:-8000}/admin/
 
 MSG
-.venv/bin/python manage.py seed_demo --list-accounts
-echo
 export WEB_BIND="127.0.0.1:${WEB_PORT:-8000}"
 exec honcho start -f Procfile

@@ -20,8 +20,15 @@ PAGES = [
     ("volunteer", ["/"]),
     ("police", ["/"]),
 ]
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 
 def main() -> None:
@@ -43,8 +50,9 @@ def main() -> None:
                 for path in paths:
                     page.goto(BASE + path)
                     if path == "/map/":
-                        page.wait_for_function("document.getElementById('map-status').textContent.match(/\\d/)",
-                                               timeout=20000)
+                        page.wait_for_function(
+                            "document.getElementById('map-status').textContent.match(/\\d/)", timeout=20000
+                        )
                     name = path.strip("/") or "home"
                     page.screenshot(path=OUT / f"{username}-{name}-{size_name}.png", full_page=path != "/map/")
             context.close()

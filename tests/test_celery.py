@@ -18,9 +18,26 @@ def worker():
     # A queue of its own, so that a worker of a running `make run` cannot take the task.
     queue = f"test-{uuid.uuid4().hex[:8]}"
     process = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "wenjiang_ops", "worker", "--pool=solo", "-Q", queue,
-         "--without-heartbeat", "--without-gossip", "--without-mingle", "--loglevel=WARNING"],
-        cwd=ROOT, env=os.environ.copy(), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "wenjiang_ops",
+            "worker",
+            "--pool=solo",
+            "-Q",
+            queue,
+            "--without-heartbeat",
+            "--without-gossip",
+            "--without-mingle",
+            "--loglevel=WARNING",
+        ],
+        cwd=ROOT,
+        env=os.environ.copy(),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
     )
     yield queue
     process.terminate()

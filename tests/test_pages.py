@@ -60,22 +60,33 @@ def test_the_api_docs_and_schema(client, demo_user):
     assert schema.status_code == 200
     body = schema.json()
     assert body["openapi"].startswith("3.")
-    for path in ["/api/auth/token/", "/api/me/", "/api/centers/", "/api/grids/", "/api/grids/locate/",
-                 "/api/departments/"]:
+    for path in [
+        "/api/auth/token/",
+        "/api/me/",
+        "/api/centers/",
+        "/api/grids/",
+        "/api/grids/locate/",
+        "/api/departments/",
+    ]:
         assert path in body["paths"], path
     client.force_login(demo_user("duty"))
     assert client.get("/api/docs/").status_code == 200
 
 
 def test_every_model_has_an_admin(client, demo_user):
-    from django.contrib import admin
     from django.apps import apps
+    from django.contrib import admin
 
     registered = set(admin.site._registry)
     for app in ["accounts", "grids"]:
         for model in apps.get_app_config(app).get_models():
             assert model in registered, model
     client.force_login(demo_user("admin"))
-    for url in ["/admin/grids/grid/", "/admin/grids/center/", "/admin/grids/volunteer/", "/admin/accounts/user/",
-                "/admin/grids/volunteer/add/"]:
+    for url in [
+        "/admin/grids/grid/",
+        "/admin/grids/center/",
+        "/admin/grids/volunteer/",
+        "/admin/accounts/user/",
+        "/admin/grids/volunteer/add/",
+    ]:
         assert client.get(url).status_code == 200, url

@@ -13,7 +13,11 @@ def run_check(**env):
     environment.update(env)
     return subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "CRITICAL"],
-        cwd=ROOT, env=environment, capture_output=True, text=True, timeout=120,
+        cwd=ROOT,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
 
 

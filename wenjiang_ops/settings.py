@@ -30,9 +30,7 @@ DEFAULT_SECRET_KEY = "dev-insecure-wenjiang-ops-change-me"
 DEBUG = env_bool("DEBUG", True)
 SECRET_KEY = os.environ.get("SECRET_KEY", DEFAULT_SECRET_KEY)
 if not DEBUG and SECRET_KEY == DEFAULT_SECRET_KEY:
-    raise ImproperlyConfigured(
-        "SECRET_KEY must be set to a secret value when DEBUG is off (production mode)."
-    )
+    raise ImproperlyConfigured("SECRET_KEY must be set to a secret value when DEBUG is off (production mode).")
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", "")

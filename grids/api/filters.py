@@ -12,7 +12,9 @@ class CenterSubtreeFilter(django_filters.ModelChoiceFilter):
     def __init__(self, *args, field_prefix: str = "center__", **kwargs):
         self.field_prefix = field_prefix
         # Only centers the user may see are valid values; others are a 400 like any bad id.
-        kwargs.setdefault("queryset", lambda request: scope_for(request.user).centers() if request else Center.objects.none())
+        kwargs.setdefault(
+            "queryset", lambda request: scope_for(request.user).centers() if request else Center.objects.none()
+        )
         kwargs.setdefault("label", _("center (its whole subtree)"))
         super().__init__(*args, **kwargs)
 

@@ -40,4 +40,3 @@ class GridSerializer(GeoFeatureModelSerializer):
         model = Grid
         geo_field = "boundary"
         fields = ["id", "code", "name", "kind", "kind_display", "subtype", "subtype_display", "center"]
-

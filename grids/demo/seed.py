@@ -53,8 +53,9 @@ DEMO_ACCOUNTS = [
     DemoAccount("gridworker", Role.GRID_WORKER, "赵", "网格", "航天路社区", note="grid worker"),
     DemoAccount("volunteer", Role.VOLUNTEER, "吴", "红袖", "航天路社区", note="volunteer (red armband)"),
     DemoAccount("police", Role.DEPARTMENT_STAFF, "周", "警官", DISTRICT_NAME, "police", note="department staff"),
-    DemoAccount("chengguan", Role.DEPARTMENT_STAFF, "徐", "执法", DISTRICT_NAME, "urban-management",
-                note="department staff"),
+    DemoAccount(
+        "chengguan", Role.DEPARTMENT_STAFF, "徐", "执法", DISTRICT_NAME, "urban-management", note="department staff"
+    ),
     DemoAccount("mediator", Role.MEDIATOR, "孙", "调解", "柳城街道", note="mediator"),
 ]
 
@@ -180,8 +181,10 @@ def plan_divisions(rng: random.Random, log: Log) -> Plan:
         for k, region in enumerate(regions):
             if k < n_comp:
                 grid = Grid(
-                    code=f"{community.code}{k + 1:03d}", name=f"{community.name}第{k + 1}网格",
-                    kind=GridKind.COMPREHENSIVE, subtype="",
+                    code=f"{community.code}{k + 1:03d}",
+                    name=f"{community.name}第{k + 1}网格",
+                    kind=GridKind.COMPREHENSIVE,
+                    subtype="",
                 )
             else:
                 subtype = rng.choice(subtypes)
@@ -189,8 +192,10 @@ def plan_divisions(rng: random.Random, log: Log) -> Plan:
                     names.DEDICATED_PLACES[subtype]
                 )
                 grid = Grid(
-                    code=f"{community.code}{901 + k - n_comp:03d}", name=f"{place}专属网格",
-                    kind=GridKind.DEDICATED, subtype=subtype,
+                    code=f"{community.code}{901 + k - n_comp:03d}",
+                    name=f"{place}专属网格",
+                    kind=GridKind.DEDICATED,
+                    subtype=subtype,
                 )
             grid.center = community
             grid.boundary = lattice.union(region)
@@ -205,7 +210,10 @@ def plan_divisions(rng: random.Random, log: Log) -> Plan:
 def seed_departments(log: Log) -> None:
     district = Center.objects.get(code=DISTRICT_CODE)
     Department.objects.bulk_create(
-        [Department(code=code, name=name, short_name=short, center=district) for code, name, short in names.DEPARTMENTS],
+        [
+            Department(code=code, name=name, short_name=short, center=district)
+            for code, name, short in names.DEPARTMENTS
+        ],
         ignore_conflicts=True,
     )
     log(f"departments: {Department.objects.count()}")
@@ -219,10 +227,14 @@ def seed_accounts(log: Log) -> None:
         User.objects.get_or_create(
             username=account.username,
             defaults={
-                "password": password, "role": account.role, "last_name": account.last_name,
-                "first_name": account.first_name, "center": centers.get(account.center_name),
+                "password": password,
+                "role": account.role,
+                "last_name": account.last_name,
+                "first_name": account.first_name,
+                "center": centers.get(account.center_name),
                 "department": departments.get(account.department_code) if account.department_code else None,
-                "is_staff": account.superuser, "is_superuser": account.superuser,
+                "is_staff": account.superuser,
+                "is_superuser": account.superuser,
             },
         )
     # A grid worker for every comprehensive grid (username gw + grid code), same demo password.
@@ -231,8 +243,12 @@ def seed_accounts(log: Log) -> None:
     User.objects.bulk_create(
         [
             User(
-                username=f"gw{g.code}", password=password, role=Role.GRID_WORKER, center_id=g.center_id,
-                last_name=rng.choice(names.SURNAMES), first_name="".join(rng.choices(names.GIVEN, k=rng.choice((1, 2)))),
+                username=f"gw{g.code}",
+                password=password,
+                role=Role.GRID_WORKER,
+                center_id=g.center_id,
+                last_name=rng.choice(names.SURNAMES),
+                first_name="".join(rng.choices(names.GIVEN, k=rng.choice((1, 2)))),
                 phone=_phone(rng),
             )
             for g in grids
@@ -242,12 +258,17 @@ def seed_accounts(log: Log) -> None:
     users = dict(User.objects.filter(role=Role.GRID_WORKER).values_list("username", "id"))
     through = Grid.workers.through
     links = [through(grid_id=g.id, user_id=users[f"gw{g.code}"]) for g in grids]
-    hangtianlu_first = Grid.objects.filter(center__name="航天路社区", kind=GridKind.COMPREHENSIVE).order_by("code").first()
+    hangtianlu_first = (
+        Grid.objects.filter(center__name="航天路社区", kind=GridKind.COMPREHENSIVE).order_by("code").first()
+    )
     if hangtianlu_first:
         links.append(through(grid_id=hangtianlu_first.id, user_id=users["gridworker"]))
         police = User.objects.get(username="police")
         Grid.police.through.objects.bulk_create(
-            [Grid.police.through(grid_id=g.id, user_id=police.id) for g in Grid.objects.filter(center__name="航天路社区")],
+            [
+                Grid.police.through(grid_id=g.id, user_id=police.id)
+                for g in Grid.objects.filter(center__name="航天路社区")
+            ],
             ignore_conflicts=True,
         )
     through.objects.bulk_create(links, ignore_conflicts=True)
@@ -286,8 +307,11 @@ def seed_volunteers(rng: random.Random, log: Log) -> None:
         volunteers.append(
             Volunteer(
                 real_name=rng.choice(names.SURNAMES) + "".join(rng.choices(names.GIVEN, k=rng.choice((1, 2)))),
-                phone=_phone(rng), id_number_masked=id_number_mask(id_number), id_number_hash=id_number_hash(id_number),
-                organization=organization, grid_id=rng.choice(grids_by_town[organization.center_id]),
+                phone=_phone(rng),
+                id_number_masked=id_number_mask(id_number),
+                id_number_hash=id_number_hash(id_number),
+                organization=organization,
+                grid_id=rng.choice(grids_by_town[organization.center_id]),
                 active=rng.random() > 0.03,
             )
         )

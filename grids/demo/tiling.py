@@ -81,7 +81,9 @@ def district_cells(rng: random.Random, area_km2: float) -> set[Cell]:
 
     def radius(theta: float) -> float:
         return (
-            1.0 + 0.16 * math.sin(2 * theta + phases[0]) + 0.09 * math.sin(3 * theta + phases[1])
+            1.0
+            + 0.16 * math.sin(2 * theta + phases[0])
+            + 0.09 * math.sin(3 * theta + phases[1])
             + 0.05 * math.sin(5 * theta + phases[2])
         )
 

@@ -56,10 +56,13 @@
       fetchAll("/api/centers/geojson/?page_size=1000"),
       fetchAll("/api/grids/?page_size=1000"),
     ]);
+    // A community's few grids get their names on the map; a whole district's would be clutter.
+    const labelled = grids.features.length <= 40;
     const gridLayer = L.geoJSON(grids, {
       style: (f) => KIND_STYLE[f.properties.kind],
       onEachFeature: (f, layer) => {
         layer.bindPopup(gridPopup(f.properties));
+        if (labelled) layer.bindTooltip(f.properties.name, { permanent: true, direction: "center", className: "grid-label" });
         gridLayers.set(f.properties.code, layer);
       },
     });

@@ -106,7 +106,11 @@ def test_a_center_outside_the_scope_is_not_a_valid_filter(api):
 
 @pytest.mark.parametrize(
     ("username", "visible", "hidden"),
-    [("liucheng", "航天路社区", "城武社区"), ("hangtianlu", "航天路社区", "和平社区"), ("chengwu", "城武社区", "天星村")],
+    [
+        ("liucheng", "航天路社区", "城武社区"),
+        ("hangtianlu", "航天路社区", "和平社区"),
+        ("chengwu", "城武社区", "天星村"),
+    ],
 )
 def test_objects_outside_the_scope_answer_404(api, username, visible, hidden):
     client = api.as_user(username)

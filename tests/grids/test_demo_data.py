@@ -23,7 +23,17 @@ def scalar(sql, params=()):
 def test_counts_match_wenjiang():
     assert Center.objects.filter(level=Level.DISTRICT).count() == 1
     towns = set(Center.objects.filter(level=Level.TOWN).values_list("name", flat=True))
-    assert towns == {"柳城街道", "公平街道", "天府街道", "涌泉街道", "金马街道", "永宁街道", "和盛镇", "寿安镇", "万春镇"}
+    assert towns == {
+        "柳城街道",
+        "公平街道",
+        "天府街道",
+        "涌泉街道",
+        "金马街道",
+        "永宁街道",
+        "和盛镇",
+        "寿安镇",
+        "万春镇",
+    }
     assert 105 <= Center.objects.filter(level=Level.COMMUNITY).count() <= 115
     assert Grid.objects.filter(kind=GridKind.COMPREHENSIVE).count() == 481
     assert Grid.objects.filter(kind=GridKind.DEDICATED).count() == 107
@@ -69,7 +79,9 @@ def test_every_department_and_role_account_exists():
 
 
 def test_boundaries_are_valid_single_polygons():
-    assert scalar("select count(*) from grids_grid where not st_isvalid(boundary) or st_numgeometries(boundary) <> 1") == 0
+    assert (
+        scalar("select count(*) from grids_grid where not st_isvalid(boundary) or st_numgeometries(boundary) <> 1") == 0
+    )
     assert scalar("select count(*) from grids_center where not st_isvalid(boundary)") == 0
 
 
@@ -112,12 +124,21 @@ def test_district_lies_around_wenjiang():
 
 
 def _fingerprint() -> str:
-    tables = ["grids_center", "grids_grid", "grids_department", "grids_volunteer", "grids_volunteerorganization",
-              "grids_dutyitem", "accounts_user", "grids_grid_workers", "grids_grid_police"]
+    tables = [
+        "grids_center",
+        "grids_grid",
+        "grids_department",
+        "grids_volunteer",
+        "grids_volunteerorganization",
+        "grids_dutyitem",
+        "accounts_user",
+        "grids_grid_workers",
+        "grids_grid_police",
+    ]
     parts = []
     with connection.cursor() as cursor:
         for table in tables:
-            cursor.execute(f"select md5(string_agg(t::text, '|' order by t::text)) from {table} t")  # noqa: S608
+            cursor.execute(f"select md5(string_agg(t::text, '|' order by t::text)) from {table} t")
             parts.append(cursor.fetchone()[0] or "")
     return hashlib.sha256("".join(parts).encode()).hexdigest()
 

@@ -48,8 +48,10 @@ def test_a_point_on_a_shared_border_goes_to_the_lowest_code_every_time():
 
 def test_a_point_on_the_district_boundary_belongs_to_a_grid():
     with connection.cursor() as cursor:
-        cursor.execute("select st_astext(st_pointn(st_exteriorring(st_geometryn(boundary, 1)), 1)) from grids_center "
-                       "where level = 'district'")
+        cursor.execute(
+            "select st_astext(st_pointn(st_exteriorring(st_geometryn(boundary, 1)), 1)) from grids_center "
+            "where level = 'district'"
+        )
         x, y = _xy(cursor.fetchone()[0])
     assert grid_at(Point(x, y, srid=4326)).center.parent.parent.level == "district"
 
@@ -62,7 +64,9 @@ def test_a_point_outside_every_grid_is_a_clear_error():
         grid_at(outside)
 
 
-@pytest.mark.parametrize(("lat", "lng"), [("abc", "103.8"), ("91", "103.8"), ("30.7", "-181"), (None, "1"), ("nan", "1")])
+@pytest.mark.parametrize(
+    ("lat", "lng"), [("abc", "103.8"), ("91", "103.8"), ("30.7", "-181"), (None, "1"), ("nan", "1")]
+)
 def test_bad_coordinates_are_refused(lat, lng):
     with pytest.raises(BadCoordinates):
         point_from_lat_lng(lat, lng)
@@ -81,8 +85,13 @@ def test_locate_api_answers_the_grid(api):
 
 @pytest.mark.parametrize(
     ("params", "field"),
-    [({"lat": "abc", "lng": "103.83"}, "detail"), ({"lat": "95", "lng": "103.83"}, "detail"),
-     ({"lat": "30.69", "lng": "200"}, "detail"), ({"lat": "30.69"}, "lng"), ({}, "lat")],
+    [
+        ({"lat": "abc", "lng": "103.83"}, "detail"),
+        ({"lat": "95", "lng": "103.83"}, "detail"),
+        ({"lat": "30.69", "lng": "200"}, "detail"),
+        ({"lat": "30.69"}, "lng"),
+        ({}, "lat"),
+    ],
 )
 def test_locate_api_answers_400_with_a_message_for_bad_input(api, params, field):
     response = api.as_user("duty").get("/api/grids/locate/", params)

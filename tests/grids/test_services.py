@@ -21,16 +21,18 @@ def test_the_check_digit_follows_gb_11643():
 
 def test_registration_keeps_only_the_masked_id_number():
     organization = VolunteerOrganization.objects.get(name="万春镇义警协会")
-    volunteer = volunteer_register(real_name=" 张三 ", phone="13800000000", id_number=valid_id(),
-                                   organization=organization)
+    volunteer = volunteer_register(
+        real_name=" 张三 ", phone="13800000000", id_number=valid_id(), organization=organization
+    )
     volunteer.refresh_from_db()
     assert volunteer.real_name == "张三"
     assert volunteer.id_number_masked == "510115********" + valid_id()[-4:]
     assert valid_id() not in str(Volunteer.objects.filter(pk=volunteer.pk).values().get())
 
 
-@pytest.mark.parametrize("bad", ["", "123", "51011519800101123Y", valid_id()[:-1] + "0" if valid_id()[-1] != "0" else
-                                 valid_id()[:-1] + "1"])
+@pytest.mark.parametrize(
+    "bad", ["", "123", "51011519800101123Y", valid_id()[:-1] + "0" if valid_id()[-1] != "0" else valid_id()[:-1] + "1"]
+)
 def test_bad_id_numbers_are_refused(bad):
     organization = VolunteerOrganization.objects.first()
     with pytest.raises(ValidationError) as error:
