@@ -1,5 +1,5 @@
 # wenjiang-ops. `make run` and `make test` do all set-up on a fresh machine (see scripts/setup.sh).
-.PHONY: setup run test lint format messages screenshots
+.PHONY: setup run test lint format messages screenshots bench bench-rest
 
 PY := .venv/bin/python
 
@@ -29,3 +29,12 @@ messages:
 # PNGs of the main pages at phone and desktop sizes (needs `make run` in another terminal).
 screenshots:
 	$(PY) scripts/screenshots.py
+
+# Benchmarks print their figures as ratios to a baseline measured in the same run; the last line is JSON.
+# They use the demo database (`make run` loads it) and start their own servers on ports 18080/18081.
+bench: bench-rest
+
+bench-rest: setup
+	@command -v wrk >/dev/null || { sudo=""; [ "$$(id -u)" -ne 0 ] && sudo=sudo; $$sudo apt-get install -y -qq wrk; }
+	$(PY) manage.py seed_demo >/dev/null
+	$(PY) bench/rest_servers.py
