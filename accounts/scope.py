@@ -31,6 +31,8 @@ class Scope:
     everything: bool = False
     center_path: str | None = None
     department_id: int | None = None
+    user_id: int | None = None
+    role: str = ""
 
     def center_q(self, field: str = "") -> Q:
         """A filter on a center relation (`field`, e.g. "center") limiting it to this scope."""
@@ -56,6 +58,34 @@ class Scope:
         ancestors = self.center_path.strip("/").split("/")
         return Department.objects.filter(Q(center__code__in=ancestors) | self.center_q("center"))
 
+    def events(self, queryset=None) -> QuerySet:
+        """Events this user may see: a center's subtree holds them or held them first (a lower
+        center keeps read access after an escalation); department staff see their department's
+        tickets; grid workers their reports, their tasks and their grids' events; volunteers
+        their own reports."""
+        from django.db.models import Exists, OuterRef
+
+        from events.models import Event, EventAssignment
+
+        queryset = Event.objects.all() if queryset is None else queryset
+        if self.everything:
+            return queryset
+        if self.role == Role.DEPARTMENT_STAFF:
+            if self.department_id is None:
+                return queryset.none()
+            tickets = EventAssignment.objects.filter(event=OuterRef("pk"), department_id=self.department_id)
+            return queryset.filter(Exists(tickets))
+        if self.role == Role.VOLUNTEER:
+            return queryset.filter(reporter_id=self.user_id)
+        if self.role == Role.GRID_WORKER:
+            mine = Grid.workers.through.objects.filter(user_id=self.user_id, grid_id=OuterRef("grid_id"))
+            return queryset.filter(Q(reporter_id=self.user_id) | Q(assignee_id=self.user_id) | Exists(mine))
+        if self.center_path is None:
+            return queryset.none()
+        # Escalation only climbs, so the holding center is always the first center or above it:
+        # "first center in my subtree" covers both "held in my subtree" and "held here before".
+        return queryset.filter(origin_center__in=self.centers().values("id"))
+
     def filter_by_center(self, queryset: QuerySet, field: str = "center") -> QuerySet:
         """Any queryset whose rows belong to a center, limited to this scope."""
         return queryset.filter(self.center_q(field))
@@ -66,8 +96,10 @@ def scope_for(user: User) -> Scope:
     if not user.is_authenticated or not user.is_active:
         return Scope()
     if user.is_superuser or user.role == Role.ADMIN:
-        return Scope(everything=True)
+        return Scope(everything=True, user_id=user.pk, role=user.role)
     center = user.center
     if user.role == Role.DEPARTMENT_STAFF and center is None and user.department_id:
         center = user.department.center
-    return Scope(center_path=center.path if center else None, department_id=user.department_id)
+    return Scope(
+        center_path=center.path if center else None, department_id=user.department_id, user_id=user.pk, role=user.role
+    )

@@ -66,7 +66,7 @@ def start(command: list[str], port: int, extra_env: dict) -> subprocess.Popen:
     process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     for _ in range(100):
         try:
-            urllib.request.urlopen(f"http://127.0.0.1:{port}/accounts/login/", timeout=1)  # noqa: S310
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/accounts/login/", timeout=1)
             return process
         except urllib.error.HTTPError:
             return process  # it answers
@@ -131,14 +131,27 @@ def main() -> None:
     asgi_workers = os.environ.get("ASGI_WORKERS", "2")
     servers = {
         "wsgi": (
-            ["gunicorn", "wenjiang_ops.wsgi:application", "--bind", f"127.0.0.1:{GUNICORN_PORT}",
-             "--workers", web_workers],
+            [
+                "gunicorn",
+                "wenjiang_ops.wsgi:application",
+                "--bind",
+                f"127.0.0.1:{GUNICORN_PORT}",
+                "--workers",
+                web_workers,
+            ],
             GUNICORN_PORT,
             {},
         ),
         "asgi": (
-            ["uvicorn", "wenjiang_ops.asgi:application", "--port", str(UVICORN_PORT), "--workers", asgi_workers,
-             "--no-access-log"],
+            [
+                "uvicorn",
+                "wenjiang_ops.asgi:application",
+                "--port",
+                str(UVICORN_PORT),
+                "--workers",
+                asgi_workers,
+                "--no-access-log",
+            ],
             UVICORN_PORT,
             # Django's advice under ASGI: no persistent connections (psycopg2 has no pool).
             {"CONN_MAX_AGE": "0"},
@@ -153,7 +166,9 @@ def main() -> None:
                 url = f"http://127.0.0.1:{port}{path}"
                 wrk(url, token, 2, args.connections)  # warm-up
                 results[f"{name}_{endpoint}"] = r = wrk(url, token, args.seconds, args.connections)
-                print(f"{name:5} {endpoint:7} {r['rps']:8.0f} req/s  p50 {r['p50_ms']:6.1f} ms  p99 {r['p99_ms']:6.1f} ms")
+                print(
+                    f"{name:5} {endpoint:7} {r['rps']:8.0f} req/s  p50 {r['p50_ms']:6.1f} ms  p99 {r['p99_ms']:6.1f} ms"
+                )
         finally:
             process.terminate()
             process.wait(timeout=30)

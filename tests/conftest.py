@@ -14,10 +14,10 @@ from accounts.models import User
 def django_db_setup(django_db_setup, django_db_blocker):
     from django.db import transaction
 
-    from grids.demo.seed import seed_all
+    from wenjiang_ops.demo import seed_demo
 
     with django_db_blocker.unblock(), transaction.atomic():
-        seed_all(lambda line: None)
+        seed_demo(lambda line: None)
 
 
 @pytest.fixture

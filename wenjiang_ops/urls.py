@@ -10,6 +10,7 @@ from . import views
 api_patterns = [
     path("", include("accounts.api.urls")),
     path("", include("grids.api.urls")),
+    path("", include("events.api.urls")),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
 ]

@@ -3,7 +3,8 @@ import time
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
-from grids.demo.seed import DEMO_ACCOUNTS, DEMO_PASSWORD, seed_all
+from grids.demo.seed import DEMO_ACCOUNTS, DEMO_PASSWORD
+from wenjiang_ops.demo import seed_demo
 
 
 class Command(BaseCommand):
@@ -16,7 +17,7 @@ class Command(BaseCommand):
         if not list_accounts:
             started = time.monotonic()
             with transaction.atomic():
-                seed_all(lambda line: self.stdout.write(f"  {line}"))
+                seed_demo(lambda line: self.stdout.write(f"  {line}"))
             self.stdout.write(self.style.SUCCESS(f"Demo data ready in {time.monotonic() - started:.1f} s."))
         self.stdout.write(f"Demo accounts (password {DEMO_PASSWORD}):")
         for account in DEMO_ACCOUNTS:

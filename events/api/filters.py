@@ -1,0 +1,92 @@
+import django_filters
+from django.db.models import Exists, F, OuterRef, Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from accounts.scope import scope_for
+from events.choices import Light, Source, State
+from events.models import Event, EventAssignment, EventCategory
+from grids.models import Center
+
+
+def _centers(request):
+    return scope_for(request.user).centers() if request else Center.objects.none()
+
+
+class EventFilter(django_filters.FilterSet):
+    state = django_filters.MultipleChoiceFilter(choices=State.choices)
+    center = django_filters.ModelChoiceFilter(
+        queryset=_centers, method="filter_center", label=_("center (its whole subtree)")
+    )
+    holder = django_filters.ModelChoiceFilter(
+        queryset=_centers, field_name="center", label=_("held by exactly this center")
+    )
+    grid = django_filters.NumberFilter(field_name="grid_id")
+    category = django_filters.ModelChoiceFilter(
+        queryset=EventCategory.objects.all(), method="filter_category", label=_("category (and its subcategories)")
+    )
+    department = django_filters.NumberFilter(method="filter_department", label=_("dispatched to this department"))
+    source = django_filters.MultipleChoiceFilter(choices=Source.choices)
+    urgent = django_filters.BooleanFilter()
+    light = django_filters.MultipleChoiceFilter(choices=Light.choices)
+    overdue = django_filters.BooleanFilter(method="filter_overdue", label=_("past the deadline"))
+    created_after = django_filters.DateFilter(field_name="created_at", lookup_expr="date__gte")
+    created_before = django_filters.DateFilter(field_name="created_at", lookup_expr="date__lte")
+    search = django_filters.CharFilter(
+        method="filter_search", label=_("text in the description or address, or a number")
+    )
+    mine = django_filters.ChoiceFilter(
+        choices=[("reported", _("my reports")), ("tasks", _("my tasks"))], method="filter_mine"
+    )
+
+    class Meta:
+        model = Event
+        fields = [
+            "state",
+            "center",
+            "holder",
+            "grid",
+            "category",
+            "department",
+            "source",
+            "urgent",
+            "light",
+            "overdue",
+            "created_after",
+            "created_before",
+            "search",
+            "mine",
+        ]
+
+    def filter_center(self, qs, name, value):
+        # Escalation only climbs: "first held in this subtree" covers "held in it now".
+        return qs.filter(origin_center__in=Center.objects.filter(path__startswith=value.path).values("id"))
+
+    def filter_category(self, qs, name, value):
+        return qs.filter(Q(category=value) | Q(category__parent=value))
+
+    def filter_department(self, qs, name, value):
+        return qs.filter(Exists(EventAssignment.objects.filter(event=OuterRef("pk"), department_id=value, active=True)))
+
+    def filter_overdue(self, qs, name, value):
+        now = timezone.now()
+        late = Q(closed_at__isnull=True, deadline__lt=now) | Q(closed_at__gt=F("deadline"))
+        return qs.filter(late) if value else qs.exclude(late)
+
+    def filter_search(self, qs, name, value):
+        value = value.strip()
+        number = value.rsplit("-", 1)[-1]
+        query = Q(description__icontains=value) | Q(address__icontains=value)
+        if number.isdigit():
+            query |= Q(pk=int(number))
+        return qs.filter(query)
+
+    def filter_mine(self, qs, name, value):
+        user = self.request.user
+        if value == "reported":
+            return qs.filter(reporter=user)
+        tasks = EventAssignment.objects.filter(event=OuterRef("pk"), active=True, department_id=user.department_id)
+        open_states = [State.DISPATCHED, State.IN_PROGRESS, State.VERIFYING]
+        if user.department_id:
+            return qs.filter(Exists(tasks), state__in=open_states)
+        return qs.filter(assignee=user, state__in=open_states)

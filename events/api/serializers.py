@@ -1,0 +1,218 @@
+from django.utils import timezone
+from rest_framework import serializers
+
+from events.choices import Action, Source
+from events.models import Attachment, Event, EventAction, EventAssignment, EventCategory
+
+
+class EventCategorySerializer(serializers.ModelSerializer):
+    class Meta:
+        model = EventCategory
+        fields = ["id", "code", "name", "parent", "default_department", "default_urgent"]
+
+
+class ReportSerializer(serializers.Serializer):
+    """The intake contract (validation itself lives in `events.services.event_report`)."""
+
+    category = serializers.IntegerField()
+    description = serializers.CharField(max_length=2000)
+    lat = serializers.FloatField()
+    lng = serializers.FloatField()
+    address = serializers.CharField(required=False, allow_blank=True, max_length=200)
+    urgent = serializers.BooleanField(required=False)
+    source = serializers.ChoiceField(choices=Source.choices, required=False)
+    client_id = serializers.UUIDField()
+    center = serializers.IntegerField(required=False, help_text="only when the point is outside every grid")
+
+
+class ActionRequestSerializer(serializers.Serializer):
+    action = serializers.ChoiceField(choices=[a for a in Action.choices if a[0] not in ("report", "warn")])
+    reason = serializers.CharField(required=False, allow_blank=True)
+    lead_department = serializers.IntegerField(required=False)
+    departments = serializers.ListField(child=serializers.IntegerField(), required=False)
+    assignee = serializers.IntegerField(required=False)
+    days = serializers.IntegerField(required=False)
+    merge_into = serializers.IntegerField(required=False)
+    card = serializers.ChoiceField(choices=["yellow_card", "red_card"], required=False)
+    satisfied = serializers.BooleanField(required=False, allow_null=True)
+    attachments = serializers.ListField(child=serializers.IntegerField(), required=False)
+
+
+def _brief(obj, *fields):
+    return {f: getattr(obj, f) for f in fields} if obj is not None else None
+
+
+class EventListSerializer(serializers.ModelSerializer):
+    """A queue row: everything a list shows, from one query (see EventViewSet.get_queryset)."""
+
+    number = serializers.CharField(read_only=True)
+    state_display = serializers.CharField(source="get_state_display", read_only=True)
+    source_display = serializers.CharField(source="get_source_display", read_only=True)
+    category = serializers.SerializerMethodField()
+    center = serializers.SerializerMethodField()
+    grid = serializers.SerializerMethodField()
+    lat = serializers.SerializerMethodField()
+    lng = serializers.SerializerMethodField()
+    overdue = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Event
+        fields = [
+            "id",
+            "number",
+            "state",
+            "state_display",
+            "category",
+            "description",
+            "address",
+            "lat",
+            "lng",
+            "urgent",
+            "source",
+            "source_display",
+            "light",
+            "supervision",
+            "extension",
+            "level",
+            "center",
+            "grid",
+            "phase",
+            "due_at",
+            "deadline",
+            "overdue",
+            "created_at",
+            "closed_at",
+        ]
+
+    def get_category(self, obj):
+        return _brief(obj.category, "id", "name")
+
+    def get_center(self, obj):
+        return _brief(obj.center, "id", "name", "level")
+
+    def get_grid(self, obj):
+        return _brief(obj.grid, "id", "code", "name")
+
+    def get_lat(self, obj) -> float:
+        return obj.location.y
+
+    def get_lng(self, obj) -> float:
+        return obj.location.x
+
+    def get_overdue(self, obj) -> bool:
+        end = obj.closed_at or self.context.get("now") or timezone.now()
+        return bool(obj.deadline and end > obj.deadline)
+
+
+class AssignmentSerializer(serializers.ModelSerializer):
+    department = serializers.SerializerMethodField()
+
+    class Meta:
+        model = EventAssignment
+        fields = ["department", "role", "state", "dispatched_at", "signed_at", "handled_at"]
+
+    def get_department(self, obj):
+        return _brief(obj.department, "id", "name")
+
+
+class AttachmentSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Attachment
+        fields = ["id", "kind", "image", "thumbnail", "width", "height", "size", "action", "created_at"]
+
+
+class EventDetailSerializer(EventListSerializer):
+    origin_center = serializers.SerializerMethodField()
+    reporter = serializers.SerializerMethodField()
+    assignee = serializers.SerializerMethodField()
+    assignments = serializers.SerializerMethodField()
+    attachments = AttachmentSerializer(many=True, read_only=True)
+    available_actions = serializers.SerializerMethodField()
+
+    class Meta(EventListSerializer.Meta):
+        fields = [
+            *EventListSerializer.Meta.fields,
+            "origin_center",
+            "reporter",
+            "assignee",
+            "assignments",
+            "attachments",
+            "merged_into",
+            "accepted_at",
+            "dispatched_at",
+            "handled_at",
+            "accept_due_at",
+            "returns",
+            "reworks",
+            "escalations",
+            "extension_days",
+            "satisfied",
+            "client_id",
+            "available_actions",
+        ]
+
+    def get_origin_center(self, obj):
+        return _brief(obj.origin_center, "id", "name", "level")
+
+    def get_reporter(self, obj):
+        return (
+            {"id": obj.reporter.pk, "name": obj.reporter.get_full_name() or obj.reporter.username}
+            if obj.reporter
+            else None
+        )
+
+    def get_assignee(self, obj):
+        return (
+            {"id": obj.assignee.pk, "name": obj.assignee.get_full_name() or obj.assignee.username}
+            if obj.assignee
+            else None
+        )
+
+    def get_assignments(self, obj):
+        return AssignmentSerializer([a for a in obj.assignments.all() if a.active], many=True).data
+
+    def get_available_actions(self, obj) -> list[str]:
+        from events.services import event_available_actions
+
+        request = self.context.get("request")
+        if request is None:
+            return []
+        return event_available_actions(obj, request.user, [a for a in obj.assignments.all() if a.active])
+
+
+class TimelineSerializer(serializers.ModelSerializer):
+    action_display = serializers.CharField(source="get_action_display", read_only=True)
+    actor = serializers.SerializerMethodField()
+    actor_center = serializers.SerializerMethodField()
+    actor_department = serializers.SerializerMethodField()
+    attachments = AttachmentSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = EventAction
+        fields = [
+            "id",
+            "action",
+            "action_display",
+            "actor",
+            "actor_role",
+            "actor_center",
+            "actor_department",
+            "level",
+            "from_state",
+            "to_state",
+            "reason",
+            "data",
+            "attachments",
+            "created_at",
+        ]
+
+    def get_actor(self, obj):
+        if obj.actor is None:
+            return None
+        return {"id": obj.actor.pk, "name": obj.actor.get_full_name() or obj.actor.username}
+
+    def get_actor_center(self, obj):
+        return _brief(obj.actor_center, "id", "name", "level")
+
+    def get_actor_department(self, obj):
+        return _brief(obj.actor_department, "id", "name")

@@ -1,0 +1,9 @@
+from rest_framework.routers import DefaultRouter
+
+from . import views
+
+router = DefaultRouter()
+router.register("events", views.EventViewSet, basename="event")
+router.register("event-categories", views.EventCategoryViewSet, basename="event-category")
+
+urlpatterns = router.urls

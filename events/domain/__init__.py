@@ -1,0 +1,1 @@
+"""Plain-Python workflow rules: no ORM, no Django models, testable exhaustively."""

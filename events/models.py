@@ -1,0 +1,297 @@
+"""Events (事件), their categories and limits, department assignments, the timeline and photos."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.contrib.gis.db import models
+from django.contrib.postgres.indexes import GinIndex
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from grids.choices import Level
+
+from .choices import (
+    Action,
+    AssignmentRole,
+    AssignmentState,
+    Extension,
+    Light,
+    Phase,
+    Source,
+    State,
+    Supervision,
+)
+
+
+class EventCategory(models.Model):
+    """A node of the event category tree (事件类别), with its default lead department and urgency."""
+
+    code = models.SlugField(_("code"), max_length=40, unique=True)
+    name = models.CharField(_("name"), max_length=100)
+    parent = models.ForeignKey(
+        "self",
+        verbose_name=_("parent category"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
+    )
+    default_department = models.ForeignKey(
+        "grids.Department",
+        verbose_name=_("default lead department"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    default_urgent = models.BooleanField(_("urgent by default"), default=False)
+    order = models.PositiveSmallIntegerField(_("order"), default=0)
+    active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("event category")
+        verbose_name_plural = _("event categories")
+        ordering = ["order", "code"]
+
+    def __str__(self) -> str:
+        return f"{self.parent.name} · {self.name}" if self.parent_id else self.name
+
+
+class PhaseLimit(models.Model):
+    """How long one phase may take, by level × category × urgency.
+
+    The most specific row wins: a category's own row, then its parent's, then the row with no
+    category; `urgent` must match. Minutes of the center's calendar (24/7 duty for now)."""
+
+    phase = models.CharField(_("phase"), max_length=10, choices=Phase.choices)
+    level = models.CharField(_("level"), max_length=16, choices=Level.choices)
+    category = models.ForeignKey(
+        EventCategory,
+        verbose_name=_("category"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="limits",
+        help_text=_("Empty: every category without a row of its own."),
+    )
+    urgent = models.BooleanField(_("urgent"), default=False)
+    minutes = models.PositiveIntegerField(_("limit (minutes)"))
+
+    class Meta:
+        verbose_name = _("phase limit")
+        verbose_name_plural = _("phase limits")
+        ordering = ["level", "phase", "category", "urgent"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["phase", "level", "category", "urgent"],
+                name="phase_limit_unique",
+                nulls_distinct=False,
+            ),
+            models.CheckConstraint(condition=Q(minutes__gt=0), name="phase_limit_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_level_display()} {self.get_phase_display()} {self.minutes} min"
+
+
+class Event(models.Model):
+    """An incident, hazard or request (事件), held by one center at a time.
+
+    Only `events.services` changes an event; every change leaves an EventAction row."""
+
+    client_id = models.UUIDField(_("client id"), unique=True, default=uuid.uuid4, editable=False)
+    category = models.ForeignKey(EventCategory, verbose_name=_("category"), on_delete=models.PROTECT, related_name="+")
+    description = models.TextField(_("description"), max_length=2000)
+    location = models.PointField(_("location"), srid=4326)
+    address = models.CharField(_("address"), max_length=200, blank=True)
+    urgent = models.BooleanField(_("urgent"), default=False)
+    source = models.CharField(_("source"), max_length=10, choices=Source.choices, default=Source.PATROL)
+    reporter = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("reporter"),
+        null=True,
+        on_delete=models.PROTECT,
+        related_name="reported_events",
+    )
+    grid = models.ForeignKey(
+        "grids.Grid", verbose_name=_("grid"), null=True, blank=True, on_delete=models.PROTECT, related_name="events"
+    )
+    origin_center = models.ForeignKey(
+        "grids.Center",
+        verbose_name=_("first center"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text=_("The center that held the event first; it keeps read access after an escalation."),
+    )
+    center = models.ForeignKey(
+        "grids.Center", verbose_name=_("holding center"), on_delete=models.PROTECT, related_name="events"
+    )
+    level = models.CharField(_("level"), max_length=16, choices=Level.choices)
+    state = models.CharField(_("state"), max_length=16, choices=State.choices, default=State.REPORTED)
+    suspended_from = models.CharField(max_length=16, choices=State.choices, blank=True)
+    suspended_at = models.DateTimeField(null=True, blank=True)
+    light = models.CharField(_("light"), max_length=8, choices=Light.choices, default=Light.GREEN)
+    supervision = models.CharField(
+        _("supervision"), max_length=12, choices=Supervision.choices, default=Supervision.NONE
+    )
+    extension = models.CharField(_("extension"), max_length=10, choices=Extension.choices, default=Extension.NONE)
+    extension_days = models.PositiveSmallIntegerField(default=0)
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("assigned grid worker"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="assigned_events",
+    )
+    merged_into = models.ForeignKey(
+        "self", verbose_name=_("merged into"), null=True, blank=True, on_delete=models.PROTECT, related_name="merged"
+    )
+    # Clocks: the running phase, when it started and when it is due; the overall deadline (办结时限).
+    phase = models.CharField(_("phase"), max_length=10, choices=Phase.choices, blank=True)
+    phase_started_at = models.DateTimeField(null=True, blank=True)
+    due_at = models.DateTimeField(_("phase due"), null=True, blank=True)
+    deadline = models.DateTimeField(_("deadline"), null=True, blank=True)
+    accept_due_at = models.DateTimeField(null=True, blank=True)
+    # Moments, for statistics.
+    created_at = models.DateTimeField(_("reported at"), db_index=True)
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    dispatched_at = models.DateTimeField(null=True, blank=True)
+    handled_at = models.DateTimeField(null=True, blank=True)
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    returns = models.PositiveSmallIntegerField(default=0)
+    reworks = models.PositiveSmallIntegerField(default=0)
+    escalations = models.PositiveSmallIntegerField(default=0)
+    satisfied = models.BooleanField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("event")
+        verbose_name_plural = _("events")
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["center", "state", "-created_at"], name="event_center_state_created"),
+            models.Index(fields=["origin_center", "-created_at"], name="event_origin_created"),
+            models.Index(fields=["state", "-created_at"], name="event_state_created"),
+            models.Index(fields=["deadline"], name="event_deadline"),
+            models.Index(fields=["closed_at"], name="event_closed_at"),
+            models.Index(fields=["reporter", "-created_at"], name="event_reporter_created"),
+            GinIndex(name="event_description_trgm", fields=["description"], opclasses=["gin_trgm_ops"]),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(state=State.MERGED) | Q(merged_into__isnull=False), name="merged_event_names_survivor"
+            ),
+            models.CheckConstraint(
+                condition=Q(merged_into__isnull=True) | ~Q(merged_into=models.F("pk")),
+                name="event_not_merged_into_self",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.number} {self.category.name}"
+
+    @property
+    def number(self) -> str:
+        """The number people quote on the phone: date of report and id."""
+        from django.utils import timezone
+
+        return f"{timezone.localtime(self.created_at):%Y%m%d}-{self.pk:06d}" if self.pk else "-"
+
+
+class EventAssignment(models.Model):
+    """A department's part in handling an event: lead (主办) or assisting (协办)."""
+
+    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="assignments")
+    department = models.ForeignKey("grids.Department", on_delete=models.PROTECT, related_name="assignments")
+    role = models.CharField(max_length=8, choices=AssignmentRole.choices)
+    state = models.CharField(max_length=12, choices=AssignmentState.choices, default=AssignmentState.DISPATCHED)
+    dispatched_at = models.DateTimeField()
+    signed_at = models.DateTimeField(null=True, blank=True)
+    handled_at = models.DateTimeField(null=True, blank=True)
+    active = models.BooleanField(default=True, help_text=_("False once returned or superseded by a new dispatch."))
+
+    class Meta:
+        verbose_name = _("department assignment")
+        verbose_name_plural = _("department assignments")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["event", "department"], condition=Q(active=True), name="one_active_assignment_per_department"
+            ),
+            models.UniqueConstraint(
+                fields=["event"], condition=Q(active=True, role=AssignmentRole.LEAD), name="one_active_lead"
+            ),
+        ]
+        indexes = [models.Index(fields=["department", "active", "state"], name="assignment_department_queue")]
+
+
+class EventAction(models.Model):
+    """One step of an event's timeline (全程留痕). Immutable: the database refuses updates and deletes."""
+
+    event = models.ForeignKey(Event, on_delete=models.PROTECT, related_name="actions")
+    action = models.CharField(_("action"), max_length=20, choices=Action.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text=_("Empty for the system (the escalation engine)."),
+    )
+    actor_role = models.CharField(max_length=20, blank=True)
+    actor_center = models.ForeignKey("grids.Center", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    actor_department = models.ForeignKey(
+        "grids.Department", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    level = models.CharField(max_length=16, choices=Level.choices, help_text=_("The event's level at the time."))
+    from_state = models.CharField(max_length=16, choices=State.choices, blank=True)
+    to_state = models.CharField(max_length=16, choices=State.choices)
+    reason = models.TextField(_("reason"), max_length=2000, blank=True)
+    data = models.JSONField(default=dict, blank=True)
+    location = models.PointField(srid=4326, null=True, blank=True)
+    created_at = models.DateTimeField(_("at"), db_index=True)
+
+    class Meta:
+        verbose_name = _("timeline entry")
+        verbose_name_plural = _("timeline entries")
+        ordering = ["created_at", "id"]
+        indexes = [
+            models.Index(fields=["event", "created_at"], name="action_event_created"),
+            models.Index(fields=["action", "created_at"], name="action_kind_created"),
+        ]
+
+
+def attachment_path(instance: Attachment, filename: str) -> str:
+    return f"events/{instance.event_id}/{uuid.uuid4().hex}.jpg"
+
+
+def thumbnail_path(instance: Attachment, filename: str) -> str:
+    return f"events/{instance.event_id}/thumbs/{uuid.uuid4().hex}.jpg"
+
+
+class Attachment(models.Model):
+    """A photo of an event, re-encoded without its metadata (no GPS, no camera serial)."""
+
+    class Kind(models.TextChoices):
+        REPORT = "report", _("At report")
+        AFTER = "after", _("After handling")
+        OTHER = "other", _("Other")
+
+    event = models.ForeignKey(Event, on_delete=models.PROTECT, related_name="attachments")
+    action = models.ForeignKey(EventAction, null=True, blank=True, on_delete=models.PROTECT, related_name="attachments")
+    kind = models.CharField(max_length=8, choices=Kind.choices, default=Kind.REPORT)
+    image = models.ImageField(upload_to=attachment_path, width_field="width", height_field="height")
+    thumbnail = models.ImageField(upload_to=thumbnail_path)
+    width = models.PositiveIntegerField(default=0)
+    height = models.PositiveIntegerField(default=0)
+    size = models.PositiveIntegerField(default=0)
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("photo")
+        verbose_name_plural = _("photos")
+        ordering = ["created_at", "id"]

@@ -1,0 +1,714 @@
+"""Every write to events: intake, the workflow actions, photos.
+
+Each service validates, takes the event's row lock, writes, records one timeline row, and
+sends `event_changed` after the commit. Only `event_transition` changes an event's state.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from functools import partial
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.models import Role, User
+from accounts.scope import scope_for
+from grids.models import Center, Department
+from grids.selectors import BadCoordinates, GridNotFound, grid_at, point_from_lat_lng
+
+from .choices import Action, AssignmentRole, AssignmentState, Extension, Phase, Source, State, Supervision
+from .domain import clocks, states
+from .domain.permissions import ActorFacts, EventFacts, may
+from .models import Attachment, Event, EventAction, EventAssignment, EventCategory, PhaseLimit
+from .signals import event_changed
+
+DESCRIPTION_MAX = 2000
+REASON_MAX = 2000
+REOPEN_DAYS = getattr(settings, "EVENT_REOPEN_DAYS", 30)
+MAX_EXTENSION_DAYS = 30
+_CACHE_SECONDS = 30.0
+
+A, S = Action, State
+
+
+class EventNotFound(Exception):
+    """The event does not exist or is outside the user's scope (answered 404)."""
+
+
+# --- reference data, cached briefly per process (limits and categories are edited rarely) ----------
+
+
+@dataclass
+class _Reference:
+    loaded: float
+    limits: dict[tuple[str, str, int | None, bool], int]
+    categories: dict[int, EventCategory]
+
+
+_reference: _Reference | None = None
+
+
+def reference(*, fresh: bool = False) -> _Reference:
+    """Phase limits and categories, reloaded at most every 30 s (or on demand)."""
+    global _reference
+    if fresh or _reference is None or time.monotonic() - _reference.loaded > _CACHE_SECONDS:
+        limits = {
+            (phase, level, category_id, urgent): minutes
+            for phase, level, category_id, urgent, minutes in PhaseLimit.objects.values_list(
+                "phase", "level", "category_id", "urgent", "minutes"
+            )
+        }
+        categories = {c.pk: c for c in EventCategory.objects.all()}
+        _reference = _Reference(time.monotonic(), limits, categories)
+    return _reference
+
+
+def reference_changed(**kwargs) -> None:
+    global _reference
+    _reference = None
+
+
+def category_chain(category_id: int) -> list[int]:
+    """The category and its ancestors, nearest first."""
+    categories = reference().categories
+    chain, current = [], categories.get(category_id)
+    while current is not None and len(chain) < 10:
+        chain.append(current.pk)
+        current = categories.get(current.parent_id) if current.parent_id else None
+    return chain
+
+
+def _phase_due(event: Event, phase: str, start: datetime) -> datetime:
+    try:
+        return clocks.phase_due(
+            reference().limits,
+            phase=phase,
+            level=event.level,
+            category_chain=category_chain(event.category_id),
+            urgent=event.urgent,
+            start=start,
+        )
+    except clocks.MissingLimit as exc:
+        raise ValidationError({"category": _("No time limit is configured for this category: %(e)s") % {"e": exc}})
+
+
+def _start_phase(event: Event, phase: Phase | None, now: datetime) -> None:
+    event.phase = phase or ""
+    event.phase_started_at = now if phase else None
+    event.due_at = _phase_due(event, phase, now) if phase else None
+
+
+def _restart_deadline(event: Event, now: datetime) -> None:
+    event.deadline = clocks.overall_deadline(
+        reference().limits,
+        level=event.level,
+        category_chain=category_chain(event.category_id),
+        urgent=event.urgent,
+        start=now,
+    )
+
+
+# --- intake ----------------------------------------------------------------------------------------
+
+
+def _default_source(user: User) -> str:
+    return {Role.GRID_WORKER: Source.PATROL, Role.VOLUNTEER: Source.VOLUNTEER}.get(user.role, Source.CITIZEN)
+
+
+def event_report(
+    *,
+    reporter: User,
+    category_id,
+    description: str,
+    lat,
+    lng,
+    client_id,
+    address: str = "",
+    urgent: bool | None = None,
+    source: str | None = None,
+    center_id=None,
+    now: datetime | None = None,
+) -> tuple[Event, bool]:
+    """Takes in a report. Returns (event, created): posting the same `client_id` again returns
+    the event made the first time, never a second one (phones retry on bad networks).
+
+    The grid comes from the point and the holding center is that grid's community; a point
+    outside every grid is refused unless a center in the reporter's scope is chosen by hand."""
+    errors: dict[str, list[str]] = {}
+    try:
+        client_uuid = uuid.UUID(str(client_id))
+    except (TypeError, ValueError, AttributeError):
+        errors["client_id"] = [_("client_id must be a UUID made by the client.")]
+        client_uuid = None
+    if client_uuid is not None:
+        existing = Event.objects.filter(client_id=client_uuid).first()
+        if existing is not None:
+            return _same_reporter(existing, reporter), False
+
+    description = (description or "").strip()
+    if not description:
+        errors["description"] = [_("Describe what you found.")]
+    elif len(description) > DESCRIPTION_MAX:
+        errors["description"] = [
+            _("The description is too long: %(n)d characters, at most %(max)d.")
+            % {"n": len(description), "max": DESCRIPTION_MAX}
+        ]
+    if len(address or "") > 200:
+        errors["address"] = [_("The address is too long (at most 200 characters).")]
+    try:
+        category = reference().categories.get(int(category_id))
+    except (TypeError, ValueError):
+        category = None
+    if category is None or not category.active:
+        errors["category"] = [_("Choose a category from the list.")]
+    if source is not None and source not in Source.values:
+        errors["source"] = [_("Unknown source.")]
+    point = None
+    try:
+        point = point_from_lat_lng(lat, lng)
+    except BadCoordinates as exc:
+        errors["location"] = [str(exc)]
+
+    grid, center = None, None
+    if point is not None and not errors.get("location"):
+        try:
+            grid = grid_at(point)
+            center = grid.center
+        except GridNotFound as exc:
+            if center_id in (None, ""):
+                errors["location"] = [str(exc) + " " + _("Choose the center by hand.")]
+    if center_id not in (None, "") and grid is None and "location" not in errors:
+        try:
+            center = scope_for(reporter).centers().get(pk=int(center_id))
+        except (Center.DoesNotExist, TypeError, ValueError):
+            errors["center"] = [_("Choose a center in your area.")]
+    if errors:
+        raise ValidationError(errors)
+
+    now = now or timezone.now()
+    event = Event(
+        client_id=client_uuid,
+        category_id=category.pk,
+        description=description,
+        location=point,
+        address=(address or "").strip(),
+        urgent=category.default_urgent if urgent is None else bool(urgent),
+        source=source or _default_source(reporter),
+        reporter=reporter,
+        grid=grid,
+        origin_center=center,
+        center=center,
+        level=center.level,
+        state=S.REPORTED,
+        created_at=now,
+    )
+    _start_phase(event, Phase.ACCEPT, now)
+    event.accept_due_at = event.due_at
+    _restart_deadline(event, now)
+    try:
+        with transaction.atomic():
+            event.save(force_insert=True)
+            action = _record(event, A.REPORT, reporter, from_state="", now=now, location=point)
+            transaction.on_commit(partial(_publish, event.pk, A.REPORT, action.pk), robust=True)
+    except IntegrityError:
+        # Two retries of one report raced: the other one won, answer with its event.
+        existing = Event.objects.filter(client_id=client_uuid).first()
+        if existing is None:
+            raise
+        return _same_reporter(existing, reporter), False
+    return event, True
+
+
+def _same_reporter(event: Event, reporter: User) -> Event:
+    if event.reporter_id != reporter.pk:
+        raise ValidationError({"client_id": _("This client_id was already used for another report.")})
+    return event
+
+
+# --- the workflow ----------------------------------------------------------------------------------
+
+
+def _record(
+    event: Event,
+    action: Action,
+    actor: User | None,
+    *,
+    from_state: str,
+    now: datetime,
+    reason: str = "",
+    data: dict | None = None,
+    location=None,
+) -> EventAction:
+    return EventAction.objects.create(
+        event=event,
+        action=action,
+        actor=actor,
+        actor_role=actor.role if actor else "",
+        actor_center_id=actor.center_id if actor else None,
+        actor_department_id=actor.department_id if actor else None,
+        level=event.level,
+        from_state=from_state,
+        to_state=event.state,
+        reason=reason,
+        data=data or {},
+        location=location,
+        created_at=now,
+    )
+
+
+def _publish(event_id: int, action: str, action_id: int) -> None:
+    event_changed.send(sender=Event, event_id=event_id, action=str(action), action_id=action_id)
+
+
+def actor_facts(user: User) -> ActorFacts:
+    center = user.center
+    return ActorFacts(
+        user_id=user.pk,
+        role=user.role,
+        center_path=center.path if center else None,
+        department_id=user.department_id,
+        is_admin=user.is_superuser or user.role == Role.ADMIN,
+    )
+
+
+def event_facts(event: Event, assignments: list[EventAssignment]) -> EventFacts:
+    return EventFacts(
+        state=event.state,
+        center_path=event.center.path,
+        reporter_id=event.reporter_id,
+        assignee_id=event.assignee_id,
+        departments={a.department_id: a.state for a in assignments if a.active},
+    )
+
+
+def event_available_actions(event: Event, user: User, assignments: list[EventAssignment] | None = None) -> list[str]:
+    """The actions `user` may take on `event` now: allowed by the state table and by permissions."""
+    if assignments is None:
+        assignments = list(event.assignments.filter(active=True))
+    actor, facts = actor_facts(user), event_facts(event, assignments)
+    return [a.value for a in states.allowed_actions(event.state) if may(actor, facts, a)]
+
+
+REASON_REQUIRED = {
+    A.REJECT,
+    A.RETURN,
+    A.VERIFY_FAIL,
+    A.ESCALATE,
+    A.SUSPEND,
+    A.SUPERVISE,
+    A.REQUEST_EXTENSION,
+    A.REFUSE_EXTENSION,
+    A.REPLY,
+    A.REOPEN,
+    A.MERGE,
+}
+
+
+@transaction.atomic
+def event_transition(
+    *,
+    event_id: int,
+    action: str,
+    actor: User,
+    reason: str = "",
+    lead_department=None,
+    departments=(),
+    assignee=None,
+    days=None,
+    merge_into=None,
+    card: str | None = None,
+    satisfied: bool | None = None,
+    attachments=(),
+    now: datetime | None = None,
+) -> Event:
+    """Applies one workflow action. Takes the event's row lock and its active assignments'.
+    Raises EventNotFound (404), IllegalTransition (409), PermissionDenied (403) or
+    ValidationError (400), and then writes nothing."""
+    try:
+        action = Action(action)
+    except ValueError:
+        raise ValidationError({"action": _("Unknown action: %(a)s.") % {"a": action}}) from None
+    visible = scope_for(actor).events(Event.objects.filter(pk=event_id))
+    if not visible.exists():
+        raise EventNotFound(_("No such event in your area."))
+    event = Event.objects.select_for_update(of=("self",)).select_related("center").get(pk=event_id)
+    assignments = list(event.assignments.select_for_update().filter(active=True))
+    target = states.next_state(event.state, action)  # IllegalTransition
+    if not may(actor_facts(actor), event_facts(event, assignments), action):
+        raise PermissionDenied(_("You may not %(action)s this event.") % {"action": Action(action).label.lower()})
+    reason = (reason or "").strip()
+    if len(reason) > REASON_MAX:
+        raise ValidationError({"reason": _("The text is too long (at most %(max)d characters).") % {"max": REASON_MAX}})
+    if action in REASON_REQUIRED and not reason:
+        raise ValidationError({"reason": _("Give a reason.")})
+
+    now = now or timezone.now()
+    from_state = event.state
+    data: dict = {}
+    handler = _EFFECTS.get(action)
+    if handler is not None:
+        target = handler(
+            event,
+            actor=actor,
+            target=target,
+            now=now,
+            assignments=assignments,
+            data=data,
+            reason=reason,
+            lead_department=lead_department,
+            departments=departments,
+            assignee=assignee,
+            days=days,
+            merge_into=merge_into,
+            card=card,
+            satisfied=satisfied,
+        )
+    event.state = target
+    linked = _attachments(event, attachments)
+    if linked:
+        data["attachments"] = [a.pk for a in linked]
+    event.save()
+    row = _record(event, action, actor, from_state=from_state, now=now, reason=reason, data=data)
+    if linked:
+        Attachment.objects.filter(pk__in=[a.pk for a in linked]).update(action=row)
+    transaction.on_commit(partial(_publish, event.pk, action, row.pk), robust=True)
+    return event
+
+
+def _attachments(event: Event, ids) -> list[Attachment]:
+    if not ids:
+        return []
+    try:
+        wanted = {int(i) for i in ids}
+    except (TypeError, ValueError):
+        raise ValidationError({"attachments": _("Attachments are given by their ids.")}) from None
+    found = list(Attachment.objects.filter(event=event, pk__in=wanted, action__isnull=True))
+    if len(found) != len(wanted):
+        raise ValidationError({"attachments": _("Unknown photo, or one already used by another step.")})
+    return found
+
+
+def _department(value, field: str) -> Department:
+    try:
+        return Department.objects.get(pk=int(value), active=True)
+    except (Department.DoesNotExist, TypeError, ValueError):
+        raise ValidationError({field: _("Choose an active department.")}) from None
+
+
+def _effect_accept(event, *, now, target, **kw):
+    event.accepted_at = event.accepted_at or now
+    return target
+
+
+def _effect_merge(event, *, actor, target, merge_into, data, **kw):
+    try:
+        survivor_id = int(merge_into)
+    except (TypeError, ValueError):
+        raise ValidationError({"merge_into": _("Give the event to merge into.")}) from None
+    if survivor_id == event.pk:
+        raise ValidationError({"merge_into": _("An event cannot be merged into itself.")})
+    survivor = scope_for(actor).events().filter(pk=survivor_id).first()
+    if survivor is None or not states.is_open(survivor.state):
+        raise ValidationError({"merge_into": _("The event to merge into must be open and in your area.")})
+    event.merged_into_id = survivor.pk
+    _start_phase(event, None, kw["now"])
+    data["merged_into"] = survivor.pk
+    return target
+
+
+def _effect_reject(event, *, now, target, **kw):
+    _start_phase(event, None, now)
+    return target
+
+
+def _effect_self_handle(event, *, now, target, **kw):
+    event.handled_at = now
+    if event.accepted_at is None and event.state == S.ACCEPTED:
+        event.accepted_at = now
+    _start_phase(event, Phase.VERIFY, now)
+    return target
+
+
+def _grid_worker(value, event: Event, actor: User) -> User:
+    try:
+        user = User.objects.select_related("center").get(pk=int(value), role=Role.GRID_WORKER, is_active=True)
+    except (User.DoesNotExist, TypeError, ValueError):
+        raise ValidationError({"assignee": _("Choose a grid worker.")}) from None
+    if user.center is None or not user.center.path.startswith(event.center.path):
+        raise ValidationError({"assignee": _("The grid worker must work in the area of the holding center.")})
+    return user
+
+
+def _effect_dispatch(event, *, actor, now, target, assignments, data, lead_department, departments, assignee, **kw):
+    if event.state == S.HANDLED:
+        # Verification on site by a grid worker.
+        if assignee in (None, ""):
+            raise ValidationError({"assignee": _("Choose the grid worker who verifies on site.")})
+        event.assignee = _grid_worker(assignee, event, actor)
+        data["assignee"] = event.assignee_id
+        return target
+    if assignee not in (None, "") and lead_department in (None, ""):
+        event.assignee = _grid_worker(assignee, event, actor)
+        data["assignee"] = event.assignee_id
+    elif lead_department not in (None, ""):
+        lead = _department(lead_department, "lead_department")
+        assisting = []
+        for value in departments or ():
+            department = _department(value, "departments")
+            if department.pk != lead.pk and department not in assisting:
+                assisting.append(department)
+        for old in assignments:
+            old.active = False
+            old.save(update_fields=["active"])
+        EventAssignment.objects.bulk_create(
+            [EventAssignment(event=event, department=lead, role=AssignmentRole.LEAD, dispatched_at=now)]
+            + [
+                EventAssignment(event=event, department=d, role=AssignmentRole.ASSIST, dispatched_at=now)
+                for d in assisting
+            ]
+        )
+        event.assignee = None
+        data.update(lead_department=lead.pk, departments=[d.pk for d in assisting])
+    else:
+        raise ValidationError({"lead_department": _("Choose a lead department or a grid worker.")})
+    event.accepted_at = event.accepted_at or now
+    event.dispatched_at = now
+    _start_phase(event, Phase.SIGN, now)
+    return target
+
+
+def _own_assignment(assignments, actor) -> EventAssignment | None:
+    if actor.role != Role.DEPARTMENT_STAFF:
+        return None
+    return next((a for a in assignments if a.department_id == actor.department_id), None)
+
+
+def _effect_sign(event, *, actor, now, assignments, data, **kw):
+    own = _own_assignment(assignments, actor)
+    if own is not None:
+        own.state, own.signed_at = AssignmentState.SIGNED, now
+        own.save(update_fields=["state", "signed_at"])
+        data["department"] = own.department_id
+    lead_signed = own is None or own.role == AssignmentRole.LEAD
+    target = states.after_sign(event.state, lead_signed=lead_signed)
+    if target != event.state:
+        _start_phase(event, Phase.HANDLE, now)
+    return target
+
+
+def _effect_return(event, *, actor, now, assignments, data, **kw):
+    own = _own_assignment(assignments, actor)
+    lead_returned = own is None or own.role == AssignmentRole.LEAD
+    if lead_returned:
+        for a in assignments:
+            a.active = False
+            if a.pk == getattr(own, "pk", None):
+                a.state = AssignmentState.RETURNED
+            a.save(update_fields=["active", "state"])
+        event.assignee = None
+        event.returns += 1
+        event.extension, event.extension_days = Extension.NONE, 0
+        _start_phase(event, Phase.ACCEPT, now)
+    else:
+        own.active, own.state = False, AssignmentState.RETURNED
+        own.save(update_fields=["active", "state"])
+    if own is not None:
+        data["department"] = own.department_id
+    return states.after_return(event.state, lead_returned=lead_returned)
+
+
+def _effect_handle(event, *, actor, now, assignments, data, **kw):
+    own = _own_assignment(assignments, actor)
+    if own is not None:
+        own.state, own.handled_at = AssignmentState.HANDLED, now
+        own.save(update_fields=["state", "handled_at"])
+        data["department"] = own.department_id
+    all_done = all(a.state == AssignmentState.HANDLED for a in assignments) if assignments else True
+    target = states.after_handle(event.state, all_done=all_done)
+    if target != event.state:
+        event.handled_at = now
+        _start_phase(event, Phase.VERIFY, now)
+    return target
+
+
+def _effect_verify_pass(event, *, now, target, satisfied, data, **kw):
+    event.closed_at = now
+    event.satisfied = satisfied if satisfied in (True, False) else None
+    if event.satisfied is not None:
+        data["satisfied"] = event.satisfied
+    _start_phase(event, None, now)
+    return target
+
+
+def _effect_verify_fail(event, *, now, target, assignments, **kw):
+    event.reworks += 1
+    if target == S.IN_PROGRESS:
+        for a in assignments:
+            if a.state == AssignmentState.HANDLED:
+                a.state, a.handled_at = AssignmentState.SIGNED, None
+                a.save(update_fields=["state", "handled_at"])
+        _start_phase(event, Phase.HANDLE, now)
+    else:
+        _start_phase(event, Phase.ACCEPT, now)
+    event.handled_at = None
+    return target
+
+
+def _effect_escalate(event, *, actor, now, target, data, **kw):
+    escalate_to_parent(event, now=now, data=data)
+    return target
+
+
+def escalate_to_parent(event: Event, *, now: datetime, data: dict) -> None:
+    """Moves the event to its holder's parent center; the clocks restart at the new level.
+    The caller holds the event's row lock."""
+    parent = Center.objects.filter(pk=event.center.parent_id).first() if event.center.parent_id else None
+    if parent is None:
+        raise states.IllegalTransition(event.state, Action.ESCALATE)
+    data.update(from_center=event.center_id, to_center=parent.pk, from_level=event.level, to_level=parent.level)
+    event.center, event.level = parent, parent.level
+    event.escalations += 1
+    phase = states.PHASE_OF_STATE[State(event.state)]
+    _start_phase(event, phase, now)
+    _restart_deadline(event, now)
+
+
+def _effect_suspend(event, *, now, target, **kw):
+    event.suspended_from, event.suspended_at = event.state, now
+    return target
+
+
+def _effect_resume(event, *, now, data, **kw):
+    paused = now - (event.suspended_at or now)
+    # Suspended time does not count: the running deadlines move by the pause.
+    if event.due_at:
+        event.due_at += paused
+    if event.deadline:
+        event.deadline += paused
+    data["paused_seconds"] = int(paused.total_seconds())
+    target = states.resume_state(event.state, suspended_from=event.suspended_from)
+    event.suspended_from, event.suspended_at = "", None
+    return target
+
+
+def _days(days) -> int:
+    try:
+        value = int(days)
+    except (TypeError, ValueError):
+        value = 0
+    if not 1 <= value <= MAX_EXTENSION_DAYS:
+        raise ValidationError({"days": _("An extension is 1 to %(max)d days.") % {"max": MAX_EXTENSION_DAYS}})
+    return value
+
+
+def _effect_request_extension(event, *, target, days, data, **kw):
+    if event.extension == Extension.PENDING:
+        raise states.IllegalTransition(event.state, Action.REQUEST_EXTENSION)
+    event.extension, event.extension_days = Extension.PENDING, _days(days)
+    data["days"] = event.extension_days
+    return target
+
+
+def _effect_approve_extension(event, *, target, data, **kw):
+    if event.extension != Extension.PENDING:
+        raise states.IllegalTransition(event.state, Action.APPROVE_EXTENSION)
+    delta = timedelta(days=event.extension_days)
+    event.due_at = event.due_at + delta if event.due_at else None
+    event.deadline = event.deadline + delta if event.deadline else None
+    event.extension = Extension.APPROVED
+    data["days"] = event.extension_days
+    return target
+
+
+def _effect_refuse_extension(event, *, target, **kw):
+    if event.extension != Extension.PENDING:
+        raise states.IllegalTransition(event.state, Action.REFUSE_EXTENSION)
+    event.extension = Extension.REFUSED
+    return target
+
+
+SUPERVISION_ORDER = [Supervision.NONE, Supervision.URGE, Supervision.YELLOW_CARD, Supervision.RED_CARD]
+
+
+def _raise_supervision(event: Event, level: Supervision) -> None:
+    if SUPERVISION_ORDER.index(Supervision(level)) > SUPERVISION_ORDER.index(Supervision(event.supervision)):
+        event.supervision = level
+
+
+def _effect_urge(event, *, target, **kw):
+    _raise_supervision(event, Supervision.URGE)
+    return target
+
+
+def _effect_supervise(event, *, target, card, data, **kw):
+    if card not in (Supervision.YELLOW_CARD, Supervision.RED_CARD):
+        raise ValidationError({"card": _("Choose a yellow or a red card.")})
+    _raise_supervision(event, Supervision(card))
+    data["card"] = card
+    return target
+
+
+def _effect_reopen(event, *, now, target, **kw):
+    if event.closed_at and now - event.closed_at > timedelta(days=REOPEN_DAYS):
+        raise ValidationError(
+            {"action": _("Only events closed in the last %(days)d days can be reopened.") % {"days": REOPEN_DAYS}}
+        )
+    event.closed_at = None
+    event.satisfied = None
+    _start_phase(event, Phase.ACCEPT, now)
+    _restart_deadline(event, now)
+    return target
+
+
+_EFFECTS = {
+    A.ACCEPT: _effect_accept,
+    A.REJECT: _effect_reject,
+    A.MERGE: _effect_merge,
+    A.SELF_HANDLE: _effect_self_handle,
+    A.DISPATCH: _effect_dispatch,
+    A.SIGN: _effect_sign,
+    A.RETURN: _effect_return,
+    A.HANDLE: _effect_handle,
+    A.VERIFY_PASS: _effect_verify_pass,
+    A.VERIFY_FAIL: _effect_verify_fail,
+    A.ESCALATE: _effect_escalate,
+    A.SUSPEND: _effect_suspend,
+    A.RESUME: _effect_resume,
+    A.REQUEST_EXTENSION: _effect_request_extension,
+    A.APPROVE_EXTENSION: _effect_approve_extension,
+    A.REFUSE_EXTENSION: _effect_refuse_extension,
+    A.URGE: _effect_urge,
+    A.SUPERVISE: _effect_supervise,
+    A.REOPEN: _effect_reopen,
+}
+
+
+# --- photos ------------------------------------------------------------------------------------------
+
+
+def attachment_add(*, event_id: int, uploader: User, upload, kind: str = "report") -> Attachment:
+    """Stores a photo of a visible event (raises EventNotFound, TooLarge, NotAnImage).
+    A report photo added by the reporter joins the report step of the timeline."""
+    from .attachments import clean_image
+
+    event = scope_for(uploader).events(Event.objects.filter(pk=event_id)).first()
+    if event is None:
+        raise EventNotFound(_("No such event in your area."))
+    if kind not in Attachment.Kind.values:
+        raise ValidationError({"kind": _("Unknown kind of photo.")})
+    image, thumbnail, size = clean_image(upload)
+    action = None
+    if kind == Attachment.Kind.REPORT and event.reporter_id == uploader.pk:
+        action = event.actions.filter(action=A.REPORT).first()
+    attachment = Attachment(event=event, kind=kind, uploaded_by=uploader, size=size, action=action)
+    attachment.image.save(image.name, image, save=False)
+    attachment.thumbnail.save(thumbnail.name, thumbnail, save=False)
+    attachment.save()
+    return attachment
