@@ -96,7 +96,9 @@ def _phase_due(event: Event, phase: str, start: datetime) -> datetime:
             start=start,
         )
     except clocks.MissingLimit as exc:
-        raise ValidationError({"category": _("No time limit is configured for this category: %(e)s") % {"e": exc}})
+        raise ValidationError(
+            {"category": _("No time limit is configured for this category: %(e)s") % {"e": exc}}
+        ) from None
 
 
 def _start_phase(event: Event, phase: Phase | None, now: datetime) -> None:
@@ -342,7 +344,9 @@ def event_transition(
     assignments = list(event.assignments.select_for_update().filter(active=True))
     target = states.next_state(event.state, action)  # IllegalTransition
     if not may(actor_facts(actor), event_facts(event, assignments), action):
-        raise PermissionDenied(_("You may not %(action)s this event.") % {"action": Action(action).label.lower()})
+        raise PermissionDenied(
+            _("You may not take the action “%(action)s” on this event.") % {"action": Action(action).label}
+        )
     reason = (reason or "").strip()
     if len(reason) > REASON_MAX:
         raise ValidationError({"reason": _("The text is too long (at most %(max)d characters).") % {"max": REASON_MAX}})
@@ -571,7 +575,11 @@ def escalate_to_parent(event: Event, *, now: datetime, data: dict) -> None:
     The caller holds the event's row lock."""
     parent = Center.objects.filter(pk=event.center.parent_id).first() if event.center.parent_id else None
     if parent is None:
-        raise states.IllegalTransition(event.state, Action.ESCALATE)
+        raise states.IllegalTransition(
+            event.state,
+            Action.ESCALATE,
+            _("%(center)s is the highest center: there is no level above.") % {"center": event.center.name},
+        )
     data.update(from_center=event.center_id, to_center=parent.pk, from_level=event.level, to_level=parent.level)
     event.center, event.level = parent, parent.level
     event.escalations += 1
@@ -610,7 +618,9 @@ def _days(days) -> int:
 
 def _effect_request_extension(event, *, target, days, data, **kw):
     if event.extension == Extension.PENDING:
-        raise states.IllegalTransition(event.state, Action.REQUEST_EXTENSION)
+        raise states.IllegalTransition(
+            event.state, Action.REQUEST_EXTENSION, _("An extension request is already pending.")
+        )
     event.extension, event.extension_days = Extension.PENDING, _days(days)
     data["days"] = event.extension_days
     return target
@@ -618,7 +628,7 @@ def _effect_request_extension(event, *, target, days, data, **kw):
 
 def _effect_approve_extension(event, *, target, data, **kw):
     if event.extension != Extension.PENDING:
-        raise states.IllegalTransition(event.state, Action.APPROVE_EXTENSION)
+        raise states.IllegalTransition(event.state, Action.APPROVE_EXTENSION, _("No extension request is pending."))
     delta = timedelta(days=event.extension_days)
     event.due_at = event.due_at + delta if event.due_at else None
     event.deadline = event.deadline + delta if event.deadline else None
@@ -629,7 +639,7 @@ def _effect_approve_extension(event, *, target, data, **kw):
 
 def _effect_refuse_extension(event, *, target, **kw):
     if event.extension != Extension.PENDING:
-        raise states.IllegalTransition(event.state, Action.REFUSE_EXTENSION)
+        raise states.IllegalTransition(event.state, Action.REFUSE_EXTENSION, _("No extension request is pending."))
     event.extension = Extension.REFUSED
     return target
 

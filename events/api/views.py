@@ -38,9 +38,9 @@ class EventCategoryViewSet(viewsets.ReadOnlyModelViewSet):
 def _conflict(exc: IllegalTransition) -> Response:
     from events.choices import Action, State
 
-    message = _("You cannot %(action)s an event that is %(state)s.") % {
-        "action": Action(exc.action).label.lower(),
-        "state": State(exc.state).label.lower(),
+    message = exc.message or _("“%(action)s” is not possible while the event is “%(state)s”.") % {
+        "action": Action(exc.action).label,
+        "state": State(exc.state).label,
     }
     return Response({"detail": message, "state": exc.state.value, "action": exc.action.value}, status=409)
 

@@ -79,9 +79,9 @@ PHASE_OF_STATE: dict[State, Phase | None] = {
 class IllegalTransition(Exception):
     """The action is not allowed in the event's current state (answered 409)."""
 
-    def __init__(self, state: State, action: Action):
-        self.state, self.action = State(state), Action(action)
-        super().__init__(f"{self.action.value} is not allowed in state {self.state.value}")
+    def __init__(self, state: State, action: Action, message: str = ""):
+        self.state, self.action, self.message = State(state), Action(action), message
+        super().__init__(message or f"{self.action.value} is not allowed in state {self.state.value}")
 
 
 def next_state(state: State, action: Action) -> State:

@@ -1,0 +1,84 @@
+"""GET /api/events/: scope, filters and a query count that does not grow with the page."""
+
+import pytest
+from django.utils import timezone
+
+from events.models import Event
+from grids.models import Center
+
+pytestmark = pytest.mark.django_db
+
+
+def ids(response):
+    assert response.status_code == 200, response.json()
+    return {e["id"] for e in response.json()["results"]}
+
+
+def test_filters(api, drive, report, dept):
+    reported, dispatched, closed = drive("reported"), drive("dispatched"), drive("closed")
+    urgent = report(urgent=True, description="紧急：燃气泄漏气味")
+    client = api.as_user("hangtianlu")
+    assert {reported.pk, dispatched.pk, closed.pk, urgent.pk} <= ids(client.get("/api/events/", {"page_size": 500}))
+    assert ids(client.get("/api/events/", {"state": ["reported"]})) >= {reported.pk, urgent.pk}
+    assert closed.pk not in ids(client.get("/api/events/", {"state": ["reported", "dispatched"]}))
+    assert ids(client.get("/api/events/", {"urgent": "true"})) == {urgent.pk}
+    assert ids(client.get("/api/events/", {"search": "燃气"})) == {urgent.pk}
+    assert ids(client.get("/api/events/", {"search": urgent.number})) == {urgent.pk}
+    assert ids(client.get("/api/events/", {"department": dept("police").pk})) == {dispatched.pk}
+    today = timezone.localdate().isoformat()
+    assert urgent.pk in ids(client.get("/api/events/", {"created_after": today, "created_before": today}))
+    assert ids(client.get("/api/events/", {"created_before": "2000-01-01"})) == set()
+    assert ids(client.get("/api/events/", {"overdue": "true"})) == set()
+    town = Center.objects.get(name="柳城街道")
+    assert urgent.pk in ids(api.as_user("duty").get("/api/events/", {"center": town.pk}))
+    assert urgent.pk not in ids(
+        api.as_user("duty").get("/api/events/", {"center": Center.objects.get(name="永宁街道").pk})
+    )
+
+
+def test_overdue_filter(api, report):
+    late = report()
+    Event.objects.filter(pk=late.pk).update(deadline=timezone.now() - timezone.timedelta(hours=1))
+    rows = api.as_user("hangtianlu").get("/api/events/", {"overdue": "true"}).json()["results"]
+    assert [(r["id"], r["overdue"]) for r in rows] == [(late.pk, True)]
+
+
+def test_bad_filter_values_are_400(api):
+    client = api.as_user("hangtianlu")
+    assert client.get("/api/events/", {"state": "nonsense"}).status_code == 400
+    assert client.get("/api/events/", {"created_after": "yesterday"}).status_code == 400
+    assert client.get("/api/events/", {"center": Center.objects.get(name="城武社区").pk}).status_code == 400
+
+
+def test_my_reports_and_my_tasks(api, report, drive):
+    mine = report("volunteer")
+    assert ids(api.as_user("volunteer").get("/api/events/", {"mine": "reported"})) == {mine.pk}
+    ticket = drive("dispatched")
+    assert ticket.pk in ids(api.as_user("police").get("/api/events/", {"mine": "tasks"}))
+    assert ticket.pk not in ids(api.as_user("police").get("/api/events/", {"mine": "reported"}))
+
+
+def test_the_list_query_count_does_not_grow_with_the_page(api, report):
+    for _ in range(12):
+        report()
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = api.as_user("hangtianlu")
+    client.get("/api/events/")  # the first request also loads the user's center
+    counts = []
+    for size in (2, 12):
+        with CaptureQueriesContext(connection) as ctx:
+            assert len(client.get("/api/events/", {"page_size": size}).json()["results"]) == size
+        counts.append(len(ctx.captured_queries))
+    assert counts[0] == counts[1] <= 5
+
+
+def test_the_detail_query_count_is_fixed(api, drive):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    event = drive("dispatched")
+    with CaptureQueriesContext(connection) as ctx:
+        assert api.as_user("hangtianlu").get(f"/api/events/{event.pk}/").status_code == 200
+    assert len(ctx.captured_queries) <= 8
