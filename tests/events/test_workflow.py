@@ -13,12 +13,12 @@ from events.services import event_transition
 pytestmark = pytest.mark.django_db
 
 
-def post(api, username, event, action, HTTP_ACCEPT_LANGUAGE="zh-hans", **params):
+def post(api, username, event, action, lang="zh-hans", **params):
     return api.as_user(username).post(
         f"/api/events/{event.pk}/actions/",
         {"action": action, **params},
         format="json",
-        HTTP_ACCEPT_LANGUAGE=HTTP_ACCEPT_LANGUAGE,
+        HTTP_ACCEPT_LANGUAGE=lang,
     )
 
 
@@ -271,7 +271,7 @@ def test_every_action_in_every_state_is_allowed_or_409(api, drive, state):
             continue
         with transaction.atomic():
             response = post(
-                api, "admin", event, action.value, reason="测试", card="yellow_card", days=2, HTTP_ACCEPT_LANGUAGE="en"
+                api, "admin", event, action.value, reason="测试", card="yellow_card", days=2, lang="en"
             )
             transaction.set_rollback(True)
         if (State(state), action) in TRANSITIONS and action not in NEEDS_A_PENDING_REQUEST:
