@@ -434,8 +434,7 @@ def _effect_reject(event, *, now, target, **kw):
 
 def _effect_self_handle(event, *, now, target, **kw):
     event.handled_at = now
-    if event.accepted_at is None and event.state == S.ACCEPTED:
-        event.accepted_at = now
+    event.accepted_at = event.accepted_at or now  # handling on the spot accepts it too
     _start_phase(event, Phase.VERIFY, now)
     return target
 

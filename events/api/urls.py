@@ -1,3 +1,4 @@
+from django.urls import path
 from rest_framework.routers import DefaultRouter
 
 from . import views
@@ -6,4 +7,4 @@ router = DefaultRouter()
 router.register("events", views.EventViewSet, basename="event")
 router.register("event-categories", views.EventCategoryViewSet, basename="event-category")
 
-urlpatterns = router.urls
+urlpatterns = [path("stats/summary/", views.StatsSummaryView.as_view(), name="stats-summary"), *router.urls]

@@ -1,18 +1,24 @@
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.db.models import Prefetch
+from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
+from rest_framework.views import APIView
 
 from accounts.scope import scope_for
+from grids.models import Center
 from events import services
 from events.attachments import NotAnImage, TooLarge
 from events.domain.states import IllegalTransition
+from events.export import events_xlsx
+from events.selectors import SLICES, Period, stats_summary
 from events.models import EventAction, EventAssignment, EventCategory
 
 from .filters import EventFilter
@@ -25,6 +31,9 @@ from .serializers import (
     ReportSerializer,
     TimelineSerializer,
 )
+
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 class EventCategoryViewSet(viewsets.ReadOnlyModelViewSet):
@@ -52,7 +61,7 @@ class EventViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
 
     def get_queryset(self):
         queryset = scope_for(self.request.user).events().select_related("category", "center", "grid")
-        if self.action != "list":
+        if self.action not in ("list", "export"):
             queryset = queryset.select_related("origin_center", "reporter", "assignee").prefetch_related(
                 Prefetch("assignments", queryset=EventAssignment.objects.select_related("department")),
                 "attachments",
@@ -101,6 +110,16 @@ class EventViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
         except DjangoPermissionDenied as exc:
             raise PermissionDenied(str(exc)) from None
         return Response(self._detail(pk))
+
+    @extend_schema(responses={(200, XLSX): OpenApiTypes.BINARY})
+    @action(detail=False, pagination_class=None)
+    def export(self, request):
+        """The filtered list as an Excel workbook (the same filters as the list; at most 100,000 rows)."""
+        queryset = self.filter_queryset(self.get_queryset()).select_related("category__parent")
+        response = HttpResponse(events_xlsx(queryset), content_type=XLSX)
+        stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+        response["Content-Disposition"] = f'attachment; filename="events-{stamp}.xlsx"'
+        return response
 
     @extend_schema(responses=TimelineSerializer(many=True))
     @action(detail=True, filterset_class=None, pagination_class=None)
@@ -159,3 +178,57 @@ def _bool(value):
     if isinstance(value, bool):
         return value
     return str(value).lower() in {"1", "true", "yes", "on"}
+
+
+class StatsSummaryView(APIView):
+    """Counts and rates for a center's subtree over a period (DESIGN.md "Statistics")."""
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("center", int, description="a center in your area (default: yours)"),
+            OpenApiParameter("date_from", OpenApiTypes.DATE, description="first day (default: 1 January)"),
+            OpenApiParameter("date_to", OpenApiTypes.DATE, description="last day, included (default: today)"),
+            OpenApiParameter("by", str, enum=list(SLICES), description="slice by"),
+        ],
+        responses={200: OpenApiTypes.OBJECT},
+    )
+    def get(self, request):
+        from datetime import date
+
+        params = request.query_params
+        scope = scope_for(request.user)
+        today = timezone.localdate()
+        errors = {}
+        dates = {}
+        for name, default in (("date_from", today.replace(month=1, day=1)), ("date_to", today)):
+            try:
+                dates[name] = date.fromisoformat(params[name]) if params.get(name) else default
+            except ValueError:
+                errors[name] = [_("Use a date like 2026-01-31.")]
+        by = params.get("by") or None
+        if by is not None and by not in SLICES:
+            errors["by"] = [_("Slice by one of: %(s)s.") % {"s": ", ".join(SLICES)}]
+        center = request.user.center
+        if params.get("center"):
+            try:
+                center = scope.centers().get(pk=int(params["center"]))
+            except (Center.DoesNotExist, ValueError):
+                errors["center"] = [_("Choose a center in your area.")]
+        if not errors and dates["date_from"] > dates["date_to"]:
+            errors["date_to"] = [_("The last day comes before the first.")]
+        if errors:
+            raise ValidationError(errors)
+        events = scope.events()
+        if center is not None:
+            events = events.filter(origin_center__in=Center.objects.filter(path__startswith=center.path).values("id"))
+        period = Period.from_dates(dates["date_from"], dates["date_to"])
+        result = stats_summary(events, period, by=by)
+        return Response(
+            {
+                "center": {"id": center.pk, "name": center.name, "level": center.level} if center else None,
+                "date_from": dates["date_from"],
+                "date_to": dates["date_to"],
+                "by": by,
+                **result,
+            }
+        )

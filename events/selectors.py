@@ -1,0 +1,206 @@
+"""Reads of events beyond a `.get()`: the statistics of DESIGN.md, one definition for every page.
+
+For a set of events (already limited to a user's scope) and a period [start, end):
+- reported: reported in the period;
+- due (应结案数): events whose deadline falls in the period, plus events closed in it
+  (rejected and merged events are never due);
+- closed, closure rate = closed / due; on time = closed by the deadline (extensions included) / due;
+  overdue = due events closed after their deadline or still open past it / due;
+- timely acceptance = reported events accepted within the acceptance limit / reported;
+- dispatch accuracy = 1 − returns / dispatches; rework rate = failed verifications / handlings;
+- escalation rate = escalations / reported; self-handling rate = grid-worker reports handled on the
+  spot / grid-worker reports; supervised on time = supervised due events closed on time / supervised due;
+- satisfaction = satisfied / rated closings.
+Every figure can be sliced by town, community, grid, department and category, in a fixed number
+of queries.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+
+from django.db.models import Case, Count, Exists, F, IntegerField, OuterRef, Q, QuerySet, Subquery, When
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from grids.models import Center, Department, Grid
+
+from .choices import Action, AssignmentRole, Source, State, Supervision
+from .models import Event, EventAction, EventAssignment, EventCategory
+
+SLICES = ("town", "community", "grid", "department", "category")
+
+
+@dataclass(frozen=True)
+class Period:
+    start: datetime
+    end: datetime  # exclusive
+
+    @classmethod
+    def from_dates(cls, first: date, last: date) -> Period:
+        """The days from `first` to `last` inclusive, in the platform's time zone."""
+        tz = timezone.get_current_timezone()
+        return cls(
+            timezone.make_aware(datetime.combine(first, time.min), tz),
+            timezone.make_aware(datetime.combine(last + timedelta(days=1), time.min), tz),
+        )
+
+
+def _slice_key(by: str | None, prefix: str = ""):
+    """An expression giving each event's slice id (or None for the whole set)."""
+    p = prefix
+    if by is None:
+        return None
+    if by == "town":
+        return Case(
+            When(**{f"{p}origin_center__level": "community"}, then=F(f"{p}origin_center__parent_id")),
+            default=F(f"{p}origin_center_id"),
+            output_field=IntegerField(),
+        )
+    if by == "community":
+        return Case(
+            When(**{f"{p}origin_center__level": "community"}, then=F(f"{p}origin_center_id")),
+            default=None,
+            output_field=IntegerField(),
+        )
+    if by == "grid":
+        return F(f"{p}grid_id")
+    if by == "category":
+        return Coalesce(F(f"{p}category__parent_id"), F(f"{p}category_id"))
+    if by == "department":
+        event_ref = OuterRef(f"{p}pk") if not p else OuterRef(f"{p.removesuffix('__')}_id")
+        lead = EventAssignment.objects.filter(event=event_ref, role=AssignmentRole.LEAD).order_by("-active", "-id")
+        return Subquery(lead.values("department_id")[:1])
+    raise ValueError(f"unknown slice {by!r}")
+
+
+def _event_counts(events: QuerySet, period: Period, now: datetime, by: str | None) -> dict:
+    s, e = period.start, period.end
+    in_period = Q(created_at__gte=s, created_at__lt=e)
+    closed_in = Q(closed_at__gte=s, closed_at__lt=e)
+    due = (Q(deadline__gte=s, deadline__lt=e) | closed_in) & ~Q(state__in=[State.REJECTED, State.MERGED])
+    on_time = closed_in & Q(closed_at__lte=F("deadline"))
+    late = Q(closed_at__gt=F("deadline")) | Q(closed_at__isnull=True, deadline__lt=min(now, e))
+    self_handled = EventAction.objects.filter(event=OuterRef("pk"), action=Action.SELF_HANDLE)
+    aggregates = {
+        "reported": Count("pk", filter=in_period),
+        "due": Count("pk", filter=due),
+        "closed": Count("pk", filter=closed_in),
+        "closed_on_time": Count("pk", filter=due & on_time),
+        "overdue": Count("pk", filter=due & late),
+        "open": Count("pk", filter=Q(created_at__lt=e) & ~Q(state__in=[State.CLOSED, State.REJECTED, State.MERGED])),
+        "accepted_in_time": Count("pk", filter=in_period & Q(accepted_at__lte=F("accept_due_at"))),
+        "patrol_reported": Count("pk", filter=in_period & Q(source=Source.PATROL)),
+        "patrol_self_handled": Count("pk", filter=in_period & Q(source=Source.PATROL, has_self_handle=True)),
+        "supervised_due": Count("pk", filter=due & ~Q(supervision=Supervision.NONE)),
+        "supervised_on_time": Count("pk", filter=due & on_time & ~Q(supervision=Supervision.NONE)),
+        "rated": Count("pk", filter=closed_in & Q(satisfied__isnull=False)),
+        "satisfied": Count("pk", filter=closed_in & Q(satisfied=True)),
+    }
+    queryset = events.annotate(has_self_handle=Exists(self_handled))
+    if by is None:
+        return {None: queryset.aggregate(**aggregates)}
+    rows = queryset.annotate(slice_id=_slice_key(by)).values("slice_id").annotate(**aggregates)
+    return {row.pop("slice_id"): row for row in rows}
+
+
+def _action_counts(events: QuerySet, period: Period, by: str | None) -> dict:
+    actions = EventAction.objects.filter(
+        event__in=events.values("pk"), created_at__gte=period.start, created_at__lt=period.end
+    )
+    aggregates = {
+        "dispatches": Count("pk", filter=Q(action=Action.DISPATCH, from_state=State.ACCEPTED)),
+        "returns": Count("pk", filter=Q(action=Action.RETURN, to_state=State.ACCEPTED)),
+        "handlings": Count("pk", filter=Q(action=Action.HANDLE, to_state=State.HANDLED) | Q(action=Action.SELF_HANDLE)),
+        "reworks": Count("pk", filter=Q(action=Action.VERIFY_FAIL)),
+        "escalations": Count("pk", filter=Q(action=Action.ESCALATE)),
+        "escalations_from_community": Count("pk", filter=Q(action=Action.ESCALATE, data__from_level="community")),
+        "escalations_from_town": Count("pk", filter=Q(action=Action.ESCALATE, data__from_level="town")),
+    }
+    if by is None:
+        return {None: actions.aggregate(**aggregates)}
+    rows = actions.annotate(slice_id=_slice_key(by, "event__")).values("slice_id").annotate(**aggregates)
+    return {row.pop("slice_id"): row for row in rows}
+
+
+def _rate(numerator: int, denominator: int) -> float | None:
+    return round(numerator / denominator, 4) if denominator else None
+
+
+def _figures(counts: dict) -> dict:
+    c = counts
+    return {
+        **c,
+        "closure_rate": _rate(c["closed"], c["due"]),
+        "on_time_rate": _rate(c["closed_on_time"], c["due"]),
+        "overdue_rate": _rate(c["overdue"], c["due"]),
+        "timely_acceptance_rate": _rate(c["accepted_in_time"], c["reported"]),
+        "dispatch_accuracy": None if not c["dispatches"] else round(1 - c["returns"] / c["dispatches"], 4),
+        "rework_rate": _rate(c["reworks"], c["handlings"]),
+        "escalation_rate": _rate(c["escalations"], c["reported"]),
+        "self_handling_rate": _rate(c["patrol_self_handled"], c["patrol_reported"]),
+        "supervised_on_time_rate": _rate(c["supervised_on_time"], c["supervised_due"]),
+        "satisfaction_rate": _rate(c["satisfied"], c["rated"]),
+    }
+
+
+EMPTY_EVENT_COUNTS = dict.fromkeys(
+    [
+        "reported",
+        "due",
+        "closed",
+        "closed_on_time",
+        "overdue",
+        "open",
+        "accepted_in_time",
+        "patrol_reported",
+        "patrol_self_handled",
+        "supervised_due",
+        "supervised_on_time",
+        "rated",
+        "satisfied",
+    ],
+    0,
+)
+EMPTY_ACTION_COUNTS = dict.fromkeys(
+    [
+        "dispatches",
+        "returns",
+        "handlings",
+        "reworks",
+        "escalations",
+        "escalations_from_community",
+        "escalations_from_town",
+    ],
+    0,
+)
+
+
+def _names(by: str, ids) -> dict:
+    ids = [i for i in ids if i is not None]
+    model = {"town": Center, "community": Center, "grid": Grid, "department": Department, "category": EventCategory}[by]
+    return dict(model.objects.filter(pk__in=ids).values_list("pk", "name"))
+
+
+def stats_summary(events: QuerySet, period: Period, *, by: str | None = None, now: datetime | None = None) -> dict:
+    """The statistics of `events` (a scoped queryset) over `period`, optionally sliced `by`."""
+    now = now or timezone.now()
+    totals = _figures({**_event_counts(events, period, now, None)[None], **_action_counts(events, period, None)[None]})
+    result = {"totals": totals, "slices": []}
+    if by:
+        event_rows = _event_counts(events, period, now, by)
+        action_rows = _action_counts(events, period, by)
+        keys = set(event_rows) | set(action_rows)
+        names = _names(by, keys)
+        slices = []
+        for key in keys:
+            counts = {
+                **EMPTY_EVENT_COUNTS,
+                **EMPTY_ACTION_COUNTS,
+                **event_rows.get(key, {}),
+                **action_rows.get(key, {}),
+            }
+            slices.append({"id": key, "name": names.get(key, ""), **_figures(counts)})
+        result["slices"] = sorted(slices, key=lambda r: (-r["reported"], r["name"]))
+    return result
