@@ -27,7 +27,7 @@ from django.utils import timezone
 from grids.models import Center, Department, Grid
 
 from .choices import Action, AssignmentRole, Source, State, Supervision
-from .models import Event, EventAction, EventAssignment, EventCategory
+from .models import EventAction, EventAssignment, EventCategory
 
 SLICES = ("town", "community", "grid", "department", "category")
 

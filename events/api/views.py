@@ -13,13 +13,13 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.scope import scope_for
-from grids.models import Center
 from events import services
 from events.attachments import NotAnImage, TooLarge
 from events.domain.states import IllegalTransition
 from events.export import events_xlsx
-from events.selectors import SLICES, Period, stats_summary
 from events.models import EventAction, EventAssignment, EventCategory
+from events.selectors import SLICES, Period, stats_summary
+from grids.models import Center
 
 from .filters import EventFilter
 from .serializers import (
@@ -31,7 +31,6 @@ from .serializers import (
     ReportSerializer,
     TimelineSerializer,
 )
-
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
