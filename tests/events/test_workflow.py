@@ -270,9 +270,7 @@ def test_every_action_in_every_state_is_allowed_or_409(api, drive, state):
         if action in (Action.REPORT, Action.WARN):
             continue
         with transaction.atomic():
-            response = post(
-                api, "admin", event, action.value, reason="测试", card="yellow_card", days=2, lang="en"
-            )
+            response = post(api, "admin", event, action.value, reason="测试", card="yellow_card", days=2, lang="en")
             transaction.set_rollback(True)
         if (State(state), action) in TRANSITIONS and action not in NEEDS_A_PENDING_REQUEST:
             assert response.status_code != 409, (state, action, response.json())
