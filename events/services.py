@@ -217,7 +217,8 @@ def event_report(
     try:
         with transaction.atomic():
             event.save(force_insert=True)
-            action = _record(event, A.REPORT, reporter, from_state="", now=now, location=point)
+            action = _action_row(event, A.REPORT, reporter, from_state="", now=now, location=point)
+            action.save()
             transaction.on_commit(partial(_publish, event.pk, A.REPORT, action.pk), robust=True)
     except IntegrityError:
         # Two retries of one report raced: the other one won, answer with its event.
@@ -237,7 +238,41 @@ def _same_reporter(event: Event, reporter: User) -> Event:
 # --- the workflow ----------------------------------------------------------------------------------
 
 
-def _record(
+class DbStore:
+    """Where the workflow reads the few things it looks up and writes assignments: the database.
+
+    The demo generator passes an in-memory store with the same methods, so that a year of
+    history goes through the same rules (`apply_action`) and is then written in bulk."""
+
+    def department(self, value, field: str) -> Department:
+        try:
+            return Department.objects.get(pk=int(value), active=True)
+        except (Department.DoesNotExist, TypeError, ValueError):
+            raise ValidationError({field: _("Choose an active department.")}) from None
+
+    def grid_worker(self, value) -> User:
+        try:
+            return User.objects.select_related("center").get(pk=int(value), role=Role.GRID_WORKER, is_active=True)
+        except (User.DoesNotExist, TypeError, ValueError):
+            raise ValidationError({"assignee": _("Choose a grid worker.")}) from None
+
+    def parent_center(self, center: Center) -> Center | None:
+        return Center.objects.filter(pk=center.parent_id).first() if center.parent_id else None
+
+    def merge_target(self, actor: User, event_id: int) -> Event | None:
+        return scope_for(actor).events().filter(pk=event_id).first()
+
+    def save_assignment(self, assignment: EventAssignment, fields: list[str]) -> None:
+        assignment.save(update_fields=fields)
+
+    def add_assignments(self, event: Event, rows: list[EventAssignment]) -> None:
+        EventAssignment.objects.bulk_create(rows)
+
+
+DB = DbStore()
+
+
+def _action_row(
     event: Event,
     action: Action,
     actor: User | None,
@@ -248,7 +283,8 @@ def _record(
     data: dict | None = None,
     location=None,
 ) -> EventAction:
-    return EventAction.objects.create(
+    """The timeline row of a step (unsaved)."""
+    return EventAction(
         event=event,
         action=action,
         actor=actor,
@@ -319,6 +355,41 @@ def event_transition(
     event_id: int,
     action: str,
     actor: User,
+    now: datetime | None = None,
+    attachments=(),
+    **params,
+) -> Event:
+    """Applies one workflow action. Takes the event's row lock and its active assignments'.
+    Raises EventNotFound (404), IllegalTransition (409), PermissionDenied (403) or
+    ValidationError (400), and then writes nothing. `params` are those of `apply_action`."""
+    visible = scope_for(actor).events(Event.objects.filter(pk=event_id))
+    if not visible.exists():
+        raise EventNotFound(_("No such event in your area."))
+    event = Event.objects.select_for_update(of=("self",)).select_related("center").get(pk=event_id)
+    assignments = list(event.assignments.select_for_update().filter(active=True))
+    now = now or timezone.now()
+    from_state = event.state
+    action, data = apply_action(event, action=action, actor=actor, assignments=assignments, now=now, store=DB, **params)
+    linked = _attachments(event, attachments)
+    if linked:
+        data["attachments"] = [a.pk for a in linked]
+    event.save()
+    row = _action_row(event, action, actor, from_state=from_state, now=now, reason=data.pop("_reason"), data=data)
+    row.save()
+    if linked:
+        Attachment.objects.filter(pk__in=[a.pk for a in linked]).update(action=row)
+    transaction.on_commit(partial(_publish, event.pk, action, row.pk), robust=True)
+    return event
+
+
+def apply_action(
+    event: Event,
+    *,
+    action: str,
+    actor: User,
+    assignments: list[EventAssignment],
+    now: datetime,
+    store: DbStore,
     reason: str = "",
     lead_department=None,
     departments=(),
@@ -327,21 +398,14 @@ def event_transition(
     merge_into=None,
     card: str | None = None,
     satisfied: bool | None = None,
-    attachments=(),
-    now: datetime | None = None,
-) -> Event:
-    """Applies one workflow action. Takes the event's row lock and its active assignments'.
-    Raises EventNotFound (404), IllegalTransition (409), PermissionDenied (403) or
-    ValidationError (400), and then writes nothing."""
+) -> tuple[Action, dict]:
+    """The rules of one action on a loaded event: the state table, permissions, input checks and
+    effects. Changes `event` (and assignments through `store`) in memory; returns the action and
+    the timeline row's data (with the cleaned reason under "_reason")."""
     try:
         action = Action(action)
     except ValueError:
         raise ValidationError({"action": _("Unknown action: %(a)s.") % {"a": action}}) from None
-    visible = scope_for(actor).events(Event.objects.filter(pk=event_id))
-    if not visible.exists():
-        raise EventNotFound(_("No such event in your area."))
-    event = Event.objects.select_for_update(of=("self",)).select_related("center").get(pk=event_id)
-    assignments = list(event.assignments.select_for_update().filter(active=True))
     target = states.next_state(event.state, action)  # IllegalTransition
     if not may(actor_facts(actor), event_facts(event, assignments), action):
         raise PermissionDenied(
@@ -352,9 +416,6 @@ def event_transition(
         raise ValidationError({"reason": _("The text is too long (at most %(max)d characters).") % {"max": REASON_MAX}})
     if action in REASON_REQUIRED and not reason:
         raise ValidationError({"reason": _("Give a reason.")})
-
-    now = now or timezone.now()
-    from_state = event.state
     data: dict = {}
     handler = _EFFECTS.get(action)
     if handler is not None:
@@ -373,17 +434,11 @@ def event_transition(
             merge_into=merge_into,
             card=card,
             satisfied=satisfied,
+            store=store,
         )
     event.state = target
-    linked = _attachments(event, attachments)
-    if linked:
-        data["attachments"] = [a.pk for a in linked]
-    event.save()
-    row = _record(event, action, actor, from_state=from_state, now=now, reason=reason, data=data)
-    if linked:
-        Attachment.objects.filter(pk__in=[a.pk for a in linked]).update(action=row)
-    transaction.on_commit(partial(_publish, event.pk, action, row.pk), robust=True)
-    return event
+    data["_reason"] = reason
+    return action, data
 
 
 def _attachments(event: Event, ids) -> list[Attachment]:
@@ -399,13 +454,6 @@ def _attachments(event: Event, ids) -> list[Attachment]:
     return found
 
 
-def _department(value, field: str) -> Department:
-    try:
-        return Department.objects.get(pk=int(value), active=True)
-    except (Department.DoesNotExist, TypeError, ValueError):
-        raise ValidationError({field: _("Choose an active department.")}) from None
-
-
 def _effect_accept(event, *, now, target, **kw):
     event.accepted_at = event.accepted_at or now
     return target
@@ -418,7 +466,7 @@ def _effect_merge(event, *, actor, target, merge_into, data, **kw):
         raise ValidationError({"merge_into": _("Give the event to merge into.")}) from None
     if survivor_id == event.pk:
         raise ValidationError({"merge_into": _("An event cannot be merged into itself.")})
-    survivor = scope_for(actor).events().filter(pk=survivor_id).first()
+    survivor = kw["store"].merge_target(actor, survivor_id)
     if survivor is None or not states.is_open(survivor.state):
         raise ValidationError({"merge_into": _("The event to merge into must be open and in your area.")})
     event.merged_into_id = survivor.pk
@@ -439,43 +487,43 @@ def _effect_self_handle(event, *, now, target, **kw):
     return target
 
 
-def _grid_worker(value, event: Event, actor: User) -> User:
-    try:
-        user = User.objects.select_related("center").get(pk=int(value), role=Role.GRID_WORKER, is_active=True)
-    except (User.DoesNotExist, TypeError, ValueError):
-        raise ValidationError({"assignee": _("Choose a grid worker.")}) from None
+def _grid_worker(value, event: Event, store) -> User:
+    user = store.grid_worker(value)
     if user.center is None or not user.center.path.startswith(event.center.path):
         raise ValidationError({"assignee": _("The grid worker must work in the area of the holding center.")})
     return user
 
 
-def _effect_dispatch(event, *, actor, now, target, assignments, data, lead_department, departments, assignee, **kw):
+def _effect_dispatch(
+    event, *, actor, now, target, assignments, data, lead_department, departments, assignee, store, **kw
+):
     if event.state == S.HANDLED:
         # Verification on site by a grid worker.
         if assignee in (None, ""):
             raise ValidationError({"assignee": _("Choose the grid worker who verifies on site.")})
-        event.assignee = _grid_worker(assignee, event, actor)
+        event.assignee = _grid_worker(assignee, event, store)
         data["assignee"] = event.assignee_id
         return target
     if assignee not in (None, "") and lead_department in (None, ""):
-        event.assignee = _grid_worker(assignee, event, actor)
+        event.assignee = _grid_worker(assignee, event, store)
         data["assignee"] = event.assignee_id
     elif lead_department not in (None, ""):
-        lead = _department(lead_department, "lead_department")
+        lead = store.department(lead_department, "lead_department")
         assisting = []
         for value in departments or ():
-            department = _department(value, "departments")
+            department = store.department(value, "departments")
             if department.pk != lead.pk and department not in assisting:
                 assisting.append(department)
         for old in assignments:
             old.active = False
-            old.save(update_fields=["active"])
-        EventAssignment.objects.bulk_create(
+            store.save_assignment(old, ["active"])
+        store.add_assignments(
+            event,
             [EventAssignment(event=event, department=lead, role=AssignmentRole.LEAD, dispatched_at=now)]
             + [
                 EventAssignment(event=event, department=d, role=AssignmentRole.ASSIST, dispatched_at=now)
                 for d in assisting
-            ]
+            ],
         )
         event.assignee = None
         data.update(lead_department=lead.pk, departments=[d.pk for d in assisting])
@@ -497,7 +545,7 @@ def _effect_sign(event, *, actor, now, assignments, data, **kw):
     own = _own_assignment(assignments, actor)
     if own is not None:
         own.state, own.signed_at = AssignmentState.SIGNED, now
-        own.save(update_fields=["state", "signed_at"])
+        kw["store"].save_assignment(own, ["state", "signed_at"])
         data["department"] = own.department_id
     lead_signed = own is None or own.role == AssignmentRole.LEAD
     target = states.after_sign(event.state, lead_signed=lead_signed)
@@ -514,14 +562,14 @@ def _effect_return(event, *, actor, now, assignments, data, **kw):
             a.active = False
             if a.pk == getattr(own, "pk", None):
                 a.state = AssignmentState.RETURNED
-            a.save(update_fields=["active", "state"])
+            kw["store"].save_assignment(a, ["active", "state"])
         event.assignee = None
         event.returns += 1
         event.extension, event.extension_days = Extension.NONE, 0
         _start_phase(event, Phase.ACCEPT, now)
     else:
         own.active, own.state = False, AssignmentState.RETURNED
-        own.save(update_fields=["active", "state"])
+        kw["store"].save_assignment(own, ["active", "state"])
     if own is not None:
         data["department"] = own.department_id
     return states.after_return(event.state, lead_returned=lead_returned)
@@ -531,7 +579,7 @@ def _effect_handle(event, *, actor, now, assignments, data, **kw):
     own = _own_assignment(assignments, actor)
     if own is not None:
         own.state, own.handled_at = AssignmentState.HANDLED, now
-        own.save(update_fields=["state", "handled_at"])
+        kw["store"].save_assignment(own, ["state", "handled_at"])
         data["department"] = own.department_id
     all_done = all(a.state == AssignmentState.HANDLED for a in assignments) if assignments else True
     target = states.after_handle(event.state, all_done=all_done)
@@ -556,7 +604,7 @@ def _effect_verify_fail(event, *, now, target, assignments, **kw):
         for a in assignments:
             if a.state == AssignmentState.HANDLED:
                 a.state, a.handled_at = AssignmentState.SIGNED, None
-                a.save(update_fields=["state", "handled_at"])
+                kw["store"].save_assignment(a, ["state", "handled_at"])
         _start_phase(event, Phase.HANDLE, now)
     else:
         _start_phase(event, Phase.ACCEPT, now)
@@ -565,14 +613,14 @@ def _effect_verify_fail(event, *, now, target, assignments, **kw):
 
 
 def _effect_escalate(event, *, actor, now, target, data, **kw):
-    escalate_to_parent(event, now=now, data=data)
+    escalate_to_parent(event, now=now, data=data, store=kw["store"])
     return target
 
 
-def escalate_to_parent(event: Event, *, now: datetime, data: dict) -> None:
+def escalate_to_parent(event: Event, *, now: datetime, data: dict, store: DbStore = DB) -> None:
     """Moves the event to its holder's parent center; the clocks restart at the new level.
     The caller holds the event's row lock."""
-    parent = Center.objects.filter(pk=event.center.parent_id).first() if event.center.parent_id else None
+    parent = store.parent_center(event.center)
     if parent is None:
         raise states.IllegalTransition(
             event.state,
