@@ -154,6 +154,56 @@ def event_report(
         if existing is not None:
             return _same_reporter(existing, reporter), False
 
+    if errors:
+        raise ValidationError(errors)
+    event = report_build(
+        reporter=reporter,
+        category_id=category_id,
+        description=description,
+        lat=lat,
+        lng=lng,
+        client_id=client_uuid,
+        address=address,
+        urgent=urgent,
+        source=source,
+        center_id=center_id,
+        now=now,
+    )
+    point = event.location
+    now = event.created_at
+    try:
+        with transaction.atomic():
+            event.save(force_insert=True)
+            action = timeline_row(event, A.REPORT, reporter, from_state="", now=now, location=point)
+            action.save()
+            transaction.on_commit(partial(_publish, event.pk, A.REPORT, action.pk), robust=True)
+    except IntegrityError:
+        # Two retries of one report raced: the other one won, answer with its event.
+        existing = Event.objects.filter(client_id=client_uuid).first()
+        if existing is None:
+            raise
+        return _same_reporter(existing, reporter), False
+    return event, True
+
+
+def report_build(
+    *,
+    reporter: User,
+    category_id,
+    description: str,
+    lat,
+    lng,
+    client_id: uuid.UUID,
+    address: str = "",
+    urgent: bool | None = None,
+    source: str | None = None,
+    center_id=None,
+    grid=None,
+    now: datetime | None = None,
+) -> Event:
+    """Checks a report and builds its event (unsaved), with its holder, level and deadlines.
+    `grid` skips the point lookup for callers that already know it (bulk imports)."""
+    errors: dict[str, list[str]] = {}
     description = (description or "").strip()
     if not description:
         errors["description"] = [_("Describe what you found.")]
@@ -178,8 +228,8 @@ def event_report(
     except BadCoordinates as exc:
         errors["location"] = [str(exc)]
 
-    grid, center = None, None
-    if point is not None and not errors.get("location"):
+    center = grid.center if grid is not None else None
+    if grid is None and point is not None and not errors.get("location"):
         try:
             grid = grid_at(point)
             center = grid.center
@@ -196,7 +246,7 @@ def event_report(
 
     now = now or timezone.now()
     event = Event(
-        client_id=client_uuid,
+        client_id=client_id,
         category_id=category.pk,
         description=description,
         location=point,
@@ -214,19 +264,7 @@ def event_report(
     _start_phase(event, Phase.ACCEPT, now)
     event.accept_due_at = event.due_at
     _restart_deadline(event, now)
-    try:
-        with transaction.atomic():
-            event.save(force_insert=True)
-            action = _action_row(event, A.REPORT, reporter, from_state="", now=now, location=point)
-            action.save()
-            transaction.on_commit(partial(_publish, event.pk, A.REPORT, action.pk), robust=True)
-    except IntegrityError:
-        # Two retries of one report raced: the other one won, answer with its event.
-        existing = Event.objects.filter(client_id=client_uuid).first()
-        if existing is None:
-            raise
-        return _same_reporter(existing, reporter), False
-    return event, True
+    return event
 
 
 def _same_reporter(event: Event, reporter: User) -> Event:
@@ -272,7 +310,7 @@ class DbStore:
 DB = DbStore()
 
 
-def _action_row(
+def timeline_row(
     event: Event,
     action: Action,
     actor: User | None,
@@ -374,7 +412,7 @@ def event_transition(
     if linked:
         data["attachments"] = [a.pk for a in linked]
     event.save()
-    row = _action_row(event, action, actor, from_state=from_state, now=now, reason=data.pop("_reason"), data=data)
+    row = timeline_row(event, action, actor, from_state=from_state, now=now, reason=data.pop("_reason"), data=data)
     row.save()
     if linked:
         Attachment.objects.filter(pk__in=[a.pk for a in linked]).update(action=row)

@@ -17,7 +17,7 @@ def django_db_setup(django_db_setup, django_db_blocker):
     from wenjiang_ops.demo import seed_demo
 
     with django_db_blocker.unblock(), transaction.atomic():
-        seed_demo(lambda line: None)
+        seed_demo(lambda line: None, events=False)  # tests make the events they need
 
 
 @pytest.fixture
