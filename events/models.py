@@ -174,6 +174,8 @@ class Event(models.Model):
         indexes = [
             models.Index(fields=["center", "state", "-created_at"], name="event_center_state_created"),
             models.Index(fields=["origin_center", "-created_at"], name="event_origin_created"),
+            # A queue: an area's events in one state over a period, newest first.
+            models.Index(fields=["origin_center", "state", "-created_at"], name="event_origin_state_created"),
             models.Index(fields=["state", "-created_at"], name="event_state_created"),
             models.Index(fields=["deadline"], name="event_deadline"),
             models.Index(fields=["closed_at"], name="event_closed_at"),

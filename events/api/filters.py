@@ -1,3 +1,5 @@
+from datetime import datetime, time, timedelta
+
 import django_filters
 from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
@@ -7,6 +9,10 @@ from accounts.scope import scope_for
 from events.choices import Light, Source, State
 from events.models import Event, EventAssignment, EventCategory
 from grids.models import Center
+
+
+def _midnight(day):
+    return timezone.make_aware(datetime.combine(day, time.min))
 
 
 def _centers(request):
@@ -30,8 +36,8 @@ class EventFilter(django_filters.FilterSet):
     urgent = django_filters.BooleanFilter()
     light = django_filters.MultipleChoiceFilter(choices=Light.choices)
     overdue = django_filters.BooleanFilter(method="filter_overdue", label=_("past the deadline"))
-    created_after = django_filters.DateFilter(field_name="created_at", lookup_expr="date__gte")
-    created_before = django_filters.DateFilter(field_name="created_at", lookup_expr="date__lte")
+    created_after = django_filters.DateFilter(method="filter_created_after", label=_("reported on or after (date)"))
+    created_before = django_filters.DateFilter(method="filter_created_before", label=_("reported on or before (date)"))
     search = django_filters.CharFilter(
         method="filter_search", label=_("text in the description or address, or a number")
     )
@@ -61,6 +67,13 @@ class EventFilter(django_filters.FilterSet):
     def filter_center(self, qs, name, value):
         # Escalation only climbs: "first held in this subtree" covers "held in it now".
         return qs.filter(origin_center__in=Center.objects.filter(path__startswith=value.path).values("id"))
+
+    # Dates become moments (local midnight), so that the (center, created_at) index serves the range.
+    def filter_created_after(self, qs, name, value):
+        return qs.filter(created_at__gte=_midnight(value))
+
+    def filter_created_before(self, qs, name, value):
+        return qs.filter(created_at__lt=_midnight(value + timedelta(days=1)))
 
     def filter_category(self, qs, name, value):
         return qs.filter(Q(category=value) | Q(category__parent=value))

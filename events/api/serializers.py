@@ -42,8 +42,48 @@ def _brief(obj, *fields):
     return {f: getattr(obj, f) for f in fields} if obj is not None else None
 
 
-class EventListSerializer(serializers.ModelSerializer):
-    """A queue row: everything a list shows, from one query (see EventViewSet.get_queryset)."""
+_datetime = serializers.DateTimeField()
+
+
+def _when(value):
+    return _datetime.to_representation(value) if value else None
+
+
+def event_brief(obj: Event, now) -> dict:
+    """A queue row, built directly: lists and intake are hot paths, and DRF's model-serializer
+    machinery costs more than the rest of the request. The fields are EventFields' (tested)."""
+    end = obj.closed_at or now
+    category, center, grid = obj.category, obj.center, obj.grid
+    return {
+        "id": obj.pk,
+        "number": obj.number,
+        "state": obj.state,
+        "state_display": str(obj.get_state_display()),
+        "category": {"id": category.pk, "name": category.name},
+        "description": obj.description,
+        "address": obj.address,
+        "lat": obj.location.y,
+        "lng": obj.location.x,
+        "urgent": obj.urgent,
+        "source": obj.source,
+        "source_display": str(obj.get_source_display()),
+        "light": obj.light,
+        "supervision": obj.supervision,
+        "extension": obj.extension,
+        "level": obj.level,
+        "center": {"id": center.pk, "name": center.name, "level": center.level},
+        "grid": {"id": grid.pk, "code": grid.code, "name": grid.name} if grid else None,
+        "phase": obj.phase,
+        "due_at": _when(obj.due_at),
+        "deadline": _when(obj.deadline),
+        "overdue": bool(obj.deadline and end > obj.deadline),
+        "created_at": _when(obj.created_at),
+        "closed_at": _when(obj.closed_at),
+    }
+
+
+class EventFields(serializers.ModelSerializer):
+    """The fields of an event row (for the schema and the detail view)."""
 
     number = serializers.CharField(read_only=True)
     state_display = serializers.CharField(source="get_state_display", read_only=True)
@@ -104,6 +144,13 @@ class EventListSerializer(serializers.ModelSerializer):
         return bool(obj.deadline and end > obj.deadline)
 
 
+class EventListSerializer(EventFields):
+    """A queue row: everything a list shows, from one query (see EventViewSet.get_queryset)."""
+
+    def to_representation(self, instance):
+        return event_brief(instance, self.context.get("now") or timezone.now())
+
+
 class AssignmentSerializer(serializers.ModelSerializer):
     department = serializers.SerializerMethodField()
 
@@ -121,7 +168,7 @@ class AttachmentSerializer(serializers.ModelSerializer):
         fields = ["id", "kind", "image", "thumbnail", "width", "height", "size", "action", "created_at"]
 
 
-class EventDetailSerializer(EventListSerializer):
+class EventDetailSerializer(EventFields):
     origin_center = serializers.SerializerMethodField()
     reporter = serializers.SerializerMethodField()
     assignee = serializers.SerializerMethodField()
@@ -129,9 +176,9 @@ class EventDetailSerializer(EventListSerializer):
     attachments = AttachmentSerializer(many=True, read_only=True)
     available_actions = serializers.SerializerMethodField()
 
-    class Meta(EventListSerializer.Meta):
+    class Meta(EventFields.Meta):
         fields = [
-            *EventListSerializer.Meta.fields,
+            *EventFields.Meta.fields,
             "origin_center",
             "reporter",
             "assignee",
@@ -216,3 +263,24 @@ class TimelineSerializer(serializers.ModelSerializer):
 
     def get_actor_department(self, obj):
         return _brief(obj.actor_department, "id", "name")
+
+
+class EventCreatedSerializer(EventFields):
+    """The answer to a report, made from the event in memory (no second read)."""
+
+    origin_center = serializers.SerializerMethodField()
+
+    class Meta(EventFields.Meta):
+        fields = [*EventFields.Meta.fields, "origin_center", "accept_due_at", "client_id"]
+
+    def get_origin_center(self, obj):
+        return _brief(obj.origin_center, "id", "name", "level")
+
+    def to_representation(self, instance):
+        origin = instance.origin_center
+        return {
+            **event_brief(instance, self.context.get("now") or timezone.now()),
+            "origin_center": {"id": origin.pk, "name": origin.name, "level": origin.level},
+            "accept_due_at": _when(instance.accept_due_at),
+            "client_id": str(instance.client_id),
+        }

@@ -26,6 +26,7 @@ from .serializers import (
     ActionRequestSerializer,
     AttachmentSerializer,
     EventCategorySerializer,
+    EventCreatedSerializer,
     EventDetailSerializer,
     EventListSerializer,
     ReportSerializer,
@@ -76,7 +77,7 @@ class EventViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     def _detail(self, pk):
         return EventDetailSerializer(self.get_queryset().get(pk=pk), context=self.get_serializer_context()).data
 
-    @extend_schema(request=ReportSerializer, responses={201: EventDetailSerializer, 200: EventDetailSerializer})
+    @extend_schema(request=ReportSerializer, responses={201: EventCreatedSerializer, 200: EventCreatedSerializer})
     def create(self, request, *args, **kwargs):
         data = request.data
         event, created = services.event_report(
@@ -91,7 +92,8 @@ class EventViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
             source=data.get("source") or None,
             center_id=data.get("center"),
         )
-        return Response(self._detail(event.pk), status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
+        body = EventCreatedSerializer(event, context=self.get_serializer_context()).data
+        return Response(body, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
 
     @extend_schema(request=ActionRequestSerializer, responses={200: EventDetailSerializer, 409: OpenApiResponse()})
     @action(detail=True, methods=["post"], filterset_class=None)

@@ -64,11 +64,14 @@ class GridViewSet(viewsets.ReadOnlyModelViewSet):
             point = point_from_lat_lng(request.query_params["lat"], request.query_params["lng"])
         except BadCoordinates as exc:
             raise ValidationError({"detail": str(exc)}) from None
+        scope = scope_for(request.user)
+        if not scope.everything and scope.center_path is None:
+            raise NotFound(_("You have no area to search in."))
         try:
-            grid = grid_at(point, grids=self.get_queryset())
+            grid = grid_at(point, within="" if scope.everything else scope.center_path)
         except GridNotFound as exc:
             raise NotFound(str(exc)) from None
-        return Response(GridSerializer(grid).data)
+        return Response(GridSerializer(self.get_queryset().get(pk=grid.pk)).data)
 
 
 class DepartmentViewSet(viewsets.ReadOnlyModelViewSet):

@@ -82,3 +82,29 @@ def test_the_detail_query_count_is_fixed(api, drive):
     with CaptureQueriesContext(connection) as ctx:
         assert api.as_user("hangtianlu").get(f"/api/events/{event.pk}/").status_code == 200
     assert len(ctx.captured_queries) <= 8
+
+
+def test_rows_carry_exactly_the_documented_fields(api, report):
+    from events.api.serializers import EventCreatedSerializer, EventListSerializer
+
+    report()
+    row = api.as_user("hangtianlu").get("/api/events/").json()["results"][0]
+    assert list(row) == list(EventListSerializer().fields)
+    created = (
+        api.as_user("gridworker")
+        .post(
+            "/api/events/",
+            {
+                "category": row["category"]["id"],
+                "description": "x",
+                "lat": row["lat"],
+                "lng": row["lng"],
+                "client_id": "0b8e3a52-4a86-4c38-9a4e-3c1a1c9c2d11",
+            },
+            format="json",
+        )
+        .json()
+    )
+    assert list(created) == list(EventCreatedSerializer().fields)
+    detail = api.as_user("hangtianlu").get(f"/api/events/{row['id']}/").json()
+    assert {k: detail[k] for k in row} == row  # the same values whichever way they are built

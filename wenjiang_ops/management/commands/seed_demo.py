@@ -12,12 +12,13 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--list-accounts", action="store_true", help="Only print the demo accounts.")
+        parser.add_argument("--no-events", action="store_true", help="The district and accounts, without events.")
 
-    def handle(self, *args, list_accounts=False, **options):
+    def handle(self, *args, list_accounts=False, no_events=False, **options):
         if not list_accounts:
             started = time.monotonic()
             with transaction.atomic():
-                seed_demo(lambda line: self.stdout.write(f"  {line}"))
+                seed_demo(lambda line: self.stdout.write(f"  {line}"), events=not no_events)
             self.stdout.write(self.style.SUCCESS(f"Demo data ready in {time.monotonic() - started:.1f} s."))
         self.stdout.write(f"Demo accounts (password {DEMO_PASSWORD}):")
         for account in DEMO_ACCOUNTS:

@@ -1,0 +1,62 @@
+"""Fills the benchmark database with N events (default 1,000,000) by SQL, spread over two years,
+every community and grid, all states. For the list benchmark only: `seed_demo` makes the demo."""
+
+from __future__ import annotations
+
+import sys
+import time
+
+from common import django_setup
+
+SQL = """
+with g as (
+    select row_number() over (order by g.id) - 1 as n, g.id, g.center_id, st_pointonsurface(g.boundary) as p
+    from grids_grid g
+), c as (select count(*) as k from g),
+cat as (select array_agg(id order by id) as ids from events_eventcategory where parent_id is not null),
+rep as (select id from accounts_user where username = 'duty')
+insert into events_event (
+    client_id, category_id, description, location, address, urgent, source, reporter_id, grid_id, origin_center_id,
+    center_id, level, state, suspended_from, light, supervision, extension, extension_days, phase, phase_started_at,
+    due_at, deadline, accept_due_at, created_at, accepted_at, closed_at, updated_at, returns, reworks, escalations
+)
+select
+    md5(%(salt)s || i::text)::uuid,
+    cat.ids[1 + (i * 7919) %% array_length(cat.ids, 1)],
+    '基准测试事件 ' || i,
+    g.p, '', (i %% 25 = 0), (array['patrol','volunteer','citizen','video','iot'])[1 + i %% 5], rep.id, g.id,
+    g.center_id, g.center_id, 'community',
+    case when i %% 20 = 0 then (array['reported','accepted','dispatched','in_progress','handled'])[1 + (i / 20) %% 5]
+         else 'closed' end,
+    '', 'green', 'none', 'none', 0, '', null,
+    t + interval '3 days', t + interval '3 days', t + interval '2 hours', t, t + interval '40 minutes',
+    case when i %% 20 = 0 then null else t + interval '30 hours' end, t, 0, 0, 0
+from generate_series(%(start)s::bigint, %(stop)s::bigint - 1) as i
+cross join c cross join cat cross join rep
+join g on g.n = (i * 2654435761) %% c.k
+cross join lateral (select now() - (((i * 40503) %% 1051200) || ' minutes')::interval as t) tt
+"""
+
+
+def main() -> None:
+    target = int(sys.argv[1]) if len(sys.argv) > 1 else 1_000_000
+    django_setup()
+    from django.db import connection
+
+    from events.models import Event
+
+    have = Event.objects.count()
+    if have >= target:
+        print(f"{have} events already")
+        return
+    started = time.monotonic()
+    with connection.cursor() as cursor:
+        step = 200_000
+        for start in range(have, target, step):
+            cursor.execute(SQL, {"start": start, "stop": min(target, start + step), "salt": "bench-"})
+        cursor.execute("analyze events_event")
+    print(f"{target - have} events written in {time.monotonic() - started:.0f} s")
+
+
+if __name__ == "__main__":
+    main()
