@@ -83,7 +83,7 @@ def start_server(command: list[str], port: int, **extra_env) -> subprocess.Popen
     )
     for _ in range(150):
         try:
-            urllib.request.urlopen(f"http://127.0.0.1:{port}/accounts/login/", timeout=1)  # noqa: S310
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/accounts/login/", timeout=1)
             return process
         except urllib.error.HTTPError:
             return process
@@ -149,4 +149,4 @@ def wrk(
 
 def percentile(values: list[float], p: float) -> float:
     ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
+    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]

@@ -42,8 +42,9 @@ request = function()
   local p = points[1 + counter % #points]
   local id = string.format("%08x-%04x-4%03x-8%03x-%012x", math.random(0, 2147483647), tid,
                            math.random(0, 4095), math.random(0, 4095), counter)
-  local body = string.format('{"category": {CATEGORY}, "description": "基准测试：路灯损坏", "lat": %.7f, "lng": %.7f, "client_id": "%s"}',
-                             p[1], p[2], id)
+  local template = '{"category": {CATEGORY}, "description": "基准测试：路灯损坏", ' ..
+                   '"lat": %.7f, "lng": %.7f, "client_id": "%s"}'
+  local body = string.format(template, p[1], p[2], id)
   return wrk.format("POST", "/api/events/", {["Content-Type"] = "application/json",
                                             ["Authorization"] = "Token {TOKEN}"}, body)
 end
