@@ -1,5 +1,5 @@
 # wenjiang-ops. `make run` and `make test` do all set-up on a fresh machine (see scripts/setup.sh).
-.PHONY: setup run test lint format messages screenshots bench bench-rest
+.PHONY: setup run test lint format messages screenshots bench bench-rest bench-intake wrk
 
 PY := .venv/bin/python
 
@@ -32,9 +32,15 @@ screenshots:
 
 # Benchmarks print their figures as ratios to a baseline measured in the same run; the last line is JSON.
 # They use the demo database (`make run` loads it) and start their own servers on ports 18080/18081.
-bench: bench-rest
+bench: bench-rest bench-intake
 
-bench-rest: setup
+wrk:
 	@command -v wrk >/dev/null || { sudo=""; [ "$$(id -u)" -ne 0 ] && sudo=sudo; $$sudo apt-get install -y -qq wrk; }
+
+bench-rest: setup wrk
 	$(PY) manage.py seed_demo >/dev/null
 	$(PY) bench/rest_servers.py
+
+# Uses its own database (BENCH_DB, default wenjiang_ops_bench) with 1,000,000 generated events.
+bench-intake: setup wrk
+	$(PY) bench/intake.py

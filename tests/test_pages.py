@@ -78,7 +78,7 @@ def test_every_model_has_an_admin(client, demo_user):
     from django.contrib import admin
 
     registered = set(admin.site._registry)
-    for app in ["accounts", "grids"]:
+    for app in ["accounts", "grids", "events"]:
         for model in apps.get_app_config(app).get_models():
             assert model in registered, model
     client.force_login(demo_user("admin"))
@@ -88,5 +88,10 @@ def test_every_model_has_an_admin(client, demo_user):
         "/admin/grids/volunteer/",
         "/admin/accounts/user/",
         "/admin/grids/volunteer/add/",
+        "/admin/events/event/",
+        "/admin/events/phaselimit/",
+        "/admin/events/eventcategory/",
+        "/admin/events/eventaction/",
+        "/admin/events/eventassignment/",
     ]:
         assert client.get(url).status_code == 200, url

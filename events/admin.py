@@ -1,0 +1,109 @@
+from django.contrib import admin
+from django.contrib.gis.admin import GISModelAdmin
+
+from .models import Attachment, Event, EventAction, EventAssignment, EventCategory, PhaseLimit
+
+
+@admin.register(EventCategory)
+class EventCategoryAdmin(admin.ModelAdmin):
+    list_display = ["name", "code", "parent", "default_department", "default_urgent", "order", "active"]
+    list_filter = ["active", "default_urgent", "parent"]
+    search_fields = ["name", "code"]
+    autocomplete_fields = ["parent", "default_department"]
+
+
+@admin.register(PhaseLimit)
+class PhaseLimitAdmin(admin.ModelAdmin):
+    list_display = ["level", "phase", "category", "urgent", "minutes"]
+    list_filter = ["level", "phase", "urgent"]
+    list_editable = ["minutes"]
+    autocomplete_fields = ["category"]
+
+
+class ReadOnlyInline(admin.TabularInline):
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+class AssignmentInline(ReadOnlyInline):
+    model = EventAssignment
+    fields = ["department", "role", "state", "active", "dispatched_at", "signed_at", "handled_at"]
+
+
+class ActionInline(ReadOnlyInline):
+    model = EventAction
+    fields = ["created_at", "action", "actor", "actor_role", "actor_center", "from_state", "to_state", "reason"]
+
+
+@admin.register(Event)
+class EventAdmin(GISModelAdmin):
+    """Events are changed only through the workflow (the pages and the API): read-only here."""
+
+    list_display = ["id", "created_at", "category", "center", "state", "light", "urgent", "source"]
+    list_filter = ["state", "light", "urgent", "source", "level"]
+    search_fields = ["description", "address"]
+    date_hierarchy = "created_at"
+    list_select_related = ["category", "category__parent", "center"]
+    inlines = [AssignmentInline, ActionInline]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(EventAction)
+class EventActionAdmin(admin.ModelAdmin):
+    """The timeline is immutable (the database refuses changes): view only."""
+
+    list_display = ["created_at", "event", "action", "actor", "actor_role", "from_state", "to_state"]
+    list_filter = ["action", "actor_role"]
+    list_select_related = ["event", "event__category", "actor"]
+    raw_id_fields = ["event"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Attachment)
+class AttachmentAdmin(admin.ModelAdmin):
+    list_display = ["id", "event", "kind", "width", "height", "size", "uploaded_by", "created_at"]
+    list_filter = ["kind"]
+    raw_id_fields = ["event", "action"]
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(EventAssignment)
+class EventAssignmentAdmin(admin.ModelAdmin):
+    """Dispatches are made through the workflow: view only."""
+
+    list_display = ["event", "department", "role", "state", "active", "dispatched_at"]
+    list_filter = ["role", "state", "active", "department"]
+    raw_id_fields = ["event"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
