@@ -257,20 +257,42 @@ def seed_accounts(log: Log) -> None:
     )
     # Staff for every center (cs + division code) and every department (ds- + code): the demo
     # history is made by them, through the same permission rules as real use.
-    staff = [
-        User(username=f"cs{c.code}", password=password, role=Role.CENTER_STAFF, center_id=c.pk,
-             last_name=rng.choice(names.SURNAMES), first_name="".join(rng.choices(names.GIVEN, k=2)))
-        for c in Center.objects.order_by("code")
-    ] + [
-        User(username=f"ds-{d.code}", password=password, role=Role.DEPARTMENT_STAFF, department_id=d.pk,
-             center_id=d.center_id, last_name=rng.choice(names.SURNAMES),
-             first_name="".join(rng.choices(names.GIVEN, k=2)))
-        for d in departments.values()
-    ] + [
-        User(username=f"vol{c.code}", password=password, role=Role.VOLUNTEER, center_id=c.pk,
-             last_name=rng.choice(names.SURNAMES), first_name="".join(rng.choices(names.GIVEN, k=2)))
-        for c in Center.objects.filter(level=Level.COMMUNITY).order_by("code")
-    ]
+    staff = (
+        [
+            User(
+                username=f"cs{c.code}",
+                password=password,
+                role=Role.CENTER_STAFF,
+                center_id=c.pk,
+                last_name=rng.choice(names.SURNAMES),
+                first_name="".join(rng.choices(names.GIVEN, k=2)),
+            )
+            for c in Center.objects.order_by("code")
+        ]
+        + [
+            User(
+                username=f"ds-{d.code}",
+                password=password,
+                role=Role.DEPARTMENT_STAFF,
+                department_id=d.pk,
+                center_id=d.center_id,
+                last_name=rng.choice(names.SURNAMES),
+                first_name="".join(rng.choices(names.GIVEN, k=2)),
+            )
+            for d in departments.values()
+        ]
+        + [
+            User(
+                username=f"vol{c.code}",
+                password=password,
+                role=Role.VOLUNTEER,
+                center_id=c.pk,
+                last_name=rng.choice(names.SURNAMES),
+                first_name="".join(rng.choices(names.GIVEN, k=2)),
+            )
+            for c in Center.objects.filter(level=Level.COMMUNITY).order_by("code")
+        ]
+    )
     User.objects.bulk_create(staff, ignore_conflicts=True)
     users = dict(User.objects.filter(role=Role.GRID_WORKER).values_list("username", "id"))
     through = Grid.workers.through
