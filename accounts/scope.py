@@ -61,7 +61,7 @@ class Scope:
     def events(self, queryset=None) -> QuerySet:
         """Events this user may see: a center's subtree holds them or held them first (a lower
         center keeps read access after an escalation); department staff see their department's
-        tickets; grid workers their reports, their tasks and their grids' events; volunteers
+        tickets and their own reports; grid workers their reports, their tasks and their grids' events; volunteers
         their own reports."""
         from django.db.models import Exists, OuterRef
 
@@ -74,7 +74,7 @@ class Scope:
             if self.department_id is None:
                 return queryset.none()
             tickets = EventAssignment.objects.filter(event=OuterRef("pk"), department_id=self.department_id)
-            return queryset.filter(Exists(tickets))
+            return queryset.filter(Exists(tickets) | Q(reporter_id=self.user_id))
         if self.role == Role.VOLUNTEER:
             return queryset.filter(reporter_id=self.user_id)
         if self.role == Role.GRID_WORKER:

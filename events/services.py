@@ -399,11 +399,18 @@ def event_facts(event: Event, assignments: list[EventAssignment]) -> EventFacts:
 
 
 def event_available_actions(event: Event, user: User, assignments: list[EventAssignment] | None = None) -> list[str]:
-    """The actions `user` may take on `event` now: allowed by the state table and by permissions."""
+    """The actions `user` may take on `event` now: allowed by the state table, by permissions,
+    and by the extension request's state (approving needs a pending request, asking needs none)."""
     if assignments is None:
         assignments = list(event.assignments.filter(active=True))
     actor, facts = actor_facts(user), event_facts(event, assignments)
-    return [a.value for a in states.allowed_actions(event.state) if may(actor, facts, a)]
+    pending = event.extension == Extension.PENDING
+    needs_pending = {A.APPROVE_EXTENSION: True, A.REFUSE_EXTENSION: True, A.REQUEST_EXTENSION: False}
+    return [
+        a.value
+        for a in states.allowed_actions(event.state)
+        if may(actor, facts, a) and needs_pending.get(a, pending) == pending
+    ]
 
 
 REASON_REQUIRED = {

@@ -6,7 +6,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.scope import scope_for
-from events.choices import Light, Source, State
+from events.choices import AssignmentState, Light, Source, State
 from events.models import Event, EventAssignment, EventCategory
 from grids.models import Center
 
@@ -95,11 +95,17 @@ class EventFilter(django_filters.FilterSet):
         return qs.filter(query)
 
     def filter_mine(self, qs, name, value):
+        """My reports; or my tasks: for department staff, their department's tickets still to sign
+        or handle; for grid workers, the events dispatched to them to handle or verify."""
         user = self.request.user
         if value == "reported":
             return qs.filter(reporter=user)
-        tasks = EventAssignment.objects.filter(event=OuterRef("pk"), active=True, department_id=user.department_id)
-        open_states = [State.DISPATCHED, State.IN_PROGRESS, State.VERIFYING]
         if user.department_id:
-            return qs.filter(Exists(tasks), state__in=open_states)
-        return qs.filter(assignee=user, state__in=open_states)
+            todo = EventAssignment.objects.filter(
+                event=OuterRef("pk"),
+                active=True,
+                department_id=user.department_id,
+                state__in=[AssignmentState.DISPATCHED, AssignmentState.SIGNED],
+            )
+            return qs.filter(Exists(todo), state__in=[State.DISPATCHED, State.IN_PROGRESS])
+        return qs.filter(assignee=user, state__in=[State.DISPATCHED, State.IN_PROGRESS, State.VERIFYING])

@@ -278,3 +278,29 @@ def test_every_action_in_every_state_is_allowed_or_409(api, drive, state):
             assert response.json()["detail"] == "No extension request is pending." or response.status_code != 409
         else:
             assert response.status_code == 409, (state, action, response.status_code)
+
+
+def test_extension_actions_are_offered_only_when_they_can_be_taken(api, drive):
+    event = drive("in_progress")
+    assert (
+        "approve_extension" not in api.as_user("hangtianlu").get(f"/api/events/{event.pk}/").json()["available_actions"]
+    )
+    post(api, "police", event, "request_extension", days=2, reason="等待配件")
+    assert "request_extension" not in api.as_user("police").get(f"/api/events/{event.pk}/").json()["available_actions"]
+    offered = api.as_user("hangtianlu").get(f"/api/events/{event.pk}/").json()["available_actions"]
+    assert {"approve_extension", "refuse_extension"} <= set(offered)
+
+
+def test_a_departments_tasks_are_what_it_still_has_to_do(api, drive):
+    event = drive("in_progress")
+    assert event.pk in [e["id"] for e in api.as_user("police").get("/api/events/", {"mine": "tasks"}).json()["results"]]
+    post(api, "police", event, "handle", reason="已处置")
+    assert event.pk not in [
+        e["id"] for e in api.as_user("police").get("/api/events/", {"mine": "tasks"}).json()["results"]
+    ]
+
+
+def test_department_staff_see_what_they_reported(api, report):
+    event = report("police")
+    assert api.as_user("police").get(f"/api/events/{event.pk}/").status_code == 200
+    assert api.as_user("chengguan").get(f"/api/events/{event.pk}/").status_code == 404
