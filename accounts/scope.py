@@ -84,11 +84,23 @@ class Scope:
             return queryset.none()
         # Escalation only climbs, so the holding center is always the first center or above it:
         # "first center in my subtree" covers both "held in my subtree" and "held here before".
-        return queryset.filter(origin_center__in=self.centers().values("id"))
+        return queryset.filter(origin_center_id__in=subtree_ids(self.center_path))
 
     def filter_by_center(self, queryset: QuerySet, field: str = "center") -> QuerySet:
         """Any queryset whose rows belong to a center, limited to this scope."""
         return queryset.filter(self.center_q(field))
+
+
+SUBTREE_LIST_LIMIT = 5000
+
+
+def subtree_ids(path: str):
+    """The ids of the centers in the subtree at `path`: a list of numbers, which lets PostgreSQL
+    estimate (and plan) an event query well; a subquery for the rare subtree too big for a list."""
+    ids = list(Center.objects.filter(path__startswith=path).values_list("id", flat=True)[: SUBTREE_LIST_LIMIT + 1])
+    if len(ids) > SUBTREE_LIST_LIMIT:
+        return Center.objects.filter(path__startswith=path).values("id")
+    return ids
 
 
 def scope_for(user: User) -> Scope:

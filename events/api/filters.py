@@ -5,7 +5,7 @@ from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from accounts.scope import scope_for
+from accounts.scope import scope_for, subtree_ids
 from events.choices import AssignmentState, Light, Source, State
 from events.models import Event, EventAssignment, EventCategory
 from grids.models import Center
@@ -20,7 +20,7 @@ def _centers(request):
 
 
 class EventFilter(django_filters.FilterSet):
-    state = django_filters.MultipleChoiceFilter(choices=State.choices)
+    state = django_filters.MultipleChoiceFilter(choices=State.choices, distinct=False)
     center = django_filters.ModelChoiceFilter(
         queryset=_centers, method="filter_center", label=_("center (its whole subtree)")
     )
@@ -32,9 +32,9 @@ class EventFilter(django_filters.FilterSet):
         queryset=EventCategory.objects.all(), method="filter_category", label=_("category (and its subcategories)")
     )
     department = django_filters.NumberFilter(method="filter_department", label=_("dispatched to this department"))
-    source = django_filters.MultipleChoiceFilter(choices=Source.choices)
+    source = django_filters.MultipleChoiceFilter(choices=Source.choices, distinct=False)
     urgent = django_filters.BooleanFilter()
-    light = django_filters.MultipleChoiceFilter(choices=Light.choices)
+    light = django_filters.MultipleChoiceFilter(choices=Light.choices, distinct=False)
     overdue = django_filters.BooleanFilter(method="filter_overdue", label=_("past the deadline"))
     created_after = django_filters.DateFilter(method="filter_created_after", label=_("reported on or after (date)"))
     created_before = django_filters.DateFilter(method="filter_created_before", label=_("reported on or before (date)"))
@@ -66,7 +66,7 @@ class EventFilter(django_filters.FilterSet):
 
     def filter_center(self, qs, name, value):
         # Escalation only climbs: "first held in this subtree" covers "held in it now".
-        return qs.filter(origin_center__in=Center.objects.filter(path__startswith=value.path).values("id"))
+        return qs.filter(origin_center_id__in=subtree_ids(value.path))
 
     # Dates become moments (local midnight), so that the (center, created_at) index serves the range.
     def filter_created_after(self, qs, name, value):

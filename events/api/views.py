@@ -12,7 +12,7 @@ from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.scope import scope_for
+from accounts.scope import scope_for, subtree_ids
 from events import services
 from events.attachments import NotAnImage, TooLarge
 from events.domain.states import IllegalTransition
@@ -60,7 +60,13 @@ class EventViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     filterset_class = EventFilter
 
     def get_queryset(self):
-        queryset = scope_for(self.request.user).events().select_related("category", "center", "grid")
+        # The joined centers' and grids' polygons are not shown: skip reading and decoding them.
+        queryset = (
+            scope_for(self.request.user)
+            .events()
+            .select_related("category", "center", "grid")
+            .defer("center__boundary", "grid__boundary")
+        )
         if self.action not in ("list", "export"):
             queryset = queryset.select_related("origin_center", "reporter", "assignee").prefetch_related(
                 Prefetch("assignments", queryset=EventAssignment.objects.select_related("department")),
@@ -221,7 +227,7 @@ class StatsSummaryView(APIView):
             raise ValidationError(errors)
         events = scope.events()
         if center is not None:
-            events = events.filter(origin_center__in=Center.objects.filter(path__startswith=center.path).values("id"))
+            events = events.filter(origin_center_id__in=subtree_ids(center.path))
         period = Period.from_dates(dates["date_from"], dates["date_to"])
         result = stats_summary(events, period, by=by)
         return Response(
