@@ -267,12 +267,20 @@ def report_build(
     return event
 
 
+_INSERT_STATEMENTS: dict[type, str] = {}
+
+
 def _insert_sql(obj, fields) -> tuple[str, list]:
-    """Django's own INSERT statement (columns, placeholders, adapted values) for `obj`."""
-    query = InsertQuery(type(obj))
-    query.insert_values(fields, [obj])
-    [(statement, params)] = query.get_compiler(using="default").as_sql()
-    return statement, list(params)
+    """Django's own INSERT statement for `obj` (columns, placeholders) and its adapted values.
+    The statement is compiled once per model; the values are adapted as the compiler does."""
+    statement = _INSERT_STATEMENTS.get(type(obj))
+    if statement is None:
+        query = InsertQuery(type(obj))
+        query.insert_values(fields, [obj])
+        [(statement, _params)] = query.get_compiler(using="default").as_sql()
+        _INSERT_STATEMENTS[type(obj)] = statement
+    params = [field.get_db_prep_save(field.pre_save(obj, True), connection=connection) for field in fields]
+    return statement, params
 
 
 _EVENT_FIELDS = [f for f in Event._meta.concrete_fields if not f.primary_key]
@@ -283,8 +291,6 @@ def _insert_event_and_first_row(event: Event, action: EventAction) -> None:
     """Writes a new event and its first timeline row in ONE statement (a data-modifying CTE):
     intake is the hottest write, and each round trip costs as much as the insert itself.
     The statements are Django's own, so they follow the models."""
-    for field in _EVENT_FIELDS:
-        field.pre_save(event, add=True)  # auto_now and friends
     event_sql, event_params = _insert_sql(event, _EVENT_FIELDS)
     action_sql, action_params = _insert_sql(action, _ACTION_FIELDS)
     # INSERT INTO "t" (cols) VALUES (vals)  ->  INSERT INTO "t" ("event_id", cols) SELECT e.id, vals FROM e

@@ -129,3 +129,41 @@ def test_intake_publishes_once_after_commit(api, body, django_capture_on_commit_
         assert [(s["event_id"], s["action"]) for s in seen] == [(response.json()["id"], "report")]
     finally:
         event_changed.disconnect(receiver)
+
+
+def test_the_cached_insert_statement_matches_djangos_compiler(report, hangtianlu_point):
+    from django.db.models.sql import InsertQuery
+
+    from events import services
+    from events.models import EventAction
+
+    event = Event.objects.first() or report()
+    for obj, fields in [(event, services._EVENT_FIELDS), (EventAction.objects.first(), services._ACTION_FIELDS)]:
+        statement, params = services._insert_sql(obj, fields)
+        query = InsertQuery(type(obj))
+        query.insert_values(fields, [obj])
+        [(expected_sql, expected_params)] = query.get_compiler(using="default").as_sql()
+        assert statement == expected_sql
+        stamped = [k for k, f in enumerate(fields) if getattr(f, "auto_now", False)]  # "now" differs by a moment
+        assert [str(p) for k, p in enumerate(params) if k not in stamped] == [
+            str(p) for k, p in enumerate(expected_params) if k not in stamped
+        ]
+
+
+def test_token_authentication(api, body):
+    from rest_framework.authtoken.models import Token
+    from rest_framework.test import APIClient
+
+    from accounts.models import User
+
+    user = User.objects.get(username="gridworker")
+    token = Token.objects.create(user=user)
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    assert client.get("/api/me/").json()["username"] == "gridworker"
+    client.credentials(HTTP_AUTHORIZATION="Token not-a-token")
+    assert client.get("/api/me/").status_code == 401
+    user.is_active = False
+    user.save()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    assert client.get("/api/me/").status_code == 401
