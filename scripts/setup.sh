@@ -55,7 +55,8 @@ if [ -z "${DATABASE_URL:-}" ]; then
     say "Creating database $DB_NAME"
     createdb -h "$DB_HOST" -U postgres "$DB_NAME"
   fi
-  psql -q -h "$DB_HOST" -U postgres -d "$DB_NAME" -c "create extension if not exists postgis" >/dev/null
+  PGOPTIONS="-c client_min_messages=warning" psql -q -h "$DB_HOST" -U postgres -d "$DB_NAME" \
+    -c "create extension if not exists postgis" >/dev/null
 fi
 
 # 5. Schema, translations, static files.
