@@ -20,6 +20,19 @@ class PhaseLimitAdmin(admin.ModelAdmin):
     autocomplete_fields = ["category"]
 
 
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Written only through the workflow (pages and API), never by hand."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 class ReadOnlyInline(admin.TabularInline):
     extra = 0
     can_delete = False
@@ -42,7 +55,7 @@ class ActionInline(ReadOnlyInline):
 
 
 @admin.register(Event)
-class EventAdmin(GISModelAdmin):
+class EventAdmin(ReadOnlyAdmin, GISModelAdmin):
     """Events are changed only through the workflow (the pages and the API): read-only here."""
 
     list_display = ["id", "created_at", "category", "center", "state", "light", "urgent", "source"]
@@ -52,33 +65,15 @@ class EventAdmin(GISModelAdmin):
     list_select_related = ["category", "category__parent", "center"]
     inlines = [AssignmentInline, ActionInline]
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
 
 @admin.register(EventAction)
-class EventActionAdmin(admin.ModelAdmin):
+class EventActionAdmin(ReadOnlyAdmin):
     """The timeline is immutable (the database refuses changes): view only."""
 
     list_display = ["created_at", "event", "action", "actor", "actor_role", "from_state", "to_state"]
     list_filter = ["action", "actor_role"]
     list_select_related = ["event", "event__category", "actor"]
     raw_id_fields = ["event"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Attachment)
@@ -92,18 +87,9 @@ class AttachmentAdmin(admin.ModelAdmin):
 
 
 @admin.register(EventAssignment)
-class EventAssignmentAdmin(admin.ModelAdmin):
+class EventAssignmentAdmin(ReadOnlyAdmin):
     """Dispatches are made through the workflow: view only."""
 
     list_display = ["event", "department", "role", "state", "active", "dispatched_at"]
     list_filter = ["role", "state", "active", "department"]
     raw_id_fields = ["event"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

@@ -255,41 +255,28 @@ def seed_accounts(log: Log) -> None:
         ],
         ignore_conflicts=True,
     )
+
     # Staff for every center (cs + division code) and every department (ds- + code): the demo
     # history is made by them, through the same permission rules as real use.
+    def person(username: str, role: str, **fields) -> User:
+        last_name = rng.choice(names.SURNAMES)
+        return User(
+            username=username,
+            password=password,
+            role=role,
+            last_name=last_name,
+            first_name="".join(rng.choices(names.GIVEN, k=2)),
+            **fields,
+        )
+
     staff = (
-        [
-            User(
-                username=f"cs{c.code}",
-                password=password,
-                role=Role.CENTER_STAFF,
-                center_id=c.pk,
-                last_name=rng.choice(names.SURNAMES),
-                first_name="".join(rng.choices(names.GIVEN, k=2)),
-            )
-            for c in Center.objects.order_by("code")
-        ]
+        [person(f"cs{c.code}", Role.CENTER_STAFF, center_id=c.pk) for c in Center.objects.order_by("code")]
         + [
-            User(
-                username=f"ds-{d.code}",
-                password=password,
-                role=Role.DEPARTMENT_STAFF,
-                department_id=d.pk,
-                center_id=d.center_id,
-                last_name=rng.choice(names.SURNAMES),
-                first_name="".join(rng.choices(names.GIVEN, k=2)),
-            )
+            person(f"ds-{d.code}", Role.DEPARTMENT_STAFF, department_id=d.pk, center_id=d.center_id)
             for d in departments.values()
         ]
         + [
-            User(
-                username=f"vol{c.code}",
-                password=password,
-                role=Role.VOLUNTEER,
-                center_id=c.pk,
-                last_name=rng.choice(names.SURNAMES),
-                first_name="".join(rng.choices(names.GIVEN, k=2)),
-            )
+            person(f"vol{c.code}", Role.VOLUNTEER, center_id=c.pk)
             for c in Center.objects.filter(level=Level.COMMUNITY).order_by("code")
         ]
     )
