@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.contrib.gis.admin import GISModelAdmin
 
-from .models import Attachment, Event, EventAction, EventAssignment, EventCategory, PhaseLimit
+from .models import Attachment, ClockMark, ClockPolicy, Event, EventAction, EventAssignment, EventCategory, PhaseLimit
 
 
 @admin.register(EventCategory)
@@ -92,4 +92,19 @@ class EventAssignmentAdmin(ReadOnlyAdmin):
 
     list_display = ["event", "department", "role", "state", "active", "dispatched_at"]
     list_filter = ["role", "state", "active", "department"]
+    raw_id_fields = ["event"]
+
+
+@admin.register(ClockPolicy)
+class ClockPolicyAdmin(admin.ModelAdmin):
+    list_display = ["level", "warning_fraction", "grace_minutes"]
+    list_editable = ["warning_fraction", "grace_minutes"]
+
+
+@admin.register(ClockMark)
+class ClockMarkAdmin(ReadOnlyAdmin):
+    """What the escalation engine did, once each: view only."""
+
+    list_display = ["created_at", "event", "cycle", "kind"]
+    list_filter = ["kind"]
     raw_id_fields = ["event"]

@@ -7,6 +7,7 @@ import uuid
 from django.conf import settings
 from django.contrib.gis.db import models
 from django.contrib.postgres.indexes import GinIndex
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
@@ -153,6 +154,13 @@ class Event(models.Model):
     phase = models.CharField(_("phase"), max_length=10, choices=Phase.choices, blank=True)
     phase_started_at = models.DateTimeField(null=True, blank=True)
     due_at = models.DateTimeField(_("phase due"), null=True, blank=True)
+    warn_at = models.DateTimeField(null=True, blank=True)
+    escalate_at = models.DateTimeField(null=True, blank=True)
+    # The escalation engine's schedule: the next moment to act on (warning, deadline or escalation),
+    # the phase cycle (a new one each time a phase clock starts) and the marks made in it.
+    next_due_at = models.DateTimeField(null=True, blank=True, editable=False)
+    clock_cycle = models.PositiveIntegerField(default=0, editable=False)
+    clock_marks = models.PositiveSmallIntegerField(default=0, editable=False)
     deadline = models.DateTimeField(_("deadline"), null=True, blank=True)
     accept_due_at = models.DateTimeField(null=True, blank=True)
     # Moments, for statistics.
@@ -178,6 +186,8 @@ class Event(models.Model):
             models.Index(fields=["origin_center", "state", "-created_at"], name="event_origin_state_created"),
             models.Index(fields=["state", "-created_at"], name="event_state_created"),
             models.Index(fields=["deadline"], name="event_deadline"),
+            # The sweep's index: only events with a moment pending are in it.
+            models.Index(fields=["next_due_at"], name="event_next_due", condition=Q(next_due_at__isnull=False)),
             models.Index(fields=["closed_at"], name="event_closed_at"),
             models.Index(fields=["reporter", "-created_at"], name="event_reporter_created"),
             GinIndex(name="event_description_trgm", fields=["description"], opclasses=["gin_trgm_ops"]),
@@ -201,6 +211,47 @@ class Event(models.Model):
         from django.utils import timezone
 
         return f"{timezone.localtime(self.created_at):%Y%m%d}-{self.pk:06d}" if self.pk else "-"
+
+
+class ClockPolicy(models.Model):
+    """How the clocks warn and escalate at one level: a warning at a fraction of the limit, and an
+    automatic escalation a grace period after the deadline."""
+
+    level = models.CharField(_("level"), max_length=16, choices=Level.choices, unique=True)
+    warning_fraction = models.FloatField(
+        _("warning at (fraction of the limit)"),
+        default=0.7,
+        validators=[MinValueValidator(0.05), MaxValueValidator(0.99)],
+    )
+    grace_minutes = models.PositiveIntegerField(_("grace before escalation (minutes)"), default=60)
+
+    class Meta:
+        verbose_name = _("clock policy")
+        verbose_name_plural = _("clock policies")
+
+    def __str__(self) -> str:
+        return str(self.get_level_display())
+
+
+class ClockMark(models.Model):
+    """That the sweep warned, marked overdue or escalated in one phase cycle of an event.
+    Unique: whatever runs twice, each happens once."""
+
+    class Kind(models.IntegerChoices):
+        WARN = 1, _("Warning")
+        OVERDUE = 2, _("Overdue")
+        ESCALATE = 4, _("Escalation")
+
+    event = models.ForeignKey("Event", on_delete=models.CASCADE, related_name="clock_marks_made")
+    cycle = models.PositiveIntegerField()
+    kind = models.PositiveSmallIntegerField(choices=Kind.choices)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["event", "cycle", "kind"], name="clock_mark_once")]
+
+    def __str__(self) -> str:
+        return f"{self.event_id}/{self.cycle}/{self.get_kind_display()}"
 
 
 class EventAssignment(models.Model):

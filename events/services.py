@@ -22,13 +22,14 @@ from django.utils.translation import gettext as _
 
 from accounts.models import Role, User
 from accounts.scope import scope_for
-from grids.models import Center, Department
+from grids.models import Calendar, Center, Department, SpecialDay
 from grids.selectors import BadCoordinates, GridNotFound, grid_at, point_from_lat_lng
 
-from .choices import Action, AssignmentRole, AssignmentState, Extension, Phase, Source, State, Supervision
+from .choices import Action, AssignmentRole, AssignmentState, Extension, Light, Phase, Source, State, Supervision
 from .domain import clocks, states
+from .domain.calendars import ROUND_THE_CLOCK, WorkingHours, parse_periods
 from .domain.permissions import ActorFacts, EventFacts, may
-from .models import Attachment, Event, EventAction, EventAssignment, EventCategory, PhaseLimit
+from .models import Attachment, ClockPolicy, Event, EventAction, EventAssignment, EventCategory, PhaseLimit
 from .signals import event_changed
 
 DESCRIPTION_MAX = 2000
@@ -52,6 +53,8 @@ class _Reference:
     loaded: float
     limits: dict[tuple[str, str, int | None, bool], int]
     categories: dict[int, EventCategory]
+    policies: dict[str, tuple[float, int]]  # level -> (warning fraction, grace minutes)
+    calendars: dict[int, object]  # calendar id -> RoundTheClock | WorkingHours
 
 
 _reference: _Reference | None = None
@@ -68,8 +71,25 @@ def reference(*, fresh: bool = False) -> _Reference:
             )
         }
         categories = {c.pk: c for c in EventCategory.objects.all()}
-        _reference = _Reference(time.monotonic(), limits, categories)
+        policies = {
+            level: (fraction, grace)
+            for level, fraction, grace in ClockPolicy.objects.values_list("level", "warning_fraction", "grace_minutes")
+        }
+        special = dict(SpecialDay.objects.values_list("date", "workday"))
+        calendars = {
+            c.pk: ROUND_THE_CLOCK if c.round_the_clock else WorkingHours(parse_periods(c.periods), special)
+            for c in Calendar.objects.all()
+        }
+        _reference = _Reference(time.monotonic(), limits, categories, policies, calendars)
     return _reference
+
+
+DEFAULT_POLICY = (0.7, 60)
+
+
+def calendar_of(center: Center):
+    """The calendar a center counts time on (round the clock when it has none)."""
+    return reference().calendars.get(center.calendar_id, ROUND_THE_CLOCK) if center.calendar_id else ROUND_THE_CLOCK
 
 
 def reference_changed(**kwargs) -> None:
@@ -87,15 +107,14 @@ def category_chain(category_id: int) -> list[int]:
     return chain
 
 
-def _phase_due(event: Event, phase: str, start: datetime) -> datetime:
+def _limit(event: Event, phase: str) -> int:
     try:
-        return clocks.phase_due(
+        return clocks.limit_minutes(
             reference().limits,
             phase=phase,
             level=event.level,
             category_chain=category_chain(event.category_id),
             urgent=event.urgent,
-            start=start,
         )
     except clocks.MissingLimit as exc:
         raise ValidationError(
@@ -104,19 +123,46 @@ def _phase_due(event: Event, phase: str, start: datetime) -> datetime:
 
 
 def _start_phase(event: Event, phase: Phase | None, now: datetime) -> None:
+    """Starts the clock of `phase` (or stops the clocks): a new cycle with its warning, deadline
+    and escalation moments on the holding center's calendar, and the sweep's next moment."""
     event.phase = phase or ""
     event.phase_started_at = now if phase else None
-    event.due_at = _phase_due(event, phase, now) if phase else None
+    event.clock_cycle += 1
+    event.clock_marks = 0
+    if not phase:
+        event.warn_at = event.due_at = event.escalate_at = event.next_due_at = None
+        return
+    fraction, grace = reference().policies.get(event.level, DEFAULT_POLICY)
+    moments = clocks.phase_moments(
+        start=now,
+        minutes=_limit(event, phase),
+        warning_fraction=fraction,
+        grace_minutes=grace,
+        calendar=calendar_of(event.center),
+    )
+    event.warn_at, event.due_at, event.escalate_at = moments.warn_at, moments.due_at, moments.escalate_at
+    event.light = Light.GREEN
+    event.next_due_at = clocks.next_due(moments, 0)
+
+
+def _moments(event: Event) -> clocks.Moments | None:
+    if not event.phase or event.due_at is None:
+        return None
+    return clocks.Moments(event.warn_at or event.due_at, event.due_at, event.escalate_at or event.due_at)
+
+
+def _shift_clocks(event: Event, delta: timedelta) -> None:
+    """Moves the running phase's moments and the deadline (suspension, extension)."""
+    for name in ("warn_at", "due_at", "escalate_at", "deadline"):
+        value = getattr(event, name)
+        if value is not None:
+            setattr(event, name, value + delta)
+    event.next_due_at = clocks.next_due(_moments(event), event.clock_marks)
 
 
 def _restart_deadline(event: Event, now: datetime) -> None:
-    event.deadline = clocks.overall_deadline(
-        reference().limits,
-        level=event.level,
-        category_chain=category_chain(event.category_id),
-        urgent=event.urgent,
-        start=now,
-    )
+    total = sum(_limit(event, phase) for phase in clocks.PHASES)
+    event.deadline = calendar_of(event.center).add(now, total)
 
 
 # --- intake ----------------------------------------------------------------------------------------
@@ -722,16 +768,14 @@ def escalate_to_parent(event: Event, *, now: datetime, data: dict, store: DbStor
 
 def _effect_suspend(event, *, now, target, **kw):
     event.suspended_from, event.suspended_at = event.state, now
+    event.next_due_at = None  # the clocks stop while suspended
     return target
 
 
 def _effect_resume(event, *, now, data, **kw):
     paused = now - (event.suspended_at or now)
-    # Suspended time does not count: the running deadlines move by the pause.
-    if event.due_at:
-        event.due_at += paused
-    if event.deadline:
-        event.deadline += paused
+    # Suspended time does not count: the running moments and the deadline move by the pause.
+    _shift_clocks(event, paused)
     data["paused_seconds"] = int(paused.total_seconds())
     target = states.resume_state(event.state, suspended_from=event.suspended_from)
     event.suspended_from, event.suspended_at = "", None
@@ -761,9 +805,7 @@ def _effect_request_extension(event, *, target, days, data, **kw):
 def _effect_approve_extension(event, *, target, data, **kw):
     if event.extension != Extension.PENDING:
         raise states.IllegalTransition(event.state, Action.APPROVE_EXTENSION, _("No extension request is pending."))
-    delta = timedelta(days=event.extension_days)
-    event.due_at = event.due_at + delta if event.due_at else None
-    event.deadline = event.deadline + delta if event.deadline else None
+    _shift_clocks(event, timedelta(days=event.extension_days))
     event.extension = Extension.APPROVED
     data["days"] = event.extension_days
     return target

@@ -33,7 +33,8 @@ def point_from_lat_lng(lat, lng) -> Point:
 
 
 _GRID_AT_SQL = """
-    SELECT g.id, g.code, g.name, g.kind, g.subtype, c.id, c.code, c.name, c.level, c.parent_id, c.path, c.depth
+    SELECT g.id, g.code, g.name, g.kind, g.subtype, c.id, c.code, c.name, c.level, c.parent_id, c.path, c.depth,
+           c.calendar_id
     FROM grids_grid g JOIN grids_center c ON c.id = g.center_id
     WHERE ST_Covers(g.boundary, ST_SetSRID(ST_MakePoint(%s, %s), 4326)) AND c.path LIKE %s
     ORDER BY g.code LIMIT 1
@@ -54,9 +55,16 @@ def grid_at(point: Point, *, within: str = "") -> Grid:
         row = cursor.fetchone()
     if row is None:
         raise GridNotFound(_("No grid holds the point (%(lat).6f, %(lng).6f).") % {"lat": point.y, "lng": point.x})
-    grid_id, code, name, kind, subtype, center_id, c_code, c_name, c_level, c_parent, c_path, c_depth = row
+    grid_id, code, name, kind, subtype, center_id, c_code, c_name, c_level, c_parent, c_path, c_depth, c_cal = row
     center = Center(
-        id=center_id, code=c_code, name=c_name, level=c_level, parent_id=c_parent, path=c_path, depth=c_depth
+        id=center_id,
+        code=c_code,
+        name=c_name,
+        level=c_level,
+        parent_id=c_parent,
+        path=c_path,
+        depth=c_depth,
+        calendar_id=c_cal,
     )
     return Grid(id=grid_id, code=code, name=name, kind=kind, subtype=subtype, center=center)
 

@@ -1,16 +1,14 @@
-"""Deadlines from the phase limits. Plain Python: the limits come in as a mapping.
-
-Time is counted on the 24/7 calendar for now; center calendars (working hours, holidays and
-调休) plug in through `Calendar.add` (the escalation-engine work).
-"""
+"""Deadlines from the phase limits and the center's calendar. Plain Python: the limits come in as a
+mapping, the calendar as an object with `add(start, minutes)` (see calendars.py)."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from ..choices import Phase
+from .calendars import ROUND_THE_CLOCK, RoundTheClock, WorkingHours
 
 # (phase, level, category_id or None, urgent) -> minutes
 LimitTable = Mapping[tuple[str, str, int | None, bool], int]
@@ -22,15 +20,7 @@ class MissingLimit(LookupError):
     """No limit row applies: the administrators must add one."""
 
 
-@dataclass(frozen=True)
-class Calendar:
-    """Round-the-clock duty: a limit of N minutes ends N minutes later."""
-
-    def add(self, start: datetime, minutes: int) -> datetime:
-        return start + timedelta(minutes=minutes)
-
-
-ROUND_THE_CLOCK = Calendar()
+Calendar = RoundTheClock | WorkingHours
 
 
 def limit_minutes(limits: LimitTable, *, phase: str, level: str, category_chain: Sequence[int], urgent: bool) -> int:
@@ -72,3 +62,48 @@ def overall_deadline(
         limit_minutes(limits, phase=p, level=level, category_chain=category_chain, urgent=urgent) for p in PHASES
     )
     return calendar.add(start, total)
+
+
+@dataclass(frozen=True)
+class Moments:
+    """The three moments of a running phase: the warning, the deadline, the automatic escalation."""
+
+    warn_at: datetime
+    due_at: datetime
+    escalate_at: datetime
+
+
+def phase_moments(
+    *, start: datetime, minutes: int, warning_fraction: float, grace_minutes: int, calendar: Calendar = ROUND_THE_CLOCK
+) -> Moments:
+    """At `warning_fraction` of the limit a warning, at the limit the deadline, `grace_minutes`
+    later the escalation; all counted on `calendar`."""
+    due_at = calendar.add(start, minutes)
+    return Moments(
+        warn_at=calendar.add(start, minutes * warning_fraction),
+        due_at=due_at,
+        escalate_at=calendar.add(due_at, grace_minutes),
+    )
+
+
+WARN, OVERDUE, ESCALATE = 1, 2, 4  # the marks of a phase cycle, as bits
+
+
+def next_due(moments_or_none, marks: int) -> datetime | None:
+    """The next moment the sweep must act on, given the marks already made in this cycle."""
+    if moments_or_none is None:
+        return None
+    m = moments_or_none
+    for bit, at in ((WARN, m.warn_at), (OVERDUE, m.due_at), (ESCALATE, m.escalate_at)):
+        if not marks & bit:
+            return at
+    return None
+
+
+def due_marks(m: Moments, marks: int, now: datetime) -> list[int]:
+    """The marks whose moment has come and that are not made yet, in order."""
+    return [
+        bit
+        for bit, at in ((WARN, m.warn_at), (OVERDUE, m.due_at), (ESCALATE, m.escalate_at))
+        if not marks & bit and at <= now
+    ]
