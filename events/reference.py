@@ -5,13 +5,15 @@ administrators edited them."""
 
 from __future__ import annotations
 
+from datetime import date, timedelta
+
 from django.db import transaction
 
 from grids.choices import Level
-from grids.models import Department
+from grids.models import Calendar, Department, SpecialDay
 
 from .choices import Phase
-from .models import EventCategory, PhaseLimit
+from .models import ClockPolicy, EventCategory, PhaseLimit
 
 # (code, name, default department code, urgent by default, [(code, name), ...])
 CATEGORIES = [
@@ -153,6 +155,50 @@ DEFAULT_LIMITS = {
 HANDLE_OVERRIDES = {"fire-safety": (480, 120), "disputes": (7200, 1440), "special-groups": (1440, 240)}
 
 
+# China's public holidays (False) and make-up working days (True). 2026: the State Council's notice
+# of 4 November 2025 (国办发明电〔2025〕7号). 2027: only the statutory days are known until the
+# State Council publishes its notice (usually in November); edit them in the admin then.
+SPECIAL_DAYS = {
+    "元旦": [("2026-01-01", "2026-01-03", False), ("2026-01-04", None, True)],
+    "春节": [("2026-02-15", "2026-02-23", False), ("2026-02-14", None, True), ("2026-02-28", None, True)],
+    "清明节": [("2026-04-04", "2026-04-06", False)],
+    "劳动节": [("2026-05-01", "2026-05-05", False), ("2026-05-09", None, True)],
+    "端午节": [("2026-06-19", "2026-06-21", False)],
+    "中秋节": [("2026-09-25", "2026-09-27", False)],
+    "国庆节": [("2026-10-01", "2026-10-07", False), ("2026-09-20", None, True), ("2026-10-10", None, True)],
+    "元旦（2027，法定）": [("2027-01-01", None, False)],
+    "春节（2027，法定）": [("2027-02-05", "2027-02-08", False)],
+    "清明节（2027，法定）": [("2027-04-05", None, False)],
+    "劳动节（2027，法定）": [("2027-05-01", "2027-05-02", False)],
+    "端午节（2027，法定）": [("2027-06-09", None, False)],
+    "中秋节（2027，法定）": [("2027-09-15", None, False)],
+    "国庆节（2027，法定）": [("2027-10-01", "2027-10-03", False)],
+}
+CALENDARS = [
+    ("24小时值班", True, []),
+    ("工作日（9:00–12:00，13:30–17:30）", False, [["09:00", "12:00"], ["13:30", "17:30"]]),
+]
+# Level -> (warning fraction, grace minutes before the automatic escalation).
+CLOCK_POLICIES = {
+    Level.COMMUNITY: (0.7, 60),
+    Level.TOWN: (0.7, 60),
+    Level.DISTRICT: (0.7, 120),
+    Level.CITY: (0.7, 120),
+    Level.PROVINCE: (0.7, 120),
+}
+
+
+def special_days() -> list[SpecialDay]:
+    days = []
+    for name, spans in SPECIAL_DAYS.items():
+        for first, last, workday in spans:
+            day, end = date.fromisoformat(first), date.fromisoformat(last or first)
+            while day <= end:
+                days.append(SpecialDay(date=day, workday=workday, name=name.split("（")[0]))
+                day += timedelta(days=1)
+    return days
+
+
 @transaction.atomic
 def load_reference() -> dict[str, int]:
     departments = {d.code: d for d in Department.objects.all()}
@@ -185,4 +231,16 @@ def load_reference() -> dict[str, int]:
                 PhaseLimit(phase=Phase.HANDLE, level=level, category=categories[code], urgent=True, minutes=urgent),
             ]
     PhaseLimit.objects.bulk_create(rows, ignore_conflicts=True)
-    return {"categories": EventCategory.objects.count(), "limits": PhaseLimit.objects.count()}
+    SpecialDay.objects.bulk_create(special_days(), ignore_conflicts=True)
+    for name, round_the_clock, periods in CALENDARS:
+        Calendar.objects.get_or_create(name=name, defaults={"round_the_clock": round_the_clock, "periods": periods})
+    ClockPolicy.objects.bulk_create(
+        [ClockPolicy(level=level, warning_fraction=f, grace_minutes=g) for level, (f, g) in CLOCK_POLICIES.items()],
+        ignore_conflicts=True,
+    )
+    return {
+        "categories": EventCategory.objects.count(),
+        "limits": PhaseLimit.objects.count(),
+        "special_days": SpecialDay.objects.count(),
+        "calendars": Calendar.objects.count(),
+    }

@@ -3,13 +3,29 @@
 from collections.abc import Callable
 
 from events.demo import seed_events
-from events.reference import load_reference
+from events.reference import CALENDARS, load_reference
+from grids.choices import Level
 from grids.demo.seed import seed_all
+from grids.models import Calendar, Center
 
 
 def seed_demo(log: Callable[[str], None], *, events: bool = True) -> None:
     seed_all(log)
     counts = load_reference()
-    log(f"event categories: {counts['categories']}, phase limits: {counts['limits']}")
+    log(
+        f"event categories: {counts['categories']}, phase limits: {counts['limits']}, "
+        f"holidays and make-up days: {counts['special_days']}"
+    )
+    assign_calendars(log)
     if events:
         seed_events(log)
+
+
+def assign_calendars(log) -> None:
+    """The district's and towns' centers keep round-the-clock duty; communities work office hours.
+    Only centers without a calendar get one (an administrator's choice stands)."""
+    duty, office = (Calendar.objects.get(name=name) for name, _, _ in CALENDARS)
+    n = Center.objects.filter(calendar__isnull=True, level=Level.COMMUNITY).update(calendar=office)
+    n += Center.objects.filter(calendar__isnull=True).exclude(level=Level.COMMUNITY).update(calendar=duty)
+    if n:
+        log(f"calendars given to {n} centers")

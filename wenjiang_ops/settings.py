@@ -133,7 +133,13 @@ CELERY_RESULT_EXPIRES = 3600
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = "Asia/Shanghai"
-CELERY_BEAT_SCHEDULE: dict = {}
+SWEEP_SECONDS = float(os.environ.get("SWEEP_SECONDS", "5"))
+CELERY_BEAT_SCHEDULE: dict = {
+    # The escalation engine: one periodic sweep, never one timer per event.
+    "events-sweep": {"task": "events.sweep", "schedule": SWEEP_SECONDS, "options": {"expires": SWEEP_SECONDS * 2}},
+}
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+SMS_BACKEND = os.environ.get("SMS_BACKEND", "accounts.notify.LoggingSMSBackend")
 
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [

@@ -1,0 +1,49 @@
+"""Delivering inbox messages beyond the inbox: SMS through a pluggable adapter, and a realtime push.
+
+`SMS_BACKEND` names a class with `send(phone, text)`; the default only logs (real gateways plug in
+later). The realtime push is the `notification_created` signal, which the live-dashboard work
+connects to each user's personal group."""
+
+from __future__ import annotations
+
+import logging
+
+import django.dispatch
+from django.conf import settings
+from django.utils.module_loading import import_string
+
+log = logging.getLogger(__name__)
+notification_created = django.dispatch.Signal()
+
+
+class LoggingSMSBackend:
+    """Writes the message to the log instead of sending it."""
+
+    def send(self, phone: str, text: str) -> None:
+        log.info("SMS to %s: %s", phone, text)
+
+
+def sms_backend():
+    return import_string(getattr(settings, "SMS_BACKEND", "accounts.notify.LoggingSMSBackend"))()
+
+
+SMS_KINDS = {"overdue", "escalated", "red_card"}
+
+
+def deliver(notifications) -> None:
+    """Sends SMS for the urgent kinds and announces every notification; failures are logged."""
+    from .models import User
+
+    urgent = [n for n in notifications if n.kind in SMS_KINDS]
+    if urgent:
+        phones = dict(
+            User.objects.filter(pk__in={n.user_id for n in urgent}).exclude(phone="").values_list("id", "phone")
+        )
+        backend = sms_backend()
+        for n in urgent:
+            if n.user_id in phones:
+                try:
+                    backend.send(phones[n.user_id], n.message)
+                except Exception:  # one failed SMS must not stop the others
+                    log.exception("SMS to user %s failed", n.user_id)
+    notification_created.send_robust(sender=None, notifications=notifications)
