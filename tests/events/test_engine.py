@@ -1,0 +1,266 @@
+"""The escalation engine against the real PostgreSQL: the sweep's steps, exactly once, in parallel,
+after a crash, and driven by a real Celery worker and beat."""
+
+import os
+import subprocess
+import sys
+import threading
+import time
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from django.db import IntegrityError, connection, connections, transaction
+from django.utils import timezone
+
+from accounts.models import Notification
+from events import engine
+from events.models import ClockMark, Event, EventAction
+from events.tasks import sweep_task
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def actions(event):
+    return list(EventAction.objects.filter(event=event).order_by("id").values_list("action", flat=True))
+
+
+@pytest.mark.django_db
+def test_warning_card_and_escalation_level_by_level(report, django_capture_on_commit_callbacks):
+    event = Event.objects.get(pk=report().pk)
+    assert event.next_due_at == event.warn_at
+    assert engine.sweep(now=event.warn_at - timedelta(seconds=1)).events == 0
+    with django_capture_on_commit_callbacks(execute=True):
+        result = engine.sweep(now=event.warn_at)
+    event.refresh_from_db()
+    assert (result.warnings, event.light, event.supervision) == (1, "yellow", "urge")
+    assert event.next_due_at == event.due_at
+    assert Notification.objects.filter(event=event, kind="warning", user__username="hangtianlu").exists()
+    assert engine.sweep(now=event.warn_at).events == 0  # nothing twice
+
+    engine.sweep(now=event.due_at)
+    event.refresh_from_db()
+    assert (event.light, event.supervision) == ("red", "yellow_card")
+
+    result = engine.sweep(now=event.escalate_at)
+    event.refresh_from_db()
+    assert result.escalations == 1
+    assert (event.center.name, event.level, event.light, event.clock_marks) == ("柳城街道", "town", "green", 0)
+    assert event.phase_started_at == event.escalate_at or event.phase_started_at > event.created_at
+    # Far later, the town's clock runs out too: the district takes it; at the top, a red card.
+    later = event.escalate_at + timedelta(days=30)
+    engine.sweep(now=later)
+    event.refresh_from_db()
+    assert event.center.name == "温江区" and event.escalations == 2
+    engine.sweep(now=later + timedelta(days=30))
+    event.refresh_from_db()
+    assert event.supervision == "red_card" and event.next_due_at is None
+    assert actions(event) == [
+        "report",
+        "warn",
+        "supervise",
+        "escalate",
+        "warn",
+        "supervise",
+        "escalate",
+        "warn",
+        "supervise",
+        "supervise",
+    ]
+    assert list(EventAction.objects.filter(event=event, action="escalate").values_list("actor", flat=True)) == [
+        None,
+        None,
+    ]  # the system acted
+    assert ClockMark.objects.filter(event=event).count() == 9
+
+
+@pytest.mark.django_db
+def test_a_mark_cannot_be_made_twice(report):
+    event = report()
+    ClockMark.objects.create(event=event, cycle=1, kind=1, created_at=timezone.now())
+    with pytest.raises(IntegrityError), transaction.atomic():
+        ClockMark.objects.create(event=event, cycle=1, kind=1, created_at=timezone.now())
+
+
+@pytest.mark.django_db
+def test_the_clock_stops_when_suspended_and_for_closed_events(drive, act):
+    suspended = Event.objects.get(pk=drive("suspended").pk)
+    closed = Event.objects.get(pk=drive("closed").pk)
+    assert suspended.next_due_at is None and closed.next_due_at is None
+    assert engine.sweep(now=timezone.now() + timedelta(days=365)).warnings == 0
+
+
+@pytest.mark.django_db
+def test_a_crash_in_the_middle_of_a_batch_leaves_nothing_half_done(report, monkeypatch):
+    events = [report() for _ in range(5)]
+    later = timezone.now() + timedelta(days=1)
+    calls = {"n": 0}
+    real = engine._tick
+
+    def crashing(*args, **kwargs):
+        calls["n"] += 1
+        if calls["n"] == 3:
+            raise RuntimeError("worker killed")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(engine, "_tick", crashing)
+    with pytest.raises(RuntimeError):
+        engine.sweep(now=later)
+    assert ClockMark.objects.filter(event__in=events).count() == 0  # the batch rolled back whole
+    monkeypatch.setattr(engine, "_tick", real)
+    engine.sweep(now=later)
+    assert ClockMark.objects.filter(event__in=events, kind=1).count() == 5  # then each once
+
+
+@pytest.mark.django_db
+def test_a_redelivered_task_changes_nothing_more(report):
+    event = report()
+    Event.objects.filter(pk=event.pk).update(
+        next_due_at=timezone.now() - timedelta(minutes=1), warn_at=timezone.now() - timedelta(minutes=1)
+    )
+    sweep_task.apply()
+    sweep_task.apply()
+    assert ClockMark.objects.filter(event=event).count() == 1
+
+
+def _committed_world():
+    from grids.models import Center
+
+    if not Center.objects.exists():  # an earlier test of this kind emptied the database
+        from wenjiang_ops.demo import seed_demo
+
+        seed_demo(lambda line: None, events=False)
+    Center.objects.update(calendar=None)
+
+
+def _report_many(n, *, when=None):
+    import uuid
+
+    from accounts.models import User
+    from events.models import EventCategory
+    from events.services import event_report, reference
+    from grids.models import Grid
+
+    reference(fresh=True)
+    point = Grid.objects.get(code="510115001001001").boundary.point_on_surface
+    reporter = User.objects.get(username="gridworker")
+    category = EventCategory.objects.get(code="sa-garbage")
+    return [
+        event_report(
+            reporter=reporter,
+            category_id=category.pk,
+            description="并发测试",
+            lat=point.y,
+            lng=point.x,
+            client_id=uuid.uuid4(),
+            now=when,
+        )[0]
+        for _ in range(n)
+    ]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_parallel_sweeps_act_on_each_event_once():
+    _committed_world()
+    events = _report_many(40)
+    later = timezone.now() + timedelta(days=1)
+    results, errors = [], []
+
+    def run():
+        try:
+            results.append(engine.sweep(now=later, batch_size=7))
+        except Exception as exc:  # surfaced below
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=run) for _ in range(3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    assert sum(r.escalations for r in results) == 40
+    ids = [e.pk for e in events]
+    assert ClockMark.objects.filter(event_id__in=ids).count() == 40 * 3
+    assert EventAction.objects.filter(event_id__in=ids, action="warn").count() == 40
+    assert EventAction.objects.filter(event_id__in=ids, action="escalate").count() == 40
+    assert set(Event.objects.filter(pk__in=ids).values_list("level", flat=True)) == {"town"}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_real_worker_and_beat_escalate_community_town_district():
+    """Celery worker and beat on Redis; time goes forward by moving the event's moments back."""
+    _committed_world()
+    [event] = _report_many(1, when=timezone.now() - timedelta(hours=3))  # its community clock has run out
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"postgis://postgres@127.0.0.1:5432/{connection.settings_dict['NAME']}",
+        "CELERY_BROKER_URL": "redis://127.0.0.1:6379/14",
+        "CELERY_RESULT_BACKEND": "redis://127.0.0.1:6379/14",
+        "SWEEP_SECONDS": "1",
+    }
+    schedule = Path(os.environ.get("TMPDIR", "/tmp")) / f"beat-{os.getpid()}"
+    worker = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "wenjiang_ops",
+            "worker",
+            "--pool=solo",
+            "--without-heartbeat",
+            "--without-gossip",
+            "--without-mingle",
+            "--loglevel=WARNING",
+            "--purge",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    beat = subprocess.Popen(
+        [sys.executable, "-m", "celery", "-A", "wenjiang_ops", "beat", "--loglevel=WARNING", f"--schedule={schedule}"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+
+    def wait_for(level, timeout=60):
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            current = Event.objects.get(pk=event.pk)
+            if current.level == level:
+                return current
+            time.sleep(0.5)
+        raise AssertionError(f"the event did not reach the {level} in {timeout} s (it is at {current.level})")
+
+    def time_passes(days=2):
+        current = Event.objects.get(pk=event.pk)
+        delta = timedelta(days=days)
+        Event.objects.filter(pk=event.pk).update(
+            warn_at=current.warn_at - delta,
+            due_at=current.due_at - delta,
+            escalate_at=current.escalate_at - delta,
+            next_due_at=current.next_due_at - delta,
+        )
+
+    try:
+        assert wait_for("town").center.name == "柳城街道"
+        time_passes()
+        assert wait_for("district").center.name == "温江区"
+        time_passes()
+        deadline = time.monotonic() + 60
+        while Event.objects.get(pk=event.pk).supervision != "red_card":
+            assert time.monotonic() < deadline, "no red card at the district"
+            time.sleep(0.5)
+    finally:
+        for process in (beat, worker):
+            process.terminate()
+        for process in (beat, worker):
+            process.wait(timeout=30)
+        schedule.unlink(missing_ok=True)
+    assert EventAction.objects.filter(event=event, action="escalate").count() == 2
