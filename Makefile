@@ -1,5 +1,5 @@
 # wenjiang-ops. `make run` and `make test` do all set-up on a fresh machine (see scripts/setup.sh).
-.PHONY: setup run test lint format messages screenshots bench bench-rest bench-intake wrk
+.PHONY: setup run test lint format messages screenshots bench bench-rest bench-intake bench-sweep wrk
 
 PY := .venv/bin/python
 
@@ -32,7 +32,7 @@ screenshots:
 
 # Benchmarks print their figures as ratios to a baseline measured in the same run; the last line is JSON.
 # They use the demo database (`make run` loads it) and start their own servers on ports 18080/18081.
-bench: bench-rest bench-intake
+bench: bench-rest bench-intake bench-sweep
 
 wrk:
 	@command -v wrk >/dev/null || { sudo=""; [ "$$(id -u)" -ne 0 ] && sudo=sudo; $$sudo apt-get install -y -qq wrk; }
@@ -44,3 +44,7 @@ bench-rest: setup wrk
 # Uses its own database (BENCH_DB, default wenjiang_ops_bench) with 1,000,000 generated events.
 bench-intake: setup wrk
 	$(PY) bench/intake.py
+
+# The escalation sweep over 1,000,000 open events with 10,000 due, in the benchmark database.
+bench-sweep: setup
+	$(PY) bench/sweep.py
