@@ -79,7 +79,11 @@ def sweep(*, now: datetime | None = None, batch_size: int = BATCH_SIZE, max_batc
 
 def _process(ids: list[int], now: datetime, result: SweepResult) -> None:
     """One batch, inside the transaction that holds the claimed rows' locks."""
-    events = list(Event.objects.filter(pk__in=ids).select_related("center").defer("center__boundary"))
+    events = list(
+        Event.objects.filter(pk__in=ids)
+        .select_related("center")
+        .defer("center__boundary", "location", "description", "address")  # not needed to decide
+    )
     assignments: dict[int, list[EventAssignment]] = {}
     for assignment in EventAssignment.objects.filter(event_id__in=ids, active=True):
         assignments.setdefault(assignment.event_id, []).append(assignment)
@@ -87,7 +91,13 @@ def _process(ids: list[int], now: datetime, result: SweepResult) -> None:
     for event in events:
         result.events += 1
         _tick(event, now, assignments.get(event.pk, []), batch, result)
-    ClockMark.objects.bulk_create(batch.marks)  # a repeat would break the unique constraint: nothing twice
+    if batch.marks:  # a repeat would break the unique constraint: nothing happens twice
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "INSERT INTO events_clockmark (event_id, cycle, kind, created_at) "
+                "SELECT unnest(%s::bigint[]), unnest(%s::integer[]), unnest(%s::smallint[]), %s",
+                [[m.event.pk for m in batch.marks], [m.cycle for m in batch.marks], [m.kind for m in batch.marks], now],
+            )
     EventAction.objects.bulk_create(batch.rows)
     _write_clocks(events, now)
     if batch.messages:
