@@ -17,10 +17,12 @@ import logging
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, transaction
 from django.db.models import Q
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Notification, Role, User
 
@@ -224,10 +226,10 @@ def _row(batch: _Batch, event: Event, action: Action, now: datetime, data: dict)
 
 
 MESSAGES = {
-    "warning": "事件 {number}（{category}）即将到期，请抓紧办理。",
-    "overdue": "事件 {number}（{category}）已超期，已亮黄牌。",
-    "escalated": "事件 {number}（{category}）超期未办结，已自动上报至{center}。",
-    "red_card": "事件 {number}（{category}）严重超期，红牌督办，请书面回复。",
+    "warning": _("Event %(number)s (%(category)s) is due soon: please act on it."),
+    "overdue": _("Event %(number)s (%(category)s) is overdue: yellow card."),
+    "escalated": _("Event %(number)s (%(category)s) was not handled in time and went up to %(center)s."),
+    "red_card": _("Event %(number)s (%(category)s) is long overdue: red card, a written reply is required."),
 }
 
 
@@ -251,11 +253,12 @@ def _notify(messages) -> None:
                 by_center.setdefault(center_id, []).append(user_id)
         rows = []
         for kind, event, cs, ds in messages:
-            text = MESSAGES[kind].format(
-                number=event.number,
-                category=services.reference().categories[event.category_id].name,
-                center=event.center.name,
-            )
+            with translation.override(settings.LANGUAGE_CODE):  # stored text, in the platform's language
+                text = str(MESSAGES[kind]) % {
+                    "number": event.number,
+                    "category": services.reference().categories[event.category_id].name,
+                    "center": event.center.name,
+                }
             users = {u for c in cs for u in by_center.get(c, [])} | {u for d in ds for u in by_department.get(d, [])}
             rows += [Notification(user_id=u, kind=kind, message=text, event_id=event.pk) for u in users]
         if rows:

@@ -75,6 +75,22 @@ def test_warning_card_and_escalation_level_by_level(report, django_capture_on_co
 
 
 @pytest.mark.django_db
+def test_a_failed_notification_never_undoes_an_escalation(report, monkeypatch, django_capture_on_commit_callbacks):
+    from accounts import notify
+
+    event = Event.objects.get(pk=report().pk)
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("inbox down")
+
+    monkeypatch.setattr(notify, "deliver", broken)
+    with django_capture_on_commit_callbacks(execute=True):
+        result = engine.sweep(now=event.escalate_at + timedelta(seconds=1))
+    event.refresh_from_db()
+    assert result.escalations == 1 and event.level == "town"
+
+
+@pytest.mark.django_db
 def test_a_mark_cannot_be_made_twice(report):
     event = report()
     ClockMark.objects.create(event=event, cycle=1, kind=1, created_at=timezone.now())
