@@ -17,7 +17,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import PYTHON, ROOT, django_setup, prepare_database  # noqa: E402
+from common import PYTHON, ROOT, django_setup, prepare_database
 
 OPEN = 1_000_000
 DUE = 10_000
@@ -100,14 +100,26 @@ def main() -> None:
     rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
     print(f"open events {open_events}, due {DUE}")
-    print(f"sweep   {sweep_s:.2f} s: {result.events} events, {result.warnings} warnings, {new_marks} marks, "
-          f"{new_rows} timeline rows, {new_inbox} inbox messages, {result.batches} batches")
+    print(
+        f"sweep   {sweep_s:.2f} s: {result.events} events, {result.warnings} warnings, {new_marks} marks, "
+        f"{new_rows} timeline rows, {new_inbox} inbox messages, {result.batches} batches"
+    )
     print(f"raw SQL {raw_s:.2f} s: {raw_rows} rows in one UPDATE … FOR UPDATE SKIP LOCKED")
     print(f"idle tick {idle_ms:.1f} ms (median of 20); process max RSS {rss_mb:.0f} MB")
-    print(json.dumps({
-        "bench": "sweep", "open": open_events, "due": DUE, "sweep_s": round(sweep_s, 3), "raw_sql_s": round(raw_s, 3),
-        "ratio": round(sweep_s / raw_s, 2), "idle_tick_ms": round(idle_ms, 1), "worker_rss_mb": round(rss_mb),
-    }))
+    print(
+        json.dumps(
+            {
+                "bench": "sweep",
+                "open": open_events,
+                "due": DUE,
+                "sweep_s": round(sweep_s, 3),
+                "raw_sql_s": round(raw_s, 3),
+                "ratio": round(sweep_s / raw_s, 2),
+                "idle_tick_ms": round(idle_ms, 1),
+                "worker_rss_mb": round(rss_mb),
+            }
+        )
+    )
 
 
 if __name__ == "__main__":

@@ -1,6 +1,20 @@
 from django.conf import settings
+from django.utils.functional import SimpleLazyObject
 
 
 def site(request):
-    """Values every page's layout needs."""
-    return {"MAP_TILE_URL": settings.MAP_TILE_URL, "MAP_TILE_ATTRIBUTION": settings.MAP_TILE_ATTRIBUTION}
+    """Values every page's layout needs (the unread count only when a page asks for it)."""
+
+    def unread():
+        from accounts.models import Notification
+
+        user = getattr(request, "user", None)
+        if user is None or not user.is_authenticated:
+            return 0
+        return Notification.objects.filter(user=user, read_at__isnull=True).count()
+
+    return {
+        "MAP_TILE_URL": settings.MAP_TILE_URL,
+        "MAP_TILE_ATTRIBUTION": settings.MAP_TILE_ATTRIBUTION,
+        "unread_count": SimpleLazyObject(unread),
+    }

@@ -48,3 +48,16 @@ def test_urgent_messages_go_by_sms_and_a_broken_gateway_is_only_logged(settings,
     assert Recorder.sent == [("13800000001", "已超期")]  # warnings stay in the inbox
     settings.SMS_BACKEND = "tests.accounts.test_notifications.Broken"
     notify.deliver(rows)  # no exception
+
+
+def test_the_inbox_page(client, demo_user):
+    me = demo_user("hangtianlu")
+    first = Notification.objects.create(user=me, kind="overdue", message="事件已超期")
+    Notification.objects.create(user=demo_user("chengwu"), kind="overdue", message="别人的消息")
+    client.force_login(me)
+    page = client.get("/inbox/").content.decode()
+    assert "事件已超期" in page and "别人的消息" not in page
+    assert 'class="badge"' in client.get("/").content.decode()
+    client.post("/inbox/", {"id": first.pk})
+    assert Notification.objects.get(pk=first.pk).read_at is not None
+    assert 'class="badge"' not in client.get("/").content.decode()
