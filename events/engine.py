@@ -107,7 +107,7 @@ def _process(ids: list[int], now: datetime, result: SweepResult) -> None:
     if batch.messages:
         transaction.on_commit(lambda: _notify(batch.messages), robust=True)
     for event in events:
-        transaction.on_commit(lambda pk=event.pk: services._publish(pk, "clock", 0), robust=True)
+        transaction.on_commit(lambda pk=event.pk: services._publish(pk, "clock", None), robust=True)
 
 
 def _insert_rows(rows: list[EventAction]) -> None:

@@ -425,7 +425,7 @@ def timeline_row(
     )
 
 
-def _publish(event_id: int, action: str, action_id: int) -> None:
+def _publish(event_id: int, action: str, action_id: int | None) -> None:
     event_changed.send(sender=Event, event_id=event_id, action=str(action), action_id=action_id)
 
 
