@@ -106,8 +106,8 @@ def _process(ids: list[int], now: datetime, result: SweepResult) -> None:
     _write_clocks(events, now)
     if batch.messages:
         transaction.on_commit(lambda: _notify(batch.messages), robust=True)
-    for event in events:
-        transaction.on_commit(lambda pk=event.pk: services._publish(pk, "clock", None), robust=True)
+    changed = [event.pk for event in events]
+    transaction.on_commit(lambda: services.publish_many(changed, "clock"), robust=True)
 
 
 def _insert_rows(rows: list[EventAction]) -> None:

@@ -426,7 +426,13 @@ def timeline_row(
 
 
 def _publish(event_id: int, action: str, action_id: int | None) -> None:
-    event_changed.send(sender=Event, event_id=event_id, action=str(action), action_id=action_id)
+    event_changed.send(sender=Event, event_ids=[event_id], action=str(action), action_id=action_id)
+
+
+def publish_many(event_ids: list[int], action: str) -> None:
+    """One signal for a batch of events changed together (the engine's clock steps)."""
+    if event_ids:
+        event_changed.send(sender=Event, event_ids=list(event_ids), action=str(action), action_id=None)
 
 
 def actor_facts(user: User) -> ActorFacts:

@@ -126,7 +126,7 @@ def test_intake_publishes_once_after_commit(api, body, django_capture_on_commit_
         with django_capture_on_commit_callbacks(execute=True):
             response = api.as_user("gridworker").post("/api/events/", body, format="json")
             assert seen == []  # not before the commit
-        assert [(s["event_id"], s["action"]) for s in seen] == [(response.json()["id"], "report")]
+        assert [(s["event_ids"], s["action"]) for s in seen] == [([response.json()["id"]], "report")]
     finally:
         event_changed.disconnect(receiver)
 
