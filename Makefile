@@ -1,5 +1,5 @@
 # wenjiang-ops. `make run` and `make test` do all set-up on a fresh machine (see scripts/setup.sh).
-.PHONY: setup run test lint format messages screenshots bench bench-rest bench-intake bench-sweep wrk
+.PHONY: setup run test lint format messages screenshots bench bench-rest bench-intake bench-sweep bench-push wrk
 
 PY := .venv/bin/python
 
@@ -32,7 +32,7 @@ screenshots:
 
 # Benchmarks print their figures as ratios to a baseline measured in the same run; the last line is JSON.
 # They use the demo database (`make run` loads it) and start their own servers on ports 18080/18081.
-bench: bench-rest bench-intake bench-sweep
+bench: bench-rest bench-intake bench-sweep bench-push
 
 wrk:
 	@command -v wrk >/dev/null || { sudo=""; [ "$$(id -u)" -ne 0 ] && sudo=sudo; $$sudo apt-get install -y -qq wrk; }
@@ -48,3 +48,7 @@ bench-intake: setup wrk
 # The escalation sweep over 1,000,000 open events with 10,000 due, in the benchmark database.
 bench-sweep: setup
 	$(PY) bench/sweep.py
+
+# Commit → WebSocket receipt with 1, 100 and 1,000 dashboards at 1 and 10 events/s, beside a raw Redis fan-out.
+bench-push: setup
+	$(PY) bench/push.py

@@ -14,5 +14,6 @@ cat <<MSG
     Administration:      http://127.0.0.1:${WEB_PORT:-8000}/admin/
 
 MSG
+export LIVE_WS_PORT="${LIVE_WS_PORT:-${ASGI_PORT:-8001}}"  # no proxy here: pages open sockets on the ASGI port
 export WEB_BIND="127.0.0.1:${WEB_PORT:-8000}"
 exec honcho start -f Procfile

@@ -10,6 +10,23 @@ from rest_framework.test import APIClient
 from accounts.models import User
 
 
+@pytest.fixture(scope="session", autouse=True)
+def live_pushes_apart():
+    """Tests push nothing unless they ask (tests/live does), and never onto a running platform's
+    channels: their own prefix on the shared Redis."""
+    from channels.layers import channel_layers
+    from django.conf import settings
+
+    settings.LIVE_PUSH = "off"
+    settings.CHANNEL_LAYERS = {
+        "default": {
+            **settings.CHANNEL_LAYERS["default"],
+            "CONFIG": {**settings.CHANNEL_LAYERS["default"]["CONFIG"], "prefix": "wj-test"},
+        }
+    }
+    channel_layers.backends.clear()
+
+
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):
     from django.db import transaction

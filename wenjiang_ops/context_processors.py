@@ -17,4 +17,5 @@ def site(request):
         "MAP_TILE_URL": settings.MAP_TILE_URL,
         "MAP_TILE_ATTRIBUTION": settings.MAP_TILE_ATTRIBUTION,
         "unread_count": SimpleLazyObject(unread),
+        "LIVE_WS_PORT": settings.LIVE_WS_PORT,
     }

@@ -1,3 +1,9 @@
-"""WebSocket URL routes. The dashboard consumer (/ws/dashboard/) is added by the live-dashboard work."""
+"""WebSocket URL routes."""
 
-websocket_urlpatterns: list = []
+from django.urls import path
+
+from .live.consumers import DashboardConsumer
+
+websocket_urlpatterns = [
+    path("ws/dashboard/", DashboardConsumer.as_asgi()),
+]

@@ -118,12 +118,21 @@ CACHES = {
     }
 }
 
+# The pub/sub layer: one Redis message per group push, fanned out in each ASGI process (the stock
+# RedisChannelLayer's group_send grows with the group; see research/performance.md).
 CHANNEL_LAYERS = {
     "default": {
-        "BACKEND": "channels_redis.core.RedisChannelLayer",
+        "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
         "CONFIG": {"hosts": [REDIS_URL], "prefix": os.environ.get("CHANNEL_PREFIX", "wj-asgi")},
     }
 }
+
+# How sync code pushes to the dashboards: "thread" (a publisher thread per process), "sync" (in the
+# caller, after its commit), "off". See wenjiang_ops/live/publish.py.
+LIVE_PUSH = os.environ.get("LIVE_PUSH", "thread")
+# Where pages open their WebSocket: the page's own host and port (behind the proxy), or this port on
+# the page's host when the ASGI server runs beside the WSGI one without a proxy (`make run`).
+LIVE_WS_PORT = os.environ.get("LIVE_WS_PORT", "")
 
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", REDIS_URL)
 CELERY_TASK_IGNORE_RESULT = True

@@ -1,0 +1,323 @@
+"""The dashboards' WebSocket on the real Redis pub/sub layer: who may connect, who hears what, the
+shape and numbering of the messages, the figures, and pushes from sync code."""
+
+import json
+
+import msgpack
+import pytest
+from asgiref.sync import sync_to_async
+from channels.layers import get_channel_layer
+
+from accounts.models import Notification, User
+from events.choices import Action
+from wenjiang_ops.live import groups
+from wenjiang_ops.live.publish import Publisher, _Job, encode, publisher, redis_client
+
+from .conftest import Socket, WebsocketCommunicator, settle
+
+pytestmark = pytest.mark.usefixtures("live")
+
+
+@pytest.fixture
+def committed(django_capture_on_commit_callbacks):
+    """Runs `fn` and then what it left for after its commit (the pushes), as a real commit would."""
+
+    def run(fn, *args, **kwargs):
+        with django_capture_on_commit_callbacks(execute=True):
+            return fn(*args, **kwargs)
+
+    return sync_to_async(run)
+
+
+def user(username):
+    return User.objects.select_related("center", "department").get(username=username)
+
+
+def test_the_numbering_script_speaks_the_layers_wire_format(run_async):
+    """A message published by the script arrives through the layer as a group_send would deliver it."""
+
+    async def scenario():
+        layer = get_channel_layer()
+        channel = await layer.new_channel()
+        await layer.group_add("center.990001", channel)
+        await settle()
+        before = groups.current_seq("center.990001")
+        script = redis_client().register_script(groups.PUBLISH_SCRIPT)
+        key, pubsub = groups.seq_key("center.990001"), groups.group_channel("center.990001")
+        seq = await sync_to_async(script)(keys=[key, pubsub], args=[encode("event", {"name": "航天路", "n": None})])
+        received = await layer.receive(channel)
+        await layer.group_send("center.990001", {"type": "live.push", "kind": "x", "data": "{}", "seq": 7})
+        direct = await layer.receive(channel)
+        return before, seq, received, direct
+
+    before, seq, received, direct = run_async(scenario)
+    assert seq == before + 1
+    assert received == {"type": "live.push", "kind": "event", "seq": seq, "data": '{"name":"航天路","n":null}'}
+    assert direct["seq"] == 7 and direct["type"] == "live.push"
+
+
+def test_a_socket_without_a_signed_in_user_is_closed(run_async):
+    from django.contrib.auth.models import AnonymousUser
+
+    async def scenario():
+        socket = Socket(AnonymousUser())
+        first = await socket.open()
+        closed = await socket.communicator.receive_output(timeout=2)
+        return first, closed
+
+    first, closed = run_async(scenario)
+    assert first["type"] == "error"
+    assert closed == {"type": "websocket.close", "code": 4401}
+
+
+@pytest.mark.parametrize("username", ["gridworker", "volunteer"])
+def test_roles_without_a_dashboard_are_refused(run_async, username):
+    async def scenario():
+        socket = Socket(await sync_to_async(user)(username))
+        first = await socket.open()
+        return first, await socket.communicator.receive_output(timeout=2)
+
+    first, closed = run_async(scenario)
+    assert first["type"] == "error"
+    assert closed["code"] == 4403
+
+
+def test_a_center_outside_the_users_subtree_is_refused(run_async):
+    async def scenario():
+        yongning = await sync_to_async(user)("yongning")
+        socket = Socket(yongning, "?center=2")  # 柳城街道, another town
+        first = await socket.open()
+        return first, await socket.communicator.receive_output(timeout=2)
+
+    first, closed = run_async(scenario)
+    assert first["type"] == "error" and closed["code"] == 4403
+
+
+def test_a_new_event_reaches_its_community_town_and_district_and_no_one_else(run_async, report, committed):
+    async def scenario():
+        sockets = {
+            name: Socket(await sync_to_async(user)(name)) for name in ("duty", "liucheng", "hangtianlu", "yongning")
+        }
+        hello = {name: await s.open() for name, s in sockets.items()}
+        await settle()
+        event = await committed(report)
+        got = {name: await s.next() for name, s in sockets.items() if name != "yongning"}
+        quiet = await sockets["yongning"].nothing()
+        for s in sockets.values():
+            await s.close()
+        return hello, event, got, quiet
+
+    hello, event, got, quiet = run_async(scenario)
+    assert quiet, "an officer of another town must not hear of it"
+    for name, message in got.items():
+        assert set(message) == {"type", "seq", "data"}
+        assert message["type"] == "event"
+        assert message["seq"] == hello[name]["seq"] + 1, name
+        data = message["data"]
+        assert data["id"] == event.pk and data["action"] == Action.REPORT
+        assert data["light"] == "green" and data["open"] is True
+        assert data["excerpt"].startswith("路边垃圾") and data["place"]
+    assert hello["duty"]["data"]["stream"] == "center.1"
+
+
+def test_numbers_follow_each_other_and_a_change_is_pushed_again(run_async, report, act, committed):
+    async def scenario():
+        socket = Socket(await sync_to_async(user)("liucheng"))
+        hello = await socket.open()
+        await settle()
+        event = await committed(report)
+        first = await socket.next()
+        await committed(act, event, "hangtianlu", "accept")
+        second = await socket.next()
+        await socket.close()
+        return hello, first, second
+
+    hello, first, second = run_async(scenario)
+    assert [first["seq"], second["seq"]] == [hello["seq"] + 1, hello["seq"] + 2]
+    assert second["data"]["state"] == "accepted" and second["data"]["action"] == "accept"
+
+
+def test_department_staff_hear_only_their_departments_tickets(run_async, report, act, dept, committed):
+    async def scenario():
+        police = Socket(await sync_to_async(user)("police"))
+        chengguan = Socket(await sync_to_async(user)("chengguan"))
+        hello = await police.open()
+        await chengguan.open()
+        await settle()
+        event = await committed(report)
+        assert await police.nothing(), "a report is not yet a ticket of the police"
+        await committed(act, event, "hangtianlu", "accept")
+        police_id = await sync_to_async(lambda: dept("police").pk)()
+        await committed(act, event, "hangtianlu", "dispatch", lead_department=police_id)
+        ticket = await police.next()
+        quiet = await chengguan.nothing()
+        await police.close()
+        await chengguan.close()
+        return hello, ticket, quiet
+
+    hello, ticket, quiet = run_async(scenario)
+    assert hello["data"]["stream"].startswith("department.")
+    assert ticket["type"] == "event" and ticket["data"]["state"] == "dispatched"
+    assert quiet
+
+
+def test_an_inbox_message_reaches_its_user_with_the_unread_count(run_async):
+    async def scenario():
+        duty = await sync_to_async(user)("duty")
+        socket = Socket(duty)
+        leader = Socket(await sync_to_async(user)("leader"))
+        await socket.open()
+        await leader.open()
+        await settle()
+
+        def notify():
+            n = Notification.objects.create(user=duty, kind="escalated", message="事件已上报至温江区")
+            publisher.submit(_Job("notifications", [n]))
+            return n, Notification.objects.filter(user=duty, read_at__isnull=True).count()
+
+        n, unread = await sync_to_async(notify)()
+        message = await socket.next()
+        quiet = await leader.nothing()
+        await socket.close()
+        await leader.close()
+        return n, unread, message, quiet
+
+    n, unread, message, quiet = run_async(scenario)
+    assert message["type"] == "notification"
+    assert message["data"] == {
+        "id": n.pk,
+        "kind": "escalated",
+        "message": "事件已上报至温江区",
+        "event_id": None,
+        "unread": unread,
+    }
+    assert quiet, "someone else's inbox stays theirs"
+
+
+def test_the_escalation_engine_pushes_its_steps_and_the_town_sees_the_event_arrive(run_async, report, act, committed):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from events.engine import sweep
+
+    async def scenario():
+        town = Socket(await sync_to_async(user)("liucheng"))
+        await town.open()
+        await settle()
+        event = await committed(report)
+        await town.next()
+        later = timezone.now() + timedelta(days=30)
+        result = await committed(lambda: sweep(now=later))
+        steps = []
+        while not await town.nothing(0.3):
+            steps.append(await town.next())
+        await town.close()
+        return event, result, steps
+
+    event, result, steps = run_async(scenario)
+    assert result.escalations >= 1
+    mine = [s["data"] for s in steps if s["type"] == "event" and s["data"]["id"] == event.pk]
+    assert mine, "the sweep's step must reach the town's dashboard"
+    assert mine[-1]["level"] == "town" and mine[-1]["escalations"] >= 1
+
+
+def test_ping_is_answered(run_async):
+    async def scenario():
+        socket = Socket(await sync_to_async(user)("duty"))
+        await socket.open()
+        await socket.communicator.send_to(text_data='{"type":"ping"}')
+        pong = await socket.next()
+        await socket.communicator.send_to(text_data="not json")
+        quiet = await socket.nothing()
+        await socket.close()
+        return pong, quiet
+
+    pong, quiet = run_async(scenario)
+    assert pong == {"type": "pong", "seq": None, "data": None}
+    assert quiet
+
+
+def test_a_token_signs_in_a_socket_through_the_whole_asgi_stack(run_async):
+    from rest_framework.authtoken.models import Token
+
+    from wenjiang_ops.asgi import application
+
+    async def scenario():
+        token = await sync_to_async(lambda: Token.objects.get_or_create(user=user("liucheng"))[0].key)()
+        communicator = WebsocketCommunicator(
+            application, f"/ws/dashboard/?token={token}", headers=[(b"origin", b"http://localhost")]
+        )
+        connected, _ = await communicator.connect()
+        hello = json.loads(await communicator.receive_from())
+        await communicator.disconnect()
+        return connected, hello
+
+    connected, hello = run_async(scenario)
+    assert connected and hello["type"] == "hello"
+    assert hello["data"]["stream"] == "center.2"
+
+
+def test_figures_are_pushed_when_the_stream_moves_and_not_otherwise(run_async, report, committed, monkeypatch):
+    from wenjiang_ops.live import consumers
+
+    computed = []
+    monkeypatch.setattr(consumers, "_stream_counts", lambda stream: computed.append(stream) or {"stream": stream})
+    hub = consumers.CountsHub()
+    monkeypatch.setattr(consumers, "hub", hub)
+
+    async def scenario():
+        socket = Socket(await sync_to_async(user)("liucheng"))
+        await socket.open()
+        await settle()
+        await hub.tick()  # the socket has the snapshot's figures: nothing to send
+        quiet = await socket.nothing(0.1)
+        await committed(report)
+        await socket.next()  # the event itself
+        await hub.tick()
+        counts = await socket.next()
+        await hub.tick()  # nothing moved since
+        still = await socket.nothing(0.1)
+        await socket.close()
+        return quiet, counts, still
+
+    quiet, counts, still = run_async(scenario)
+    assert quiet and still
+    assert counts["type"] == "counts" and counts["data"] == {"stream": "center.2"}
+    assert counts["seq"] == groups.current_seq("center.2")
+    assert computed == ["center.2"]
+    assert hub.watchers == {}, "a closed socket is forgotten"
+
+
+def test_the_publisher_thread_publishes_what_a_request_queued(run_async, settings):
+    settings.LIVE_PUSH = "thread"
+    own = Publisher()
+
+    async def scenario():
+        duty = await sync_to_async(user)("duty")
+        socket = Socket(duty)
+        await socket.open()
+        await settle()
+        n = Notification(user=duty, kind="warning", message="即将超时")
+        own.submit(_Job("notifications", [n]))
+        await sync_to_async(own.stop, thread_sensitive=False)()
+        message = await socket.next()
+        await socket.close()
+        return message
+
+    message = run_async(scenario)
+    assert message["type"] == "notification" and message["data"]["message"] == "即将超时"
+    assert own.published == 1
+    assert not own._thread.is_alive()
+
+
+def test_publishing_off_publishes_nothing(settings):
+    settings.LIVE_PUSH = "off"
+    own = Publisher()
+    own.submit(_Job("notifications", [Notification(user_id=1, kind="x", message="x")]))
+    assert own.published == 0 and own._thread is None
+
+
+def test_layer_messages_are_msgpack_with_json_data():
+    message = msgpack.unpackb(encode("event", {"a": 1}))
+    assert message == {"type": "live.push", "kind": "event", "data": '{"a":1}', "seq": 0}

@@ -1,0 +1,194 @@
+"""The dashboards' WebSocket, `/ws/dashboard/?center=<id>`.
+
+A socket follows one stream (its center's group, or its department's for department staff) and
+the user's own group, and receives JSON messages `{type, seq, data}`:
+- `hello` (seq: the stream's number now) once connected;
+- `event` (seq: the stream's number) an event's item, new or changed;
+- `counts` (seq: the stream's number they are as of) the dashboard's figures, at most one a second;
+- `notification` (seq: the user group's number) an inbox message and the unread count;
+- `pong` in answer to `{"type": "ping"}`; `error` before the server closes a refused socket.
+Pushes arrive already serialised (see `publish`); a consumer only wraps them. Nothing outside the
+user's scope can reach the socket: it is only ever in groups the user may follow.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import time
+import weakref
+from urllib.parse import parse_qs
+
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncWebsocketConsumer
+from django.conf import settings
+from redis import asyncio as aioredis
+
+from . import groups
+
+log = logging.getLogger(__name__)
+
+CLOSE_UNAUTHENTICATED = 4401
+CLOSE_FORBIDDEN = 4403
+
+_async_clients: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def async_redis() -> aioredis.Redis:
+    """A Redis client for the running event loop (one per loop, kept)."""
+    loop = asyncio.get_running_loop()
+    client = _async_clients.get(loop)
+    if client is None:
+        client = aioredis.Redis.from_url(settings.CHANNEL_LAYERS["default"]["CONFIG"]["hosts"][0])
+        _async_clients[loop] = client
+    return client
+
+
+class DashboardConsumer(AsyncWebsocketConsumer):
+    stream: str | None = None
+    joined: tuple[str, ...] = ()
+
+    async def connect(self) -> None:
+        user = self.scope.get("user")
+        await self.accept()
+        if user is None or not user.is_authenticated:
+            await self._refuse(CLOSE_UNAUTHENTICATED, "not signed in")
+            return
+        params = parse_qs(self.scope.get("query_string", b"").decode())
+        try:
+            center, stream = await database_sync_to_async(_resolve)(user, (params.get("center") or [None])[0])
+        except Refused as exc:
+            await self._refuse(CLOSE_FORBIDDEN, str(exc))
+            return
+        self.stream = stream
+        self.joined = (stream, groups.user_group(user.pk))
+        for group in self.joined:
+            await self.channel_layer.group_add(group, self.channel_name)
+        # Joined before reading the number: a push numbered after it reaches this socket.
+        seq = await async_redis().get(groups.seq_key(stream))
+        await self.send(
+            text_data=json.dumps(
+                {"type": "hello", "seq": int(seq or 0), "data": {"center_id": center.pk, "stream": stream}}
+            )
+        )
+        hub.watch(stream, self)
+
+    async def _refuse(self, code: int, reason: str) -> None:
+        await self.send(text_data=json.dumps({"type": "error", "seq": None, "data": {"reason": reason}}))
+        await self.close(code=code)
+
+    async def disconnect(self, code) -> None:
+        if self.stream:
+            hub.unwatch(self.stream, self)
+        for group in self.joined:
+            await self.channel_layer.group_discard(group, self.channel_name)
+
+    async def receive(self, text_data=None, bytes_data=None) -> None:
+        try:
+            message = json.loads(text_data or "")
+        except ValueError:
+            message = None
+        if isinstance(message, dict) and message.get("type") == "ping":
+            await self.send(text_data='{"type":"pong","seq":null,"data":null}')
+
+    async def live_push(self, message: dict) -> None:
+        """A push from `publish`: its data is JSON already."""
+        await self.send(text_data=f'{{"type":"{message["kind"]}","seq":{message["seq"]},"data":{message["data"]}}}')
+
+
+class Refused(Exception):
+    pass
+
+
+def _resolve(user, center_id: str | None):
+    """The center a socket looks at and the stream it follows, or Refused."""
+    from django.core.exceptions import PermissionDenied, ValidationError
+    from django.http import Http404
+
+    from .snapshot import dashboard_center
+
+    try:
+        center = dashboard_center(user, center_id)
+    except (PermissionDenied, ValidationError, Http404, ValueError) as exc:
+        raise Refused(str(exc) or "no dashboard") from None
+    return center, groups.dashboard_stream(user, center)
+
+
+class CountsHub:
+    """Per process: the dashboards' figures, recomputed at most once a second for each followed
+    stream whose number moved (and every minute anyway: time alone makes events overdue), and sent
+    to that stream's sockets in this process. One process computes; the others take its result from
+    Redis."""
+
+    INTERVAL = 1.0
+    REFRESH = 60.0
+
+    def __init__(self) -> None:
+        self.watchers: dict[str, set[DashboardConsumer]] = {}
+        self.done: dict[str, tuple[int, float]] = {}  # stream → (seq, monotonic time) of the last figures
+        self.task: asyncio.Task | None = None
+
+    def watch(self, stream: str, consumer: DashboardConsumer) -> None:
+        self.watchers.setdefault(stream, set()).add(consumer)
+        if self.task is None or self.task.done() or self.task.get_loop() is not asyncio.get_running_loop():
+            self.task = asyncio.ensure_future(self._loop())
+
+    def unwatch(self, stream: str, consumer: DashboardConsumer) -> None:
+        members = self.watchers.get(stream)
+        if members is not None:
+            members.discard(consumer)
+            if not members:
+                del self.watchers[stream]
+                self.done.pop(stream, None)
+
+    async def _loop(self) -> None:
+        while self.watchers:
+            await asyncio.sleep(self.INTERVAL)
+            try:
+                await self.tick()
+            except Exception:
+                log.exception("dashboard figures failed")
+
+    async def tick(self) -> None:
+        streams = list(self.watchers)
+        if not streams:
+            return
+        client = async_redis()
+        values = await client.mget([groups.seq_key(s) for s in streams])
+        now = time.monotonic()
+        for stream, value in zip(streams, values, strict=True):
+            seq = int(value or 0)
+            last = self.done.get(stream)
+            if last is None:  # the sockets have the snapshot's figures
+                self.done[stream] = (seq, now)
+                continue
+            if seq == last[0] and now - last[1] < self.REFRESH:
+                continue
+            self.done[stream] = (seq, now)
+            text = await self._figures(client, stream, seq)
+            for consumer in list(self.watchers.get(stream, ())):
+                await consumer.send(text_data=text)
+
+    async def _figures(self, client, stream: str, seq: int) -> str:
+        key = f"{groups.layer_prefix()}:counts:{stream}:{seq}"
+        cached = await client.get(key)
+        if cached is None and not await client.set(f"{key}:lock", 1, nx=True, px=2000):
+            for _ in range(20):  # another process is computing them
+                await asyncio.sleep(0.05)
+                if (cached := await client.get(key)) is not None:
+                    break
+        if cached is None:
+            data = await database_sync_to_async(_stream_counts)(stream)
+            cached = json.dumps({"type": "counts", "seq": seq, "data": data}, ensure_ascii=False, default=str)
+            await client.set(key, cached, ex=10)
+        return cached.decode() if isinstance(cached, bytes) else cached
+
+
+def _stream_counts(stream: str) -> dict:
+    from .snapshot import stream_counts
+
+    return stream_counts(stream)
+
+
+hub = CountsHub()

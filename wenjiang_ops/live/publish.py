@@ -1,0 +1,210 @@
+"""Pushes from sync code (the web workers, the Celery workers) to the dashboards.
+
+A request must not pay for the push: after its commit it only puts the changed event ids on an
+in-process queue. One daemon thread per process drains the queue, reads the items of everything
+that is waiting in one query, and publishes the whole batch in one Redis round trip (a pipeline of
+the numbering script of `groups`), over one long-lived connection. The cost per message is a few
+microseconds in the request and one pipelined script in Redis; no connection is opened per message
+(stock `async_to_sync(group_send)` opens one per call, ≈ 3 ms).
+
+Delivery is at most once, as with every channel layer: a message lost here (Redis down, the process
+killed) shows as a gap in a group's numbers, and the pages resynchronise.
+
+`settings.LIVE_PUSH`: "thread" (production), "sync" (publish in the caller, after its commit: the
+tests, so a test sees its pushes at once), "off".
+"""
+
+from __future__ import annotations
+
+import atexit
+import json
+import logging
+import os
+import queue
+import threading
+from dataclasses import dataclass
+
+import msgpack
+import redis
+from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import close_old_connections, connections
+from django.db.models import Count, Q
+from django.dispatch import receiver
+
+from accounts.notify import notification_created
+from events.models import EventAssignment
+from events.signals import event_changed
+
+from . import groups
+from .items import event_items
+
+log = logging.getLogger(__name__)
+
+MAX_BATCH_EVENTS = 2000
+
+_client: redis.Redis | None = None
+_client_pid: int | None = None
+
+
+def redis_client() -> redis.Redis:
+    """This process's Redis client (a pool, re-made after a fork)."""
+    global _client, _client_pid
+    if _client is None or _client_pid != os.getpid():
+        _client = redis.Redis.from_url(settings.CHANNEL_LAYERS["default"]["CONFIG"]["hosts"][0])
+        _client_pid = os.getpid()
+    return _client
+
+
+def encode(kind: str, data) -> bytes:
+    """The layer message for a push of `kind` (its "seq" is set by the script). `data` is JSON once,
+    here, for every socket that gets it; a consumer only wraps it."""
+    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"), cls=DjangoJSONEncoder)
+    return msgpack.packb({"type": "live.push", "kind": kind, "data": text, "seq": 0})
+
+
+@dataclass
+class _Job:
+    kind: str  # "events" | "notifications"
+    payload: list
+
+
+class Publisher:
+    def __init__(self) -> None:
+        self._queue: queue.SimpleQueue[_Job | None] = queue.SimpleQueue()
+        self._thread: threading.Thread | None = None
+        self._pid: int | None = None
+        self._lock = threading.Lock()
+        self._tree = groups.CenterTree()
+        self._script = None
+        self.published = 0  # messages, for tests and logs
+
+    # -- the caller's side -------------------------------------------------------------------
+    def submit(self, job: _Job) -> None:
+        mode = getattr(settings, "LIVE_PUSH", "thread")
+        if mode == "off":
+            return
+        if mode == "sync":
+            self.publish([job])
+            return
+        self._ensure_thread()
+        self._queue.put(job)
+
+    def _ensure_thread(self) -> None:
+        if self._thread is not None and self._pid == os.getpid() and self._thread.is_alive():
+            return
+        with self._lock:
+            if self._thread is None or self._pid != os.getpid() or not self._thread.is_alive():
+                if self._pid != os.getpid():  # forked: the parent's queue and thread are not ours
+                    self._queue = queue.SimpleQueue()
+                self._pid = os.getpid()
+                self._thread = threading.Thread(target=self._run, name="live-publisher", daemon=True)
+                self._thread.start()
+
+    def flush(self, timeout: float = 2.0) -> None:
+        """Waits until what is queued now has been published (at exit, and in tests)."""
+        if self._thread is None or self._pid != os.getpid() or not self._thread.is_alive():
+            return
+        done = threading.Event()
+        self._queue.put(_Job("barrier", [done]))
+        done.wait(timeout)
+
+    def stop(self, timeout: float = 2.0) -> None:
+        """Publishes what is queued, then ends the thread and closes its database connection."""
+        if self._thread is not None and self._thread.is_alive() and self._pid == os.getpid():
+            self._queue.put(_Job("stop", []))
+            self._thread.join(timeout)
+
+    # -- the thread --------------------------------------------------------------------------
+    def _run(self) -> None:
+        while True:
+            jobs = [self._queue.get()]
+            while len(jobs) < 1000:
+                try:
+                    jobs.append(self._queue.get_nowait())
+                except queue.Empty:
+                    break
+            barriers = [j for j in jobs if j.kind == "barrier"]
+            try:
+                close_old_connections()
+                self.publish([j for j in jobs if j.kind not in ("barrier", "stop")])
+            except Exception:
+                log.exception("live push failed; the dashboards will resynchronise")
+            for barrier in barriers:
+                barrier.payload[0].set()
+            if any(j.kind == "stop" for j in jobs):
+                connections.close_all()
+                return
+
+    def publish(self, jobs: list[_Job]) -> None:
+        """Publishes the jobs' messages in one pipeline."""
+        messages: list[tuple[str, bytes]] = []
+        event_ids = [i for j in jobs if j.kind == "events" for i in j.payload]
+        for start in range(0, len(event_ids), MAX_BATCH_EVENTS):
+            messages += self._event_messages(list(dict.fromkeys(event_ids[start : start + MAX_BATCH_EVENTS])))
+        notifications = [n for j in jobs if j.kind == "notifications" for n in j.payload]
+        if notifications:
+            messages += self._notification_messages(notifications)
+        if not messages:
+            return
+        client = redis_client()
+        if self._script is None or self._script.registered_client is not client:
+            self._script = client.register_script(groups.PUBLISH_SCRIPT)
+        pipe = client.pipeline(transaction=False)
+        for group, message in messages:
+            self._script(keys=[groups.seq_key(group), groups.group_channel(group)], args=[message], client=pipe)
+        pipe.execute()
+        self.published += len(messages)
+
+    def _event_messages(self, ids: list[int]) -> list[tuple[str, bytes]]:
+        items = event_items(ids)
+        if not items:
+            return []
+        departments: dict[int, set[int]] = {}
+        for event_id, department_id in (
+            EventAssignment.objects.filter(event_id__in=list(items)).values_list("event_id", "department_id").distinct()
+        ):
+            departments.setdefault(event_id, set()).add(department_id)
+        messages = []
+        for event_id, item in items.items():
+            message = encode("event", item)
+            for center_id in self._tree.chain(item["origin_center_id"]):
+                messages.append((groups.center_group(center_id), message))
+            for department_id in sorted(departments.get(event_id, ())):
+                messages.append((groups.department_group(department_id), message))
+        return messages
+
+    def _notification_messages(self, notifications) -> list[tuple[str, bytes]]:
+        from accounts.models import Notification
+
+        users = {n.user_id for n in notifications}
+        unread = dict(
+            Notification.objects.filter(user_id__in=users)
+            .values_list("user_id")
+            .annotate(n=Count("pk", filter=Q(read_at__isnull=True)))
+        )
+        messages = []
+        for n in notifications:
+            data = {
+                "id": n.pk,
+                "kind": n.kind,
+                "message": n.message,
+                "event_id": n.event_id,
+                "unread": unread.get(n.user_id, 0),
+            }
+            messages.append((groups.user_group(n.user_id), encode("notification", data)))
+        return messages
+
+
+publisher = Publisher()
+atexit.register(publisher.flush)
+
+
+@receiver(event_changed, dispatch_uid="live-push-events")
+def _on_event_changed(sender, event_ids, **kwargs) -> None:
+    publisher.submit(_Job("events", list(event_ids)))
+
+
+@receiver(notification_created, dispatch_uid="live-push-notifications")
+def _on_notifications(sender, notifications, **kwargs) -> None:
+    publisher.submit(_Job("notifications", list(notifications)))
