@@ -5,6 +5,8 @@ from urllib.parse import parse_qs
 from channels.auth import AuthMiddlewareStack
 from channels.db import database_sync_to_async
 from channels.middleware import BaseMiddleware
+from channels.security.websocket import OriginValidator
+from django.conf import settings
 
 
 @database_sync_to_async
@@ -33,3 +35,22 @@ class TokenAuthMiddleware(BaseMiddleware):
 
 def TokenOrSessionAuthMiddlewareStack(inner):  # noqa: N802 (named like Channels' own stacks)
     return AuthMiddlewareStack(TokenAuthMiddleware(inner))
+
+
+class BrowserOriginValidator(OriginValidator):
+    """Refuses a socket whose Origin is not one of ALLOWED_HOSTS (another site's page riding on the
+    user's session cookie). Browsers always send an Origin; a client without one is not a page
+    (a wall display's player, a script with a token) and cannot be hijacked that way, so it passes
+    and still has to sign in."""
+
+    def __init__(self, application):
+        super().__init__(application, settings.ALLOWED_HOSTS)
+
+    def valid_origin(self, parsed_origin):
+        return parsed_origin is None or self.validate_origin(parsed_origin)
+
+    def validate_origin(self, parsed_origin):
+        from django.http.request import is_same_domain
+
+        host = parsed_origin.hostname or ""
+        return any(is_same_domain(host, pattern.strip("[]")) for pattern in self.allowed_origins)

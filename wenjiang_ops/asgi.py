@@ -12,14 +12,13 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "wenjiang_ops.settings")
 django_asgi_app = get_asgi_application()
 
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
-from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
-from accounts.ws_auth import TokenOrSessionAuthMiddlewareStack  # noqa: E402
+from accounts.ws_auth import BrowserOriginValidator, TokenOrSessionAuthMiddlewareStack  # noqa: E402
 from wenjiang_ops.routing import websocket_urlpatterns  # noqa: E402
 
 application = ProtocolTypeRouter(
     {
         "http": django_asgi_app,
-        "websocket": AllowedHostsOriginValidator(TokenOrSessionAuthMiddlewareStack(URLRouter(websocket_urlpatterns))),
+        "websocket": BrowserOriginValidator(TokenOrSessionAuthMiddlewareStack(URLRouter(websocket_urlpatterns))),
     }
 )

@@ -321,3 +321,25 @@ def test_publishing_off_publishes_nothing(settings):
 def test_layer_messages_are_msgpack_with_json_data():
     message = msgpack.unpackb(encode("event", {"a": 1}))
     assert message == {"type": "live.push", "kind": "event", "data": '{"a":1}', "seq": 0}
+
+
+@pytest.mark.parametrize(
+    ("origin", "accepted"),
+    [(None, True), (b"http://localhost:8000", True), (b"http://[::1]:8000", True), (b"https://evil.example", False)],
+)
+def test_a_page_of_another_site_cannot_open_a_socket_on_the_users_session(run_async, origin, accepted):
+    from rest_framework.authtoken.models import Token
+
+    from wenjiang_ops.asgi import application
+
+    async def scenario():
+        token = await sync_to_async(lambda: Token.objects.get_or_create(user=user("duty"))[0].key)()
+        headers = [(b"origin", origin)] if origin else []
+        communicator = WebsocketCommunicator(application, f"/ws/dashboard/?token={token}", headers=headers)
+        connected, _ = await communicator.connect()
+        if connected:
+            await communicator.receive_from()
+            await communicator.disconnect()
+        return connected
+
+    assert run_async(scenario) is accepted
