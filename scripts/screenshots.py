@@ -1,6 +1,7 @@
 """Screenshots of the main pages at phone and desktop sizes, as each demo role sees them.
 
-Usage: python scripts/screenshots.py [base_url] [out_dir]   (needs a running server and /usr/bin/chromium)
+Usage: python scripts/screenshots.py [--dashboards-only] [base_url] [out_dir]
+(needs a running server and /usr/bin/chromium)
 
 The event pages need events: a few demo events are reported through the API with fixed client_ids
 (so a second run finds the same ones instead of adding more) and moved along the workflow once.
@@ -14,8 +15,10 @@ from pathlib import Path
 
 from playwright.sync_api import sync_playwright
 
-BASE = sys.argv[1] if len(sys.argv) > 1 else "http://127.0.0.1:8000"
-OUT = Path(sys.argv[2] if len(sys.argv) > 2 else "screenshots")
+DASHBOARDS_ONLY = "--dashboards-only" in sys.argv
+ARGS = [a for a in sys.argv[1:] if a != "--dashboards-only"]
+BASE = ARGS[0] if ARGS else "http://127.0.0.1:8000"
+OUT = Path(ARGS[1] if len(ARGS) > 1 else "screenshots")
 PASSWORD = "Wenjiang@2026"
 SIZES = {"phone": {"width": 375, "height": 740}, "desktop": {"width": 1440, "height": 900}}
 PAGES = [
@@ -38,6 +41,13 @@ EVENT_PAGES = {
         ("police", ["/events/", "/events/{ticket}/", "/events/{handled}/"]),
     ],
 }
+# The live dashboard at a phone's, a desk's and the command hall's wall's size (1920×1080, nothing scrolls).
+DASHBOARD_SIZES = {
+    "phone": {"width": 375, "height": 812},
+    "desktop": {"width": 1440, "height": 900},
+    "wall": {"width": 1920, "height": 1080},
+}
+DASHBOARD_USERS = ["duty", "liucheng"]
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -269,14 +279,42 @@ def report_flow(browser, photo: Path) -> None:
     context.close()
 
 
+def dashboards(browser) -> None:
+    """The dashboard once it has its snapshot, its map boundaries and its charts; the wall must fit."""
+    for size_name, viewport in DASHBOARD_SIZES.items():
+        context = browser.new_context(viewport=viewport, locale="zh-CN", timezone_id="Asia/Shanghai")
+        page = context.new_page()
+        for username in DASHBOARD_USERS:
+            login(page, username)
+            path = "/dashboard/wall/" if size_name == "wall" else "/dashboard/"
+            page.goto(BASE + path)
+            page.wait_for_function("window.dashboard && window.dashboard.counts !== null", timeout=30000)
+            page.wait_for_timeout(2500)  # boundaries, chart animations
+            if size_name == "wall":
+                overflow = page.evaluate(
+                    "(d => [d.scrollWidth - innerWidth, d.scrollHeight - innerHeight])(document.documentElement)"
+                )
+                if overflow != [0, 0]:
+                    print(f"the wall scrolls for {username}: {overflow}", file=sys.stderr)
+            page.screenshot(path=OUT / f"{username}-dashboard-{size_name}.png", full_page=size_name != "wall")
+        context.close()
+
+
 def main() -> None:
     OUT.mkdir(parents=True, exist_ok=True)
     photo = OUT / "_photo.jpg"
     photo.write_bytes(jpeg((90, 120, 160)))
     with sync_playwright() as p:
+        if DASHBOARDS_ONLY:
+            browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+            dashboards(browser)
+            browser.close()
+            photo.unlink()
+            return
         events = ensure_demo_events(p)
         browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
         report_flow(browser, photo)
+        dashboards(browser)
         for size_name, viewport in SIZES.items():
             context = browser.new_context(viewport=viewport, locale="zh-CN", timezone_id="Asia/Shanghai")
             page = context.new_page()

@@ -6,11 +6,13 @@ from django.views.i18n import JavaScriptCatalog
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from . import views
+from .live import urls as live_urls
 
 api_patterns = [
     path("", include("accounts.api.urls")),
     path("", include("grids.api.urls")),
     path("", include("events.api.urls")),
+    path("", include(live_urls.api_urlpatterns)),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
 ]
@@ -20,6 +22,7 @@ urlpatterns = [
     path("map/", views.map_page, name="map"),
     path("inbox/", views.inbox, name="inbox"),
     path("events/", include("events.urls")),
+    path("", include(live_urls)),
     path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),

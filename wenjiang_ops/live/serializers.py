@@ -1,0 +1,87 @@
+"""The snapshot's shape, for the OpenAPI schema (the view returns `snapshot_for` as it is)."""
+
+from rest_framework import serializers
+
+
+class FiguresSerializer(serializers.Serializer):
+    reported = serializers.IntegerField(help_text="reported in the period")
+    open = serializers.IntegerField(help_text="still open at the end of the period (now)")
+    overdue = serializers.IntegerField(help_text="due in the period and closed late or still open past the deadline")
+    closed = serializers.IntegerField(help_text="closed in the period")
+    closure_rate = serializers.FloatField(allow_null=True, help_text="closed / due (0–1; null when nothing is due)")
+    on_time_rate = serializers.FloatField(allow_null=True, help_text="closed by the deadline / due (0–1)")
+    escalations = serializers.IntegerField(help_text="escalations to the center above in the period")
+
+
+class ChildFiguresSerializer(FiguresSerializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+
+
+class CountsSerializer(serializers.Serializer):
+    date = serializers.DateField(help_text="the day that `today` is")
+    today = FiguresSerializer()
+    year = FiguresSerializer(help_text="from 1 January to today")
+    child_level = serializers.ChoiceField(
+        choices=["city", "district", "town", "community", "grid"], help_text="what `by_child` lists"
+    )
+    by_child = ChildFiguresSerializer(many=True, help_text="this year's figures of each center (or grid) below")
+
+
+class MapItemSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    number = serializers.CharField(help_text="date of report and id, as quoted on the phone")
+    category = serializers.CharField()
+    excerpt = serializers.CharField(help_text="the first words of the description")
+    place = serializers.CharField(help_text="the grid, or the center when there is no grid")
+    center_id = serializers.IntegerField(help_text="the holding center")
+    origin_center_id = serializers.IntegerField(help_text="the first center")
+    level = serializers.CharField(help_text="code; see labels.level")
+    urgent = serializers.BooleanField()
+    light = serializers.ChoiceField(choices=["green", "yellow", "red"])
+    state = serializers.CharField(help_text="code; see labels.state")
+    open = serializers.BooleanField()
+    supervision = serializers.CharField(help_text="code; see labels.supervision")
+    lat = serializers.FloatField(allow_null=True)
+    lng = serializers.FloatField(allow_null=True)
+    reported_at = serializers.DateTimeField()
+    updated_at = serializers.DateTimeField()
+    url = serializers.CharField(help_text="the event's page")
+
+
+class ItemSerializer(MapItemSerializer):
+    category_id = serializers.IntegerField()
+    address = serializers.CharField()
+    center = serializers.CharField(help_text="the holding center's name")
+    escalations = serializers.IntegerField()
+    action = serializers.CharField(help_text="the last step's code, see labels.action; report: a new event")
+
+
+class CenterBriefSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    level = serializers.CharField()
+
+
+class LabelsSerializer(serializers.Serializer):
+    state = serializers.DictField(child=serializers.CharField())
+    light = serializers.DictField(child=serializers.CharField())
+    action = serializers.DictField(child=serializers.CharField())
+    level = serializers.DictField(child=serializers.CharField())
+    supervision = serializers.DictField(child=serializers.CharField())
+
+
+class SnapshotSerializer(serializers.Serializer):
+    seq = serializers.IntegerField(
+        allow_null=True,
+        help_text="the number of the stream's last push contained here: apply pushes numbered above it "
+        "(null: the stream cannot be read now; reload at the first push)",
+    )
+    stream = serializers.CharField(help_text="the WebSocket stream the dashboard follows")
+    center = CenterBriefSerializer()
+    generated_at = serializers.DateTimeField()
+    counts = CountsSerializer(help_text="also the `data` of a `counts` push")
+    feed = ItemSerializer(many=True, help_text="the 30 latest changed events, newest first")
+    open_events = MapItemSerializer(many=True, help_text="open events for the map, newest first (at most 3,000)")
+    alarms = ItemSerializer(many=True, help_text="open events that are urgent or red, latest changed first")
+    labels = LabelsSerializer(help_text="names of the codes, in the request's language")
