@@ -1,12 +1,12 @@
 """Push benchmark (`make bench-push`): commit → WebSocket receipt on the live dashboards.
 
-In the benchmark database, with the production-like set-up (uvicorn, one process per core, the Redis
-pub/sub channel layer), K dashboard clients (K = 1, 100, 1000, in a separate process) follow the
-district's stream. Events are reported through the real intake service in this process, at 1 and at
-10 a second; each event's commit time is taken when its `event_changed` signal fires, and each client
-notes when the event's push arrived. Beside it, in the same run, the baseline: a raw Redis pub/sub
-fan-out of a message of the same size to K asyncio subscribers (one connection each) in the same
-kind of client process.
+In a benchmark database holding the demo district, with the production-like set-up (uvicorn, one
+process per core, the Redis pub/sub channel layer), K dashboard clients (K = 1, 100, 1000, in a
+separate process) follow the district's stream. Events are reported through the real intake service
+in this process, at 1 and at 10 a second; each event's commit time is taken when its `event_changed`
+signal fires, and each client notes when the event's push arrived. Beside it, in the same run, the
+baseline: a raw Redis pub/sub fan-out of a message of the same size to K asyncio subscribers (one
+connection each) in the same kind of client process.
 
 Figures per K and rate: p50 and p99 over every (event, client) receipt, p99 of the time until the
 last client had an event, and the share delivered. The last line is one JSON object.
@@ -23,14 +23,20 @@ import time
 import uuid
 from pathlib import Path
 
+# A district's worth of data (the demo: 26,000 events), in a database of its own: the dashboards'
+# figures are recomputed during the run, as they would be in the command hall.
+os.environ.setdefault("BENCH_DB", "wenjiang_ops_push")
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import PYTHON, ROOT, django_setup, env, prepare_database, start_server, stop
+from common import PYTHON, ROOT, django_setup, env, manage, prepare_database, start_server, stop
 
 PORT = 18082
 SECONDS = float(os.environ.get("PUSH_SECONDS", "10"))
 KS = [int(k) for k in os.environ.get("PUSH_KS", "1,100,1000").split(",")]
 RATES = [1, 10]
 RAW_CHANNEL = "wj-bench-raw-fanout"
+# As in the Procfile and docker-compose.yml. Compression is off: it is zlib once per socket for the
+# same message (a thousand times for a thousand screens), and it multiplied the latency by 3 here.
+UVICORN_OPTIONS = os.environ.get("PUSH_UVICORN", "--no-access-log --ws-per-message-deflate false").split()
 
 
 def percentile(values: list[float], p: float) -> float:
@@ -112,6 +118,7 @@ def wait_for(clients: Clients, sent: dict, k: int, timeout: float = 15.0) -> dic
 def main() -> None:
     print("preparing the benchmark database …", flush=True)
     prepare_database()
+    manage("seed_demo")  # the demo events (once)
     os.environ["LIVE_PUSH"] = "thread"
     django_setup()
     import redis
@@ -155,7 +162,7 @@ def main() -> None:
 
     workers = str(os.cpu_count() or 2)
     server = start_server(
-        ["uvicorn", "wenjiang_ops.asgi:application", "--port", str(PORT), "--workers", workers, "--no-access-log"],
+        ["uvicorn", "wenjiang_ops.asgi:application", "--port", str(PORT), "--workers", workers, *UVICORN_OPTIONS],
         PORT,
         LIVE_PUSH="thread",
     )

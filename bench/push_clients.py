@@ -45,7 +45,7 @@ async def redis_client(channel: str, connected: list) -> None:
     connected.append(1)
     async for message in pubsub.listen():
         if message["type"] == "message":
-            note(json.loads(message["data"])["id"])
+            note(json.loads(message["data"])["data"]["id"])
 
 
 async def main(mode: str, k: int, target: str) -> None:

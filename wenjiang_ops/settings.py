@@ -118,11 +118,12 @@ CACHES = {
     }
 }
 
-# The pub/sub layer: one Redis message per group push, fanned out in each ASGI process (the stock
-# RedisChannelLayer's group_send grows with the group; see research/performance.md).
+# channels-redis's pub/sub layer (one Redis message per group push, fanned out in each ASGI process;
+# the stock RedisChannelLayer's group_send grows with the group, see research/performance.md), with a
+# fast path for the dashboards' pushes (wenjiang_ops/live/layer.py).
 CHANNEL_LAYERS = {
     "default": {
-        "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
+        "BACKEND": "wenjiang_ops.live.layer.LiveChannelLayer",
         "CONFIG": {"hosts": [REDIS_URL], "prefix": os.environ.get("CHANNEL_PREFIX", "wj-asgi")},
     }
 }

@@ -343,3 +343,22 @@ def test_a_page_of_another_site_cannot_open_a_socket_on_the_users_session(run_as
         return connected
 
     assert run_async(scenario) is accepted
+
+
+def test_a_socket_far_behind_is_told_to_resynchronise_instead_of_queueing_without_end(run_async):
+    from wenjiang_ops.live import consumers
+
+    async def scenario():
+        socket = Socket(await sync_to_async(user)("duty"))
+        await socket.open()
+        consumer = next(iter(consumers.hub.watchers["center.1"]))
+        consumer.writer.cancel()  # a socket that does not drain
+        for i in range(consumers.OUTBOX_LIMIT + 5):
+            consumer.put(f'{{"type":"event","seq":{i},"data":{{}}}}')
+        queued = list(consumer.outbox)
+        await socket.close()
+        return queued
+
+    queued = run_async(scenario)
+    assert len(queued) == 5
+    assert json.loads(queued[0]) == {"type": "resync", "seq": None, "data": {"reason": "behind"}}

@@ -14,6 +14,7 @@ user's scope can reach the socket: it is only ever in groups the user may follow
 from __future__ import annotations
 
 import asyncio
+import collections
 import json
 import logging
 import time
@@ -26,11 +27,16 @@ from django.conf import settings
 from redis import asyncio as aioredis
 
 from . import groups
+from .layer import push_text
 
 log = logging.getLogger(__name__)
 
 CLOSE_UNAUTHENTICATED = 4401
 CLOSE_FORBIDDEN = 4403
+# A socket that falls this far behind (a frozen tab, a slow link) is told to reload its snapshot
+# instead of being sent a backlog: memory stays bounded, and nothing is missed.
+OUTBOX_LIMIT = 500
+RESYNC = '{"type":"resync","seq":null,"data":{"reason":"behind"}}'
 
 _async_clients: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
@@ -48,6 +54,7 @@ def async_redis() -> aioredis.Redis:
 class DashboardConsumer(AsyncWebsocketConsumer):
     stream: str | None = None
     joined: tuple[str, ...] = ()
+    writer: asyncio.Task | None = None
 
     async def connect(self) -> None:
         user = self.scope.get("user")
@@ -63,6 +70,11 @@ class DashboardConsumer(AsyncWebsocketConsumer):
             return
         self.stream = stream
         self.joined = (stream, groups.user_group(user.pk))
+        if hasattr(self.channel_layer, "add_outbox"):  # the fast path of live.layer
+            self.outbox: collections.deque[str] = collections.deque()
+            self.wake = asyncio.Event()
+            self.channel_layer.add_outbox(self.channel_name, self.put)
+            self.writer = asyncio.ensure_future(self.write())
         for group in self.joined:
             await self.channel_layer.group_add(group, self.channel_name)
         # Joined before reading the number: a push numbered after it reaches this socket.
@@ -78,7 +90,25 @@ class DashboardConsumer(AsyncWebsocketConsumer):
         await self.send(text_data=json.dumps({"type": "error", "seq": None, "data": {"reason": reason}}))
         await self.close(code=code)
 
+    def put(self, text: str) -> None:
+        """Queues a push for this socket (called by the layer, once per push)."""
+        if len(self.outbox) >= OUTBOX_LIMIT:
+            self.outbox.clear()
+            text = RESYNC
+        self.outbox.append(text)
+        self.wake.set()
+
+    async def write(self) -> None:
+        while True:
+            await self.wake.wait()
+            self.wake.clear()
+            while self.outbox:
+                await self.send(text_data=self.outbox.popleft())
+
     async def disconnect(self, code) -> None:
+        if self.writer is not None:
+            self.channel_layer.discard_outbox(self.channel_name)
+            self.writer.cancel()
         if self.stream:
             hub.unwatch(self.stream, self)
         for group in self.joined:
@@ -93,8 +123,8 @@ class DashboardConsumer(AsyncWebsocketConsumer):
             await self.send(text_data='{"type":"pong","seq":null,"data":null}')
 
     async def live_push(self, message: dict) -> None:
-        """A push from `publish`: its data is JSON already."""
-        await self.send(text_data=f'{{"type":"{message["kind"]}","seq":{message["seq"]},"data":{message["data"]}}}')
+        """A push from `publish` the stock way (on a layer without outboxes): its data is JSON already."""
+        await self.send(text_data=push_text(message))
 
 
 class Refused(Exception):
@@ -123,10 +153,13 @@ class CountsHub:
 
     INTERVAL = 1.0
     REFRESH = 60.0
+    # Figures that take long to compute are recomputed less often: at most this share of the time.
+    BUSY_SHARE = 0.1
 
     def __init__(self) -> None:
         self.watchers: dict[str, set[DashboardConsumer]] = {}
         self.done: dict[str, tuple[int, float]] = {}  # stream → (seq, monotonic time) of the last figures
+        self.cost: dict[str, float] = {}  # stream → seconds the last figures took
         self.task: asyncio.Task | None = None
 
     def watch(self, stream: str, consumer: DashboardConsumer) -> None:
@@ -141,6 +174,7 @@ class CountsHub:
             if not members:
                 del self.watchers[stream]
                 self.done.pop(stream, None)
+                self.cost.pop(stream, None)
 
     async def _loop(self) -> None:
         while self.watchers:
@@ -165,8 +199,11 @@ class CountsHub:
                 continue
             if seq == last[0] and now - last[1] < self.REFRESH:
                 continue
+            if now - last[1] < self.cost.get(stream, 0.0) / self.BUSY_SHARE:
+                continue
             self.done[stream] = (seq, now)
             text = await self._figures(client, stream, seq)
+            self.cost[stream] = time.monotonic() - now
             for consumer in list(self.watchers.get(stream, ())):
                 await consumer.send(text_data=text)
 
