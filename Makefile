@@ -9,7 +9,9 @@ setup:
 run: setup
 	bash scripts/run.sh
 
-test: setup
+# The browser tests drive Debian's Chromium (never a browser download), with CJK fonts.
+test:
+	EXTRA_APT_PACKAGES="chromium fonts-noto-cjk" bash scripts/setup.sh
 	$(PY) manage.py makemigrations --check --dry-run
 	$(PY) -m pytest $(PYTEST_ARGS)
 
