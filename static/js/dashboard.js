@@ -847,6 +847,7 @@ Everything it keeps is capped (feed rows, alarms, markers, buffers), so the wall
     feedIds: () => Array.from(feedEl.children, (li) => Number(li.dataset.eventId)),
     alarmIds: () => Array.from(alarms.keys()),
     markerIds: () => Array.from(markers.keys()),
+    held: () => reorder.size,  // pushes waiting for a gap to fill
     receive,
     resync: () => requestSync(0),
   };
