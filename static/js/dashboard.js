@@ -365,7 +365,8 @@ Everything it keeps is capped (feed rows, alarms, markers, buffers), so the wall
     // Alarms: exactly the snapshot's; ring once for those not acknowledged yet.
     const fresh = [];
     const current = new Set();
-    for (const item of snapshot.alarms || []) {
+    // Oldest first: each goes on top, so the latest changed ends up first, as the snapshot lists them.
+    for (const item of (snapshot.alarms || []).slice(0, ALARMS_MAX).reverse()) {
       current.add(item.id);
       if (!alarms.has(item.id) && !isAcked(item.id)) fresh.push(item);
       upsertAlarm(item, false);

@@ -313,14 +313,18 @@ def test_what_the_page_keeps_is_capped(dashboard):
 
 def test_an_acknowledged_alarm_stays_acknowledged_after_a_reload(dashboard):
     page, server = dashboard
-    page.open(snapshot(10, alarms=[item(5, urgent=True)], open_events=[item(5, urgent=True)]))
+    alarms = [item(5, urgent=True), item(6, light="red"), item(4, urgent=True)]
+    page.open(snapshot(10, alarms=alarms, open_events=alarms))
     go_live(page, server, 10)
+    shown = "Array.from(document.querySelectorAll('#alarms li'), (li) => Number(li.dataset.eventId))"
+    assert js(page, shown) == [5, 6, 4]  # as the snapshot lists them: the latest changed first
     page.click('#alarms li[data-event-id="5"] .alarm-ack')
     assert page.locator('#alarms li[data-event-id="5"].acked').count() == 1
+    assert js(page, shown) == [6, 4, 5]  # acknowledged ones below the others
     page.reload()
     page.wait_for_function("() => window.dashboard && window.dashboard.snapshots === 1")
     assert page.locator('#alarms li[data-event-id="5"].acked').count() == 1
-    assert page.locator("#alarms li.unacked").count() == 0
+    assert page.locator("#alarms li.unacked").count() == 2
 
 
 def test_an_inbox_message_updates_the_badge_and_pings_are_answered(dashboard):

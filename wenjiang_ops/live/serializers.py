@@ -3,7 +3,7 @@
 from rest_framework import serializers
 
 
-class FiguresSerializer(serializers.Serializer):
+class DashboardFiguresSerializer(serializers.Serializer):
     reported = serializers.IntegerField(help_text="reported in the period")
     open = serializers.IntegerField(help_text="still open at the end of the period (now)")
     overdue = serializers.IntegerField(help_text="due in the period and closed late or still open past the deadline")
@@ -13,22 +13,24 @@ class FiguresSerializer(serializers.Serializer):
     escalations = serializers.IntegerField(help_text="escalations to the center above in the period")
 
 
-class ChildFiguresSerializer(FiguresSerializer):
+class DashboardChildFiguresSerializer(DashboardFiguresSerializer):
     id = serializers.IntegerField()
     name = serializers.CharField()
 
 
-class CountsSerializer(serializers.Serializer):
+class DashboardCountsSerializer(serializers.Serializer):
     date = serializers.DateField(help_text="the day that `today` is")
-    today = FiguresSerializer()
-    year = FiguresSerializer(help_text="from 1 January to today")
+    today = DashboardFiguresSerializer()
+    year = DashboardFiguresSerializer(help_text="from 1 January to today")
     child_level = serializers.ChoiceField(
         choices=["city", "district", "town", "community", "grid"], help_text="what `by_child` lists"
     )
-    by_child = ChildFiguresSerializer(many=True, help_text="this year's figures of each center (or grid) below")
+    by_child = DashboardChildFiguresSerializer(
+        many=True, help_text="this year's figures of each center (or grid) below"
+    )
 
 
-class MapItemSerializer(serializers.Serializer):
+class DashboardMapItemSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     number = serializers.CharField(help_text="date of report and id, as quoted on the phone")
     category = serializers.CharField()
@@ -49,7 +51,7 @@ class MapItemSerializer(serializers.Serializer):
     url = serializers.CharField(help_text="the event's page")
 
 
-class ItemSerializer(MapItemSerializer):
+class DashboardItemSerializer(DashboardMapItemSerializer):
     category_id = serializers.IntegerField()
     address = serializers.CharField()
     center = serializers.CharField(help_text="the holding center's name")
@@ -57,13 +59,13 @@ class ItemSerializer(MapItemSerializer):
     action = serializers.CharField(help_text="the last step's code, see labels.action; report: a new event")
 
 
-class CenterBriefSerializer(serializers.Serializer):
+class DashboardCenterSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     name = serializers.CharField()
     level = serializers.CharField()
 
 
-class LabelsSerializer(serializers.Serializer):
+class DashboardLabelsSerializer(serializers.Serializer):
     state = serializers.DictField(child=serializers.CharField())
     light = serializers.DictField(child=serializers.CharField())
     action = serializers.DictField(child=serializers.CharField())
@@ -71,17 +73,19 @@ class LabelsSerializer(serializers.Serializer):
     supervision = serializers.DictField(child=serializers.CharField())
 
 
-class SnapshotSerializer(serializers.Serializer):
+class DashboardSnapshotSerializer(serializers.Serializer):
     seq = serializers.IntegerField(
         allow_null=True,
         help_text="the number of the stream's last push contained here: apply pushes numbered above it "
         "(null: the stream cannot be read now; reload at the first push)",
     )
     stream = serializers.CharField(help_text="the WebSocket stream the dashboard follows")
-    center = CenterBriefSerializer()
+    center = DashboardCenterSerializer()
     generated_at = serializers.DateTimeField()
-    counts = CountsSerializer(help_text="also the `data` of a `counts` push")
-    feed = ItemSerializer(many=True, help_text="the 30 latest changed events, newest first")
-    open_events = MapItemSerializer(many=True, help_text="open events for the map, newest first (at most 3,000)")
-    alarms = ItemSerializer(many=True, help_text="open events that are urgent or red, latest changed first")
-    labels = LabelsSerializer(help_text="names of the codes, in the request's language")
+    counts = DashboardCountsSerializer(help_text="also the `data` of a `counts` push")
+    feed = DashboardItemSerializer(many=True, help_text="the 30 latest changed events, newest first")
+    open_events = DashboardMapItemSerializer(
+        many=True, help_text="open events for the map, newest first (at most 3,000)"
+    )
+    alarms = DashboardItemSerializer(many=True, help_text="open events that are urgent or red, latest changed first")
+    labels = DashboardLabelsSerializer(help_text="names of the codes, in the request's language")

@@ -38,7 +38,7 @@ class SnapshotView(APIView):
     @extend_schema(
         parameters=[OpenApiParameter("center", int, description="a center in your area (default: your own)")],
         responses={
-            200: serializers.SnapshotSerializer,
+            200: serializers.DashboardSnapshotSerializer,
             400: OpenApiResponse(description="`center` is not a number"),
             403: OpenApiResponse(description="this role has no dashboard (grid workers, volunteers, mediators)"),
             404: OpenApiResponse(description="no such center in your area"),
