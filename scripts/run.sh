@@ -15,5 +15,6 @@ cat <<MSG
 
 MSG
 export LIVE_WS_PORT="${LIVE_WS_PORT:-${ASGI_PORT:-8001}}"  # no proxy here: pages open sockets on the ASGI port
+export ASGI_WORKERS="${ASGI_WORKERS:-$(nproc)}"  # WebSockets: one uvicorn process per core
 export WEB_BIND="127.0.0.1:${WEB_PORT:-8000}"
 exec honcho start -f Procfile

@@ -362,3 +362,18 @@ def test_a_socket_far_behind_is_told_to_resynchronise_instead_of_queueing_withou
     queued = run_async(scenario)
     assert len(queued) == 5
     assert json.loads(queued[0]) == {"type": "resync", "seq": None, "data": {"reason": "behind"}}
+
+
+def test_pushing_from_sync_code_reuses_one_redis_connection(report, committed, run_async):
+    """The stock way (`async_to_sync(group_send)`) opens a connection per message; ours keeps one."""
+    from wenjiang_ops.live import publish
+
+    async def scenario():
+        for _ in range(15):
+            await committed(report)
+
+    publish._client = None  # a fresh client for this process: count what it opens
+    before = publisher.published
+    run_async(scenario)
+    assert publisher.published - before == 15 * 3  # the community, the town and the district, each time
+    assert redis_client().connection_pool._created_connections == 1
