@@ -27,7 +27,11 @@ from pathlib import Path
 # figures are recomputed during the run, as they would be in the command hall.
 os.environ.setdefault("BENCH_DB", "wenjiang_ops_push")
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+import common
 from common import PYTHON, ROOT, django_setup, env, manage, prepare_database, start_server, stop
+
+# Channels of its own: another benchmark's sweep, running beside it, must not push into this one.
+common.SERVER_ENV["CHANNEL_PREFIX"] = "wj-bench-push"
 
 PORT = 18082
 SECONDS = float(os.environ.get("PUSH_SECONDS", "10"))
