@@ -179,6 +179,9 @@ def main() -> None:
             clients = Clients("ws", k, f"ws://127.0.0.1:{PORT}/ws/dashboard/?token={token}")
             for rate in RATES:
                 ids: list[str] = []
+                report_one(-1)  # warm-up, not counted: connections opened, caches filled
+                time.sleep(1)
+                clients.report()
                 paced(rate, SECONDS, lambda i, ids=ids: ids.append(report_one(i)))
                 sent = {e: committed[e] for e in ids}
                 f = figures(sent, wait_for(clients, sent, k), k)
@@ -196,6 +199,10 @@ def main() -> None:
                     sent[event_id] = time.time()
                     raw.publish(RAW_CHANNEL, message)
 
+                publish(-1)  # warm-up, not counted, as above
+                time.sleep(1)
+                clients.report()
+                sent.clear()
                 paced(rate, SECONDS, publish)
                 f = figures(sent, wait_for(clients, sent, k), k)
                 print(f"K={k:<5} {rate:>2} ev/s  raw   {json.dumps(f)}", flush=True)

@@ -6,32 +6,27 @@ viewer, whatever their language; the page holds the labels (the snapshot sends t
 
 from __future__ import annotations
 
-from django.db.models import F
+from django.db import connection
 from django.utils import timezone
 
 from events.choices import State
-from events.models import Event, EventAction
 from events.services import reference
 
 EXCERPT_CHARS = 40
 OPEN_STATES = frozenset(s.value for s in State) - {State.CLOSED, State.REJECTED, State.MERGED}
-_FIELDS = (
-    "id",
-    "category_id",
-    "description",
-    "address",
-    "urgent",
-    "light",
-    "state",
-    "supervision",
-    "level",
-    "center_id",
-    "origin_center_id",
-    "grid_id",
-    "created_at",
-    "updated_at",
-    "escalations",
-)
+# One statement for a whole batch: the publisher runs it for every change, and the ORM spent longer
+# building its three queries than PostgreSQL spent answering them (≈ 2.7 ms vs 0.5 ms an event).
+_SQL = """
+SELECT e.id, e.category_id, e.description, e.address, e.urgent, e.light, e.state, e.supervision, e.level,
+       e.center_id, e.origin_center_id, e.created_at, e.updated_at, e.escalations,
+       c.name, g.name, ST_X(e.location), ST_Y(e.location), {last_action}, {departments}
+FROM events_event e
+JOIN grids_center c ON c.id = e.center_id
+LEFT JOIN grids_grid g ON g.id = e.grid_id
+WHERE e.id = ANY(%s)
+"""
+_LAST_ACTION = "(SELECT a.action FROM events_eventaction a WHERE a.event_id = e.id ORDER BY a.id DESC LIMIT 1)"
+_DEPARTMENTS = "ARRAY(SELECT DISTINCT s.department_id FROM events_eventassignment s WHERE s.event_id = e.id)"
 
 
 def excerpt(text: str, limit: int = EXCERPT_CHARS) -> str:
@@ -40,53 +35,69 @@ def excerpt(text: str, limit: int = EXCERPT_CHARS) -> str:
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
-def event_items(ids, *, last_actions: bool = True) -> dict[int, dict]:
-    """The dashboard items of the events `ids` (two queries, whatever their number)."""
+def event_items(ids, *, last_actions: bool = True, departments: dict | None = None) -> dict[int, dict]:
+    """The dashboard items of the events `ids`, in one query whatever their number. With
+    `departments` (a dict), fills it with each event's departments (every one it was assigned to)."""
     ids = list(ids)
     if not ids:
         return {}
-    rows = (
-        Event.objects.filter(pk__in=ids)
-        .annotate(center_name=F("center__name"), grid_name=F("grid__name"))
-        .values(*_FIELDS, "center_name", "grid_name", "location")
+    sql = _SQL.format(
+        last_action=_LAST_ACTION if last_actions else "''",
+        departments=_DEPARTMENTS if departments is not None else "NULL",
     )
-    actions: dict[int, str] = {}
-    if last_actions:
-        for event_id, action in (
-            EventAction.objects.filter(event_id__in=ids)
-            .order_by("event_id", "-id")
-            .distinct("event_id")
-            .values_list("event_id", "action")
-        ):
-            actions[event_id] = action
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [ids])
+        rows = cursor.fetchall()
     categories = reference().categories
     items = {}
-    for row in rows:
-        category = categories.get(row["category_id"])
-        point = row["location"]
-        items[row["id"]] = {
-            "id": row["id"],
-            "number": f"{timezone.localtime(row['created_at']):%Y%m%d}-{row['id']:06d}",
+    for (
+        pk,
+        category_id,
+        description,
+        address,
+        urgent,
+        light,
+        state,
+        supervision,
+        level,
+        center_id,
+        origin_center_id,
+        created_at,
+        updated_at,
+        escalations,
+        center_name,
+        grid_name,
+        lng,
+        lat,
+        action,
+        assigned,
+    ) in rows:
+        category = categories.get(category_id)
+        items[pk] = {
+            "id": pk,
+            "number": f"{timezone.localtime(created_at):%Y%m%d}-{pk:06d}",
             "category": category.name if category else "",
-            "category_id": row["category_id"],
-            "excerpt": excerpt(row["description"]),
-            "address": row["address"],
-            "place": row["grid_name"] or row["center_name"],
-            "center_id": row["center_id"],
-            "center": row["center_name"],
-            "origin_center_id": row["origin_center_id"],
-            "level": row["level"],
-            "urgent": row["urgent"],
-            "light": row["light"],
-            "state": row["state"],
-            "open": row["state"] in OPEN_STATES,
-            "supervision": row["supervision"],
-            "escalations": row["escalations"],
-            "action": actions.get(row["id"], ""),
-            "lat": round(point.y, 6) if point else None,
-            "lng": round(point.x, 6) if point else None,
-            "reported_at": row["created_at"].isoformat(),
-            "updated_at": row["updated_at"].isoformat(),
-            "url": f"/events/{row['id']}/",
+            "category_id": category_id,
+            "excerpt": excerpt(description),
+            "address": address,
+            "place": grid_name or center_name,
+            "center_id": center_id,
+            "center": center_name,
+            "origin_center_id": origin_center_id,
+            "level": level,
+            "urgent": urgent,
+            "light": light,
+            "state": state,
+            "open": state in OPEN_STATES,
+            "supervision": supervision,
+            "escalations": escalations,
+            "action": action or "",
+            "lat": round(lat, 6) if lat is not None else None,
+            "lng": round(lng, 6) if lng is not None else None,
+            "reported_at": created_at.isoformat(),
+            "updated_at": updated_at.isoformat(),
+            "url": f"/events/{pk}/",
         }
+        if departments is not None:
+            departments[pk] = set(assigned or ())
     return items

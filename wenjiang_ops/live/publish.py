@@ -33,7 +33,6 @@ from django.db.models import Count, Q
 from django.dispatch import receiver
 
 from accounts.notify import notification_created
-from events.models import EventAssignment
 from events.signals import event_changed
 
 from . import groups
@@ -157,14 +156,8 @@ class Publisher:
         self.published += len(messages)
 
     def _event_messages(self, ids: list[int]) -> list[tuple[str, bytes]]:
-        items = event_items(ids)
-        if not items:
-            return []
         departments: dict[int, set[int]] = {}
-        for event_id, department_id in (
-            EventAssignment.objects.filter(event_id__in=list(items)).values_list("event_id", "department_id").distinct()
-        ):
-            departments.setdefault(event_id, set()).add(department_id)
+        items = event_items(ids, departments=departments)
         messages = []
         for event_id, item in items.items():
             message = encode("event", item)
