@@ -22,6 +22,7 @@ import logging
 import os
 import queue
 import threading
+import time
 from dataclasses import dataclass
 
 import msgpack
@@ -41,6 +42,7 @@ from .items import event_items
 log = logging.getLogger(__name__)
 
 MAX_BATCH_EVENTS = 2000
+CONNECTION_CHECK_SECONDS = 30
 
 _client: redis.Redis | None = None
 _client_pid: int | None = None
@@ -116,6 +118,7 @@ class Publisher:
 
     # -- the thread --------------------------------------------------------------------------
     def _run(self) -> None:
+        checked = 0.0
         while True:
             jobs = [self._queue.get()]
             while len(jobs) < 1000:
@@ -125,10 +128,14 @@ class Publisher:
                     break
             barriers = [j for j in jobs if j.kind == "barrier"]
             try:
-                close_old_connections()
+                # Django's connection check costs a round trip: once in a while, not per push.
+                if time.monotonic() - checked > CONNECTION_CHECK_SECONDS:
+                    close_old_connections()
+                    checked = time.monotonic()
                 self.publish([j for j in jobs if j.kind not in ("barrier", "stop")])
             except Exception:
                 log.exception("live push failed; the dashboards will resynchronise")
+                connections.close_all()  # the next batch starts on a new connection
             for barrier in barriers:
                 barrier.payload[0].set()
             if any(j.kind == "stop" for j in jobs):
@@ -147,13 +154,22 @@ class Publisher:
         if not messages:
             return
         client = redis_client()
-        if self._script is None or self._script.registered_client is not client:
-            self._script = client.register_script(groups.PUBLISH_SCRIPT)
+        if self._script is None or self._script[0] is not client:
+            self._script = (client, client.script_load(groups.PUBLISH_SCRIPT))
+        try:
+            self._send(client, self._script[1], messages)
+        except redis.exceptions.NoScriptError:  # Redis restarted: every call failed, none published
+            self._script = (client, client.script_load(groups.PUBLISH_SCRIPT))
+            self._send(client, self._script[1], messages)
+        self.published += len(messages)
+
+    @staticmethod
+    def _send(client: redis.Redis, sha: str, messages: list[tuple[str, bytes]]) -> None:
+        """One round trip for the batch (redis-py's Script objects add a SCRIPT EXISTS to each)."""
         pipe = client.pipeline(transaction=False)
         for group, message in messages:
-            self._script(keys=[groups.seq_key(group), groups.group_channel(group)], args=[message], client=pipe)
+            pipe.evalsha(sha, 2, groups.seq_key(group), groups.group_channel(group), message)
         pipe.execute()
-        self.published += len(messages)
 
     def _event_messages(self, ids: list[int]) -> list[tuple[str, bytes]]:
         departments: dict[int, set[int]] = {}
