@@ -377,3 +377,26 @@ def test_pushing_from_sync_code_reuses_one_redis_connection(report, committed, r
     run_async(scenario)
     assert publisher.published - before == 15 * 3  # the community, the town and the district, each time
     assert redis_client().connection_pool._created_connections == 1
+
+
+def test_publishing_goes_on_after_redis_forgot_the_numbering_script(run_async):
+    """A restarted Redis has no scripts: the publisher loads it again and nothing is lost."""
+    own = Publisher()
+
+    async def scenario():
+        duty = await sync_to_async(user)("duty")
+        socket = Socket(duty)
+        await socket.open()
+        await settle()
+        first = Notification(user=duty, kind="warning", message="第一条")
+        await sync_to_async(own.publish)([_Job("notifications", [first])])
+        await socket.next()
+        await sync_to_async(redis_client().script_flush)()
+        second = Notification(user=duty, kind="warning", message="第二条")
+        await sync_to_async(own.publish)([_Job("notifications", [second])])
+        message = await socket.next()
+        await socket.close()
+        return message
+
+    assert run_async(scenario)["data"]["message"] == "第二条"
+    assert own.published == 2
