@@ -18,7 +18,8 @@ rep as (select id from accounts_user where username = 'duty')
 insert into events_event (
     client_id, category_id, description, location, address, urgent, source, reporter_id, grid_id, origin_center_id,
     center_id, level, state, suspended_from, light, supervision, extension, extension_days, phase, phase_started_at,
-    due_at, deadline, accept_due_at, created_at, accepted_at, closed_at, updated_at, returns, reworks, escalations
+    due_at, deadline, accept_due_at, created_at, accepted_at, closed_at, updated_at, returns, reworks, escalations,
+    clock_cycle, clock_marks
 )
 select
     md5(%(salt)s || i::text)::uuid,
@@ -30,7 +31,7 @@ select
          else 'closed' end,
     '', 'green', 'none', 'none', 0, '', null,
     t + interval '3 days', t + interval '3 days', t + interval '2 hours', t, t + interval '40 minutes',
-    case when i %% 20 = 0 then null else t + interval '30 hours' end, t, 0, 0, 0
+    case when i %% 20 = 0 then null else t + interval '30 hours' end, t, 0, 0, 0, 0, 0
 from generate_series(%(start)s::bigint, %(stop)s::bigint - 1) as i
 cross join c cross join cat cross join rep
 join g on g.n = (i * 2654435761) %% c.k
