@@ -12,7 +12,6 @@ messages are written after the commit and never hold up or undo an escalation.
 
 from __future__ import annotations
 
-import json
 import logging
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -25,23 +24,71 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Notification, Role, User
+from grids.models import Center
 
 from . import services
 from .choices import Action, Light, Phase, State, Supervision
 from .domain import clocks, states
-from .models import ClockMark, Event, EventAction, EventAssignment
+from .models import Event
 
 log = logging.getLogger(__name__)
 
-BATCH_SIZE = 1000
+# Events claimed (and locked) per transaction. Larger batches mean fewer round trips and commits; the
+# locks are held for the length of one batch (≈ 0.4 s for 2000 warnings on a 2-core machine).
+BATCH_SIZE = 2000
 CENTER_ROLES = (Role.CENTER_STAFF, Role.DUTY_OFFICER, Role.DUTY_LEADER)
-_CLAIM_SQL = """
-    SELECT id FROM events_event
+
+# The claim returns what the decision reads: the locked rows' current values (FOR UPDATE in READ
+# COMMITTED re-reads a row changed since the snapshot), so no second query loads them.
+_CLAIMED = (
+    "id",
+    "state",
+    "phase",
+    "level",
+    "warn_at",
+    "due_at",
+    "escalate_at",
+    "clock_cycle",
+    "clock_marks",
+    "light",
+    "supervision",
+    "center_id",
+    "category_id",
+    "created_at",
+)
+_CLAIM_SQL = f"""
+    SELECT {", ".join(_CLAIMED)} FROM events_event
     WHERE next_due_at IS NOT NULL AND next_due_at <= %s
     ORDER BY next_due_at
     LIMIT %s
     FOR UPDATE SKIP LOCKED
 """
+
+
+class _Due:
+    """A claimed event, as plain attributes named like the model's: what `services._moments` and
+    `services._raise_supervision` read work on it unchanged."""
+
+    __slots__ = ("pk", *_CLAIMED[1:], "next_due_at")
+
+    def __init__(self, row: tuple) -> None:  # in the order of _CLAIMED (a test checks)
+        (
+            self.pk,
+            self.state,
+            self.phase,
+            self.level,
+            self.warn_at,
+            self.due_at,
+            self.escalate_at,
+            self.clock_cycle,
+            self.clock_marks,
+            self.light,
+            self.supervision,
+            self.center_id,
+            self.category_id,
+            self.created_at,
+        ) = row
+        self.next_due_at = None
 
 
 @dataclass
@@ -56,10 +103,13 @@ class SweepResult:
 
 @dataclass
 class _Batch:
-    rows: list[EventAction] = field(default_factory=list)
-    marks: list[ClockMark] = field(default_factory=list)
-    # (kind, event, center ids to tell, department ids to tell)
-    messages: list[tuple[str, Event, set[int], set[int]]] = field(default_factory=list)
+    marks: list[tuple[int, int, int]] = field(default_factory=list)  # (event id, cycle, kind)
+    # Timeline rows of system steps: (event id, action, level, from state, to state, data as JSON).
+    rows: list[tuple[int, str, str, str, str, str]] = field(default_factory=list)
+    # (kind, event, the center named in the message, center ids to tell, department ids to tell)
+    messages: list[tuple[str, _Due | Event, int, set[int], set[int]]] = field(default_factory=list)
+    # Events whose escalation moment has come, with the departments acting on them: see _escalate.
+    climbing: list[tuple[_Due, set[int]]] = field(default_factory=list)
 
 
 def sweep(*, now: datetime | None = None, batch_size: int = BATCH_SIZE, max_batches: int | None = None) -> SweepResult:
@@ -71,46 +121,159 @@ def sweep(*, now: datetime | None = None, batch_size: int = BATCH_SIZE, max_batc
         with transaction.atomic():
             with connection.cursor() as cursor:
                 cursor.execute(_CLAIM_SQL, [now, batch_size])
-                ids = [row[0] for row in cursor.fetchall()]
-            if not ids:
+                due = [_Due(row) for row in cursor.fetchall()]
+            if not due:
                 break
             result.batches += 1
-            _process(ids, now, result)
-        if len(ids) < batch_size:
+            _process(due, now, result)
+        if len(due) < batch_size:
             break
     return result
 
 
-def _process(ids: list[int], now: datetime, result: SweepResult) -> None:
+def _process(due: list[_Due], now: datetime, result: SweepResult) -> None:
     """One batch, inside the transaction that holds the claimed rows' locks."""
-    events = list(
-        Event.objects.filter(pk__in=ids)
-        .select_related("center")
-        .defer("center__boundary", "location", "description", "address")  # not needed to decide
-    )
-    assignments: dict[int, list[EventAssignment]] = {}
-    for assignment in EventAssignment.objects.filter(event_id__in=ids, active=True):
-        assignments.setdefault(assignment.event_id, []).append(assignment)
+    departments = _departments_acting(due)
     batch = _Batch()
-    for event in events:
+    for event in due:
         result.events += 1
-        _tick(event, now, assignments.get(event.pk, []), batch, result)
+        _tick(event, now, departments.get(event.pk, set()), batch, result)
+    moved = _escalate(batch, now, result) if batch.climbing else []
     if batch.marks:  # a repeat would break the unique constraint: nothing happens twice
         with connection.cursor() as cursor:
             cursor.execute(
                 "INSERT INTO events_clockmark (event_id, cycle, kind, created_at) "
                 "SELECT unnest(%s::bigint[]), unnest(%s::integer[]), unnest(%s::smallint[]), %s",
-                [[m.event.pk for m in batch.marks], [m.cycle for m in batch.marks], [m.kind for m in batch.marks], now],
+                [*_arrays(batch.marks), now],
             )
-    _insert_rows(batch.rows)
-    _write_clocks(events, now)
+    _insert_rows(batch.rows, now)
+    moved_ids = {event.pk for event in moved}
+    _write(_TICKED, [e for e in due if e.pk not in moved_ids], now)
+    _write(_MOVED, moved, now)
     if batch.messages:
         transaction.on_commit(lambda: _notify(batch.messages), robust=True)
-    changed = [event.pk for event in events]
+    changed = [event.pk for event in due]
     transaction.on_commit(lambda: services.publish_many(changed, "clock"), robust=True)
 
 
-def _insert_rows(rows: list[EventAction]) -> None:
+def _departments_acting(due: list[_Due]) -> dict[int, set[int]]:
+    """The departments with an active assignment, for the events in a phase where they must act."""
+    ids = [event.pk for event in due if event.phase in (Phase.SIGN, Phase.HANDLE)]
+    departments: dict[int, set[int]] = {}
+    if ids:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT event_id, department_id FROM events_eventassignment WHERE active AND event_id = ANY(%s)",
+                [ids],
+            )
+            for event_id, department_id in cursor.fetchall():
+                departments.setdefault(event_id, set()).add(department_id)
+    return departments
+
+
+def _who_acts(event: _Due, departments: set[int]) -> tuple[set[int], set[int]]:
+    """The centers and departments whose move it is in the event's phase."""
+    if departments:  # only looked up in the phases where departments act
+        return set(), departments
+    return {event.center_id}, set()
+
+
+_encode = DjangoJSONEncoder().encode
+
+
+def _tick(event: _Due, now: datetime, departments: set[int], batch: _Batch, result: SweepResult) -> None:
+    """Makes the marks whose moment has come, in order, and schedules the next one. An escalation
+    is left to `_escalate`, which needs the whole event."""
+    moments = services._moments(event)
+    if moments is None or event.state == State.SUSPENDED or not states.is_open(event.state):
+        event.next_due_at = None
+        return
+    centers, departments = _who_acts(event, departments)
+    for bit in clocks.due_marks(moments, event.clock_marks, now):
+        if bit == clocks.ESCALATE:
+            batch.climbing.append((event, departments))
+            return
+        batch.marks.append((event.pk, event.clock_cycle, bit))
+        event.clock_marks |= bit
+        if bit == clocks.WARN:
+            event.light = Light.YELLOW
+            services._raise_supervision(event, Supervision.URGE)
+            _row(batch, event, Action.WARN, {"phase": event.phase, "due_at": event.due_at.isoformat()})
+            batch.messages.append(("warning", event, event.center_id, centers, departments))
+            result.warnings += 1
+        elif bit == clocks.OVERDUE:
+            event.light = Light.RED
+            services._raise_supervision(event, Supervision.YELLOW_CARD)
+            _row(batch, event, Action.SUPERVISE, {"card": "yellow_card", "phase": event.phase})
+            batch.messages.append(("overdue", event, event.center_id, centers | {event.center_id}, departments))
+            result.overdue += 1
+    event.next_due_at = clocks.next_due(moments, event.clock_marks)
+
+
+def _row(batch: _Batch, event: _Due | Event, action: Action, data: dict, from_state: str | None = None) -> None:
+    """A system step of the timeline (no actor)."""
+    data = {**data, "auto": True}
+    state = str(event.state)
+    batch.rows.append((event.pk, str(action), str(event.level), from_state or state, state, _encode(data)))
+
+
+def _escalate(batch: _Batch, now: datetime, result: SweepResult) -> list[Event]:
+    """The escalation moments of the batch, on the events loaded whole (the service needs the
+    center, the calendar and the limits): up to the parent center, or at the top a red card.
+    Returns the events that went up (every clock column changed)."""
+    full = Event.objects.select_related("center").defer("center__boundary", "location", "description", "address")
+    loaded = full.in_bulk([event.pk for event, _ in batch.climbing])
+    moved = []
+    for due, departments in batch.climbing:
+        event = loaded[due.pk]
+        # The warning and the deadline may have been marked in this same tick.
+        event.light, event.supervision, event.clock_marks = due.light, due.supervision, due.clock_marks
+        batch.marks.append((event.pk, event.clock_cycle, clocks.ESCALATE))
+        event.clock_marks |= clocks.ESCALATE
+        if event.center.parent_id and (State(event.state), Action.ESCALATE) in states.TRANSITIONS:
+            data: dict = {"auto": True}
+            from_state = event.state
+            services.escalate_to_parent(event, now=now, data=data)  # a new cycle at the new level
+            _row(batch, event, Action.ESCALATE, data, from_state=from_state)
+            batch.messages.append(("escalated", event, event.center_id, {event.center_id}, set()))
+            result.escalations += 1
+            moved.append(event)
+            continue
+        # At the top (or past the point where escalating helps): a red card; the departments reply.
+        services._raise_supervision(due, Supervision.RED_CARD)
+        due.clock_marks = event.clock_marks
+        _row(batch, due, Action.SUPERVISE, {"card": "red_card", "phase": due.phase})
+        batch.messages.append(("red_card", due, due.center_id, {due.center_id}, departments))
+        result.red_cards += 1
+        due.next_due_at = clocks.next_due(services._moments(due), due.clock_marks)
+    return moved
+
+
+def _arrays(rows: list[tuple]) -> list[str]:
+    """Rows as one array literal per column."""
+    return [_array(column) for column in zip(*rows, strict=True)]
+
+
+def _array(values) -> str:
+    """A PostgreSQL array literal, sent as ONE string parameter and cast in the statement. psycopg2
+    would send a list as ARRAY[…] with an expression per element, which the server parses and folds
+    one by one: 2.5× the time for the batch's arrays (measured: 19 ms against 8 ms for 2000 rows
+    of five columns). Being a parameter, the literal cannot change the statement."""
+    return "{" + ",".join(map(_element, values)) + "}"
+
+
+def _element(value) -> str:
+    if value is None:
+        return "NULL"
+    if isinstance(value, int):
+        return str(int(value))  # IntegerChoices included; no bool reaches here
+    if isinstance(value, datetime):
+        return value.isoformat()
+    text = str(value)  # quoted whole: inside quotes only the backslash and the quote are special
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def _insert_rows(rows: list[tuple], now: datetime) -> None:
     """The batch's timeline rows (system steps: no actor, no reason, no place) in one statement."""
     if not rows:
         return
@@ -118,27 +281,24 @@ def _insert_rows(rows: list[EventAction]) -> None:
         cursor.execute(
             "INSERT INTO events_eventaction (event_id, action, actor_role, level, from_state, to_state, reason, data, "
             "created_at) SELECT unnest(%s::bigint[]), unnest(%s::varchar[]), '', unnest(%s::varchar[]), "
-            "unnest(%s::varchar[]), unnest(%s::varchar[]), '', unnest(%s::jsonb[]), unnest(%s::timestamptz[])",
-            [
-                [r.event.pk for r in rows],
-                [str(r.action) for r in rows],
-                [r.level for r in rows],
-                [r.from_state for r in rows],
-                [r.to_state for r in rows],
-                [json.dumps(r.data, cls=DjangoJSONEncoder) for r in rows],
-                [r.created_at for r in rows],
-            ],
+            "unnest(%s::varchar[]), unnest(%s::varchar[]), '', unnest(%s::jsonb[]), %s",
+            [*_arrays(rows), now],
         )
 
 
-# (column, SQL type) of what a tick may change. One UPDATE … FROM (VALUES …) writes a batch: Django's
-# bulk_update builds a CASE per column with a branch per row, quadratic in the batch size.
-_COLUMNS = [
+# (column, SQL type) the sweep writes. A tick changes the first four; an escalation restarts the
+# clocks at another center and changes them all. One UPDATE … FROM unnest(…) writes a batch: one
+# array per column, so the statement's size does not grow with the number of parameters.
+_TICKED = [
     ("light", "varchar"),
     ("supervision", "varchar"),
     ("clock_marks", "smallint"),
-    ("clock_cycle", "integer"),
     ("next_due_at", "timestamptz"),
+]
+_MOVED = [
+    *_TICKED,
+    ("clock_cycle", "integer"),
+    ("phase", "varchar"),
     ("warn_at", "timestamptz"),
     ("due_at", "timestamptz"),
     ("escalate_at", "timestamptz"),
@@ -150,79 +310,21 @@ _COLUMNS = [
 ]
 
 
-def _write_clocks(events: list[Event], now: datetime) -> None:
-    """Writes what the ticks changed, for the whole batch, in one statement."""
+def _write(columns: list[tuple[str, str]], events: list, now: datetime) -> None:
+    """Writes `columns` of `events` (claimed or loaded) in one statement."""
     if not events:
         return
-    row = "(" + ", ".join(["%s::bigint"] + [f"%s::{kind}" for _, kind in _COLUMNS]) + ")"
-    values = ", ".join([row] * len(events))
-    names = ", ".join(["id"] + [name for name, _ in _COLUMNS])
-    assignments = ", ".join(f"{name} = v.{name}" for name, _ in _COLUMNS)
-    params: list = [now]
-    for event in events:
-        params.append(event.pk)
-        params.extend(getattr(event, name) for name, _ in _COLUMNS)
+    arrays = ", ".join(["%s::bigint[]"] + [f"%s::{kind}[]" for _, kind in columns])
+    names = ", ".join(["id"] + [name for name, _ in columns])
+    assignments = ", ".join(f"{name} = v.{name}" for name, _ in columns)
+    params: list = [now, _array(event.pk for event in events)]
+    params += [_array(getattr(event, name) for event in events) for name, _ in columns]
     with connection.cursor() as cursor:
         cursor.execute(
-            f"UPDATE events_event e SET {assignments}, updated_at = %s FROM (VALUES {values}) AS v({names}) "
+            f"UPDATE events_event e SET {assignments}, updated_at = %s FROM unnest({arrays}) AS v({names}) "
             "WHERE e.id = v.id",
             params,
         )
-
-
-def _who_acts(event: Event, assignments: list[EventAssignment]) -> tuple[set[int], set[int]]:
-    """The centers and departments whose move it is in the event's phase."""
-    if event.phase in (Phase.SIGN, Phase.HANDLE) and assignments:
-        return set(), {a.department_id for a in assignments}
-    return {event.center_id}, set()
-
-
-def _tick(event: Event, now: datetime, assignments: list[EventAssignment], batch: _Batch, result: SweepResult) -> None:
-    """Makes the marks whose moment has come, in order, and schedules the next one."""
-    moments = services._moments(event)
-    if moments is None or event.state == State.SUSPENDED or not states.is_open(event.state):
-        event.next_due_at = None
-        return
-    centers, departments = _who_acts(event, assignments)
-    for bit in clocks.due_marks(moments, event.clock_marks, now):
-        batch.marks.append(ClockMark(event=event, cycle=event.clock_cycle, kind=bit, created_at=now))
-        event.clock_marks |= bit
-        if bit == clocks.WARN:
-            event.light = Light.YELLOW
-            services._raise_supervision(event, Supervision.URGE)
-            _row(batch, event, Action.WARN, now, {"phase": event.phase, "due_at": event.due_at.isoformat()})
-            batch.messages.append(("warning", event, centers, departments))
-            result.warnings += 1
-        elif bit == clocks.OVERDUE:
-            event.light = Light.RED
-            services._raise_supervision(event, Supervision.YELLOW_CARD)
-            _row(batch, event, Action.SUPERVISE, now, {"card": "yellow_card", "phase": event.phase})
-            batch.messages.append(("overdue", event, centers | {event.center_id}, departments))
-            result.overdue += 1
-        elif bit == clocks.ESCALATE:
-            can_climb = event.center.parent_id and (State(event.state), Action.ESCALATE) in states.TRANSITIONS
-            if can_climb:
-                data: dict = {"auto": True}
-                from_state = event.state
-                services.escalate_to_parent(event, now=now, data=data)
-                batch.rows.append(
-                    services.timeline_row(event, Action.ESCALATE, None, from_state=from_state, now=now, data=data)
-                )
-                batch.messages.append(("escalated", event, {event.center_id}, set()))
-                result.escalations += 1
-                return  # a new cycle at the new level, scheduled by escalate_to_parent
-            # At the top (or past the point where escalating helps): a red card; the departments reply.
-            services._raise_supervision(event, Supervision.RED_CARD)
-            _row(batch, event, Action.SUPERVISE, now, {"card": "red_card", "phase": event.phase})
-            batch.messages.append(("red_card", event, {event.center_id}, departments))
-            result.red_cards += 1
-    event.next_due_at = clocks.next_due(moments, event.clock_marks)
-
-
-def _row(batch: _Batch, event: Event, action: Action, now: datetime, data: dict) -> None:
-    """A system step of the timeline (no actor). The state does not change."""
-    data = {**data, "auto": True}
-    batch.rows.append(services.timeline_row(event, action, None, from_state=event.state, now=now, data=data))
 
 
 MESSAGES = {
@@ -233,12 +335,16 @@ MESSAGES = {
 }
 
 
-def _notify(messages) -> None:
+# The inbox rows come back from the INSERT whole (ids included) for the SMS adapter and the pushes.
+_NOTIFICATION_COLUMNS = [f.attname for f in Notification._meta.concrete_fields]
+
+
+def _notify(messages: list[tuple[str, _Due | Event, int, set[int], set[int]]]) -> None:
     """Inbox rows (and the SMS adapter) for the batch's steps. A failure is logged, never raised:
     the steps are committed already and stand."""
     try:
-        centers = {c for _, _, cs, _ in messages for c in cs}
-        departments = {d for _, _, _, ds in messages for d in ds}
+        centers = {c for _, _, _, cs, _ in messages for c in cs}
+        departments = {d for _, _, _, _, ds in messages for d in ds}
         by_center: dict[int, list[int]] = {}
         by_department: dict[int, list[int]] = {}
         people = Q(center_id__in=centers, role__in=CENTER_ROLES) | Q(
@@ -251,31 +357,34 @@ def _notify(messages) -> None:
                 by_department.setdefault(department_id, []).append(user_id)
             elif role in CENTER_ROLES and center_id in centers:
                 by_center.setdefault(center_id, []).append(user_id)
+        names = dict(Center.objects.filter(pk__in={c for _, _, c, _, _ in messages}).values_list("id", "name"))
+        categories = services.reference().categories
+        with translation.override(settings.LANGUAGE_CODE):  # stored text, in the platform's language
+            texts = {kind: str(text) for kind, text in MESSAGES.items()}
+        zone = timezone.get_current_timezone()  # as Event.number, without a lookup per event (tested)
+        users, kinds, bodies, events = [], [], [], []
+        for kind, event, center_id, cs, ds in messages:
+            text = texts[kind] % {
+                "number": f"{event.created_at.astimezone(zone):%Y%m%d}-{event.pk:06d}",
+                "category": categories[event.category_id].name,
+                "center": names.get(center_id, ""),
+            }
+            to = {u for c in cs for u in by_center.get(c, ())} | {u for d in ds for u in by_department.get(d, ())}
+            users += to
+            kinds += [kind] * len(to)
+            bodies += [text] * len(to)
+            events += [event.pk] * len(to)
         rows = []
-        for kind, event, cs, ds in messages:
-            with translation.override(settings.LANGUAGE_CODE):  # stored text, in the platform's language
-                text = str(MESSAGES[kind]) % {
-                    "number": event.number,
-                    "category": services.reference().categories[event.category_id].name,
-                    "center": event.center.name,
-                }
-            users = {u for c in cs for u in by_center.get(c, [])} | {u for d in ds for u in by_department.get(d, [])}
-            rows += [Notification(user_id=u, kind=kind, message=text, event_id=event.pk) for u in users]
-        if rows:
-            now = timezone.now()
+        if users:
             with connection.cursor() as cursor:
                 cursor.execute(
                     "INSERT INTO accounts_notification (user_id, kind, message, event_id, created_at) "
                     "SELECT unnest(%s::bigint[]), unnest(%s::varchar[]), unnest(%s::varchar[]), "
-                    "unnest(%s::bigint[]), %s",
-                    [
-                        [n.user_id for n in rows],
-                        [n.kind for n in rows],
-                        [n.message for n in rows],
-                        [n.event_id for n in rows],
-                        now,
-                    ],
+                    f"unnest(%s::bigint[]), %s RETURNING {', '.join(_NOTIFICATION_COLUMNS)}",
+                    [*map(_array, (users, kinds, bodies, events)), timezone.now()],
                 )
+                made = cursor.fetchall()
+            rows = [Notification.from_db(connection.alias, _NOTIFICATION_COLUMNS, row) for row in made]
         from accounts.notify import deliver
 
         deliver(rows)

@@ -280,3 +280,130 @@ def test_a_real_worker_and_beat_escalate_community_town_district():
             process.wait(timeout=30)
         schedule.unlink(missing_ok=True)
     assert EventAction.objects.filter(event=event, action="escalate").count() == 2
+
+
+@pytest.mark.django_db
+def test_one_sweep_far_past_the_grace_warns_cards_and_escalates_in_order(report):
+    event = Event.objects.get(pk=report().pk)
+    cycle = event.clock_cycle
+    result = engine.sweep(now=event.escalate_at + timedelta(minutes=1))
+    assert (result.warnings, result.overdue, result.escalations) == (1, 1, 1)
+    moved = Event.objects.get(pk=event.pk)
+    assert (moved.level, moved.light, moved.supervision) == ("town", "green", "yellow_card")  # the card stays
+    assert (moved.clock_cycle, moved.clock_marks, moved.next_due_at) == (cycle + 1, 0, moved.warn_at)
+    assert moved.phase == "accept" and moved.escalations == 1
+    assert sorted(ClockMark.objects.filter(event=event).values_list("cycle", "kind")) == [
+        (cycle, 1),
+        (cycle, 2),
+        (cycle, 4),
+    ]
+    rows = list(EventAction.objects.filter(event=event).exclude(action="report").order_by("id"))
+    assert [(r.action, r.level, r.data.get("card")) for r in rows] == [
+        ("warn", "community", None),
+        ("supervise", "community", "yellow_card"),
+        ("escalate", "town", None),
+    ]
+    assert rows[0].data == {"phase": "accept", "due_at": event.due_at.isoformat(), "auto": True}
+    assert rows[2].data["to_center"] == moved.center_id and rows[2].data["auto"] is True
+
+
+@pytest.mark.django_db
+def test_departments_at_work_are_the_ones_urged_and_carded(drive, django_capture_on_commit_callbacks):
+    from accounts.models import Role, User
+
+    event = Event.objects.get(pk=drive("dispatched").pk)  # police leads, urban management assists
+    staff = set(
+        User.objects.filter(
+            role=Role.DEPARTMENT_STAFF, department__code__in=["police", "urban-management"]
+        ).values_list("pk", flat=True)
+    )
+    center = set(User.objects.filter(center=event.center, role__in=engine.CENTER_ROLES).values_list("pk", flat=True))
+    assert staff and center
+    with django_capture_on_commit_callbacks(execute=True):
+        engine.sweep(now=event.warn_at)
+    warned = Notification.objects.filter(event=event, kind="warning")
+    assert set(warned.values_list("user_id", flat=True)) == staff  # the center is not urged: it is not its move
+    assert event.number in warned.first().message and "垃圾" in warned.first().message  # the number as quoted
+    with django_capture_on_commit_callbacks(execute=True):
+        engine.sweep(now=event.due_at)
+    carded = Notification.objects.filter(event=event, kind="overdue")
+    assert set(carded.values_list("user_id", flat=True)) == staff | center  # the holding center hears of it too
+
+
+@pytest.mark.django_db
+def test_messages_quote_the_event_number_by_the_local_date(report, django_capture_on_commit_callbacks):
+    from datetime import UTC, datetime
+
+    evening = datetime(2026, 3, 1, 20, 30, tzinfo=UTC)  # already 2 March in Wenjiang
+    event = Event.objects.get(pk=report(now=evening).pk)
+    assert event.number.startswith("20260302-")
+    with django_capture_on_commit_callbacks(execute=True):
+        engine.sweep(now=event.warn_at)
+    [message] = set(Notification.objects.filter(event=event).values_list("message", flat=True))
+    assert f"事件 {event.number}（" in message
+
+
+@pytest.mark.django_db
+def test_the_inbox_rows_announced_are_the_stored_ones(report, django_capture_on_commit_callbacks):
+    from accounts.notify import notification_created
+
+    event = report()
+    announced = []
+
+    def receiver(sender, notifications, **kwargs):
+        announced.extend(notifications)
+
+    notification_created.connect(receiver)
+    try:
+        with django_capture_on_commit_callbacks(execute=True):
+            engine.sweep(now=timezone.now() + timedelta(days=1))
+    finally:
+        notification_created.disconnect(receiver)
+    stored = {n.pk: n for n in Notification.objects.filter(event=event)}
+    assert announced and {n.pk for n in announced} == set(stored)  # ids, not unsaved rows
+    for n in announced:
+        assert (n.user_id, n.kind, n.message, n.event_id) == (
+            stored[n.pk].user_id,
+            stored[n.pk].kind,
+            stored[n.pk].message,
+            stored[n.pk].event_id,
+        )
+
+
+@pytest.mark.django_db
+def test_a_batch_costs_the_same_queries_whatever_its_size(report, django_capture_on_commit_callbacks):
+    from django.test.utils import CaptureQueriesContext
+
+    def queries(n):
+        events = [report() for _ in range(n)]
+        later = max(e.warn_at for e in events) + timedelta(seconds=1)
+        with CaptureQueriesContext(connection) as captured, django_capture_on_commit_callbacks(execute=True):
+            assert engine.sweep(now=later).warnings == n
+        return len([q for q in captured if "SAVEPOINT" not in q["sql"]])  # the test's own transaction
+
+    # claim, marks, timeline rows, clocks; then the inbox: people, center names, rows
+    assert queries(1) == queries(6) == 7
+
+
+@pytest.mark.django_db
+def test_the_claimed_columns_land_on_the_right_attributes(report):
+    event = Event.objects.get(pk=report().pk)
+    with connection.cursor() as cursor:
+        cursor.execute(engine._CLAIM_SQL, [event.warn_at, 10])
+        [row] = cursor.fetchall()
+    due = engine._Due(row)
+    for column in engine._CLAIMED:
+        attribute = "pk" if column == "id" else column
+        assert getattr(due, attribute) == getattr(event, attribute), column
+
+
+@pytest.mark.django_db
+def test_array_literals_carry_any_text_unchanged():
+    moment = timezone.now()
+    texts = ['say "hi"', "back\\slash", "a,b", "{braces}", "NULL", "", " spaced ", "事件 %(number)s", "'quote'", None]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT %s::varchar[], %s::bigint[], %s::timestamptz[]",
+            [engine._array(texts), engine._array([1, None, 2**40]), engine._array([moment, None])],
+        )
+        assert cursor.fetchone() == (texts, [1, None, 2**40], [moment, None])
