@@ -101,6 +101,12 @@ def stop(process: subprocess.Popen) -> None:
         process.kill()
 
 
+def live_publisher() -> subprocess.Popen:
+    """The process that publishes the dashboards' pushes (LIVE_PUSH=queue), as in the Procfile."""
+    command = [PYTHON, "manage.py", "live_publisher"]
+    return subprocess.Popen(command, cwd=ROOT, env=env(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
 def gunicorn(port: int, workers: int | None = None) -> subprocess.Popen:
     workers = workers or int(os.environ.get("WEB_WORKERS", "4"))
     return start_server(

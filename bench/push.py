@@ -1,7 +1,7 @@
 """Push benchmark (`make bench-push`): commit → WebSocket receipt on the live dashboards.
 
 In a benchmark database holding the demo district, with the production-like set-up (uvicorn, one
-process per core, the Redis pub/sub channel layer), K dashboard clients (K = 1, 100, 1000, in a
+process per core, the Redis pub/sub channel layer, the publisher process), K dashboard clients (K = 1, 100, 1000, in a
 separate process) follow the district's stream. Events are reported through the real intake service
 in this process, at 1 and at 10 a second; each event's commit time is taken when its `event_changed`
 signal fires, and each client notes when the event's push arrived. Beside it, in the same run, the
@@ -28,7 +28,7 @@ from pathlib import Path
 os.environ.setdefault("BENCH_DB", "wenjiang_ops_push")
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import common
-from common import PYTHON, ROOT, django_setup, env, manage, prepare_database, start_server, stop
+from common import PYTHON, ROOT, django_setup, env, live_publisher, manage, prepare_database, start_server, stop
 
 # Channels of its own: another benchmark's sweep, running beside it, must not push into this one.
 common.SERVER_ENV["CHANNEL_PREFIX"] = "wj-bench-push"
@@ -123,7 +123,7 @@ def main() -> None:
     print("preparing the benchmark database …", flush=True)
     prepare_database()
     manage("seed_demo")  # the demo events (once)
-    os.environ["LIVE_PUSH"] = "thread"
+    os.environ["LIVE_PUSH"] = "queue"  # as in production: the publisher process does the pushing
     django_setup()
     import redis
     from rest_framework.authtoken.models import Token
@@ -165,10 +165,10 @@ def main() -> None:
         return str(event.pk)
 
     workers = str(os.cpu_count() or 2)
+    pusher = live_publisher()
     server = start_server(
         ["uvicorn", "wenjiang_ops.asgi:application", "--port", str(PORT), "--workers", workers, *UVICORN_OPTIONS],
         PORT,
-        LIVE_PUSH="thread",
     )
     raw = redis.Redis()
     sample = json.dumps({"type": "event", "seq": 1, "data": {"id": 0, "pad": "x" * 600}})
@@ -211,6 +211,7 @@ def main() -> None:
             results[f"ratio_k{k}"] = round(results[f"k{k}_1hz_p99_ms"] / max(results[f"raw_k{k}_1hz_p99_ms"], 0.1), 2)
     finally:
         stop(server)
+        stop(pusher)
     for k in KS:
         results.setdefault(f"raw_k{k}_p99_ms", results.get(f"raw_k{k}_1hz_p99_ms"))
     print(json.dumps(results))

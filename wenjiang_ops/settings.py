@@ -128,9 +128,10 @@ CHANNEL_LAYERS = {
     }
 }
 
-# How sync code pushes to the dashboards: "thread" (a publisher thread per process), "sync" (in the
-# caller, after its commit), "off". See wenjiang_ops/live/publish.py.
-LIVE_PUSH = os.environ.get("LIVE_PUSH", "thread")
+# How sync code pushes to the dashboards: "queue" (to the publisher process, `manage.py live_publisher`),
+# "thread" (a publisher thread per process), "sync" (in the caller, after its commit), "off".
+# See wenjiang_ops/live/publish.py.
+LIVE_PUSH = os.environ.get("LIVE_PUSH", "queue")
 # Where pages open their WebSocket: the page's own host and port (behind the proxy), or this port on
 # the page's host when the ASGI server runs beside the WSGI one without a proxy (`make run`).
 LIVE_WS_PORT = os.environ.get("LIVE_WS_PORT", "")

@@ -400,3 +400,46 @@ def test_publishing_goes_on_after_redis_forgot_the_numbering_script(run_async):
 
     assert run_async(scenario)["data"]["message"] == "第二条"
     assert own.published == 2
+
+
+def test_in_queue_mode_a_commit_only_queues_and_the_publisher_process_publishes(run_async, report, committed, settings):
+    """Production: web and Celery workers append to a Redis list; `manage.py live_publisher` drains it."""
+    from wenjiang_ops.live import publish
+
+    settings.LIVE_PUSH = "queue"
+    client = redis_client()
+    client.delete(publish.queue_key())
+    own = Publisher()
+
+    async def scenario():
+        duty = await sync_to_async(user)("duty")
+        socket = Socket(duty)
+        hello = await socket.open()
+        await settle()
+        event = await committed(report)
+        queued = await sync_to_async(client.llen)(publish.queue_key())
+        nothing_yet = await socket.nothing(0.2)
+        n = Notification(user=duty, kind="warning", message="队列中的消息")
+        await sync_to_async(publisher.submit)(_Job("notifications", [n]))
+        client.lpush(publish.queue_key(), b"not json")  # a bad entry is dropped, the rest published
+        taken = await sync_to_async(own.drain)(1.0)
+        pushed = [await socket.next(), await socket.next()]
+        await socket.close()
+        return hello, event, queued, nothing_yet, taken, pushed
+
+    hello, event, queued, nothing_yet, taken, pushed = run_async(scenario)
+    assert queued == 1 and nothing_yet, "the commit queued the push, nobody published it yet"
+    assert taken == 3
+    by_type = {m["type"]: m for m in pushed}
+    assert by_type["event"]["data"]["id"] == event.pk and by_type["event"]["seq"] == hello["seq"] + 1
+    assert by_type["notification"]["data"]["message"] == "队列中的消息"
+    assert client.llen(publish.queue_key()) == 0
+
+
+def test_the_publisher_process_stops_on_request(settings):
+    import threading
+
+    settings.LIVE_PUSH = "queue"
+    stop = threading.Event()
+    stop.set()
+    Publisher().serve(stop)  # returns at once: nothing hangs a shutdown
