@@ -83,13 +83,16 @@ def raw_insert_rate(fx: dict, seconds: float) -> dict:
     conn = psycopg2.connect(dbname=db["NAME"], user=db["USER"], host=db["HOST"], port=db["PORT"] or 5432)
     cursor = conn.cursor()
     grid = fx["grid"]
-    sql = """insert into events_event (client_id, category_id, description, location, address, urgent, source,
-        reporter_id, grid_id, origin_center_id, center_id, level, state, suspended_from, light, supervision,
+    # The event and its schedule row (the engine's next moment), as the service writes them.
+    sql = """with e as (insert into events_event (client_id, category_id, description, location, address, urgent,
+        source, reporter_id, grid_id, origin_center_id, center_id, level, state, suspended_from, light, supervision,
         extension, extension_days, phase, phase_started_at, due_at, deadline, accept_due_at, created_at, updated_at,
-        returns, reworks, escalations)
+        returns, reworks, escalations, warn_at, escalate_at, clock_cycle, clock_marks)
         values (%s, %s, %s, st_setsrid(st_point(%s, %s), 4326), '', false, 'patrol', %s, %s, %s, %s, 'community',
         'reported', '', 'green', 'none', 'none', 0, 'accept', now(), now() + interval '2 hours',
-        now() + interval '3 days', now() + interval '2 hours', now(), now(), 0, 0, 0)"""
+        now() + interval '3 days', now() + interval '2 hours', now(), now(), 0, 0, 0,
+        now() + interval '84 minutes', now() + interval '3 hours', 1, 0) returning id)
+        insert into events_eventschedule (event_id, next_due_at) select id, now() + interval '84 minutes' from e"""
     lat, lng = fx["points"][0]
     latencies = []
     started = time.perf_counter()

@@ -23,24 +23,39 @@ from common import PYTHON, ROOT, django_setup, prepare_database
 OPEN = 1_000_000
 DUE = 10_000
 
+# Every event open, its warning 30 days ahead (and its schedule row saying so); then the same DUE rows made due.
 PREPARE = """
 UPDATE events_event SET state = 'reported', phase = 'accept', light = 'green', supervision = 'none',
     clock_cycle = clock_cycle + 1, clock_marks = 0, closed_at = NULL, suspended_at = NULL,
     phase_started_at = %(now)s - interval '1 hour', warn_at = %(now)s + interval '30 days',
-    due_at = %(now)s + interval '31 days', escalate_at = %(now)s + interval '32 days',
-    next_due_at = %(now)s + interval '30 days'
-WHERE state <> 'reported' OR clock_marks <> 0 OR next_due_at IS NULL OR next_due_at < %(now)s + interval '1 day'
+    due_at = %(now)s + interval '31 days', escalate_at = %(now)s + interval '32 days'
+WHERE state <> 'reported' OR clock_marks <> 0 OR warn_at IS NULL OR warn_at < %(now)s + interval '1 day';
+UPDATE events_eventschedule SET next_due_at = %(now)s + interval '30 days'
+WHERE next_due_at < %(now)s + interval '1 day';
+"""
+SCHEDULE_ALL = """
+INSERT INTO events_eventschedule (event_id, next_due_at)
+SELECT id, %(now)s + interval '30 days' FROM events_event e
+WHERE NOT EXISTS (SELECT FROM events_eventschedule s WHERE s.event_id = e.id)
 """
 MAKE_DUE = """
-UPDATE events_event SET warn_at = %(now)s - interval '1 minute', next_due_at = %(now)s - interval '1 minute'
-WHERE id IN (SELECT id FROM events_event ORDER BY md5(id::text) LIMIT %(due)s)
+WITH due AS (SELECT id FROM events_event ORDER BY md5(id::text) LIMIT %(due)s),
+warn AS (UPDATE events_event SET warn_at = %(now)s - interval '1 minute' WHERE id IN (SELECT id FROM due))
+UPDATE events_eventschedule SET next_due_at = %(now)s - interval '1 minute' WHERE event_id IN (SELECT id FROM due)
 """
+# The same work as the sweep's on the same rows, in one statement: claim over the schedule's index
+# (event row, then schedule row, as the engine locks them), a yellow light and an urge on the event
+# row, the next moment (the deadline) on the schedule row.
 RAW = """
-UPDATE events_event e SET light = 'yellow', supervision = 'urge', clock_marks = e.clock_marks | 1,
-    next_due_at = e.due_at, updated_at = %(now)s
-FROM (SELECT id FROM events_event WHERE next_due_at IS NOT NULL AND next_due_at <= %(now)s
-      ORDER BY next_due_at LIMIT %(due)s FOR UPDATE SKIP LOCKED) d
-WHERE e.id = d.id
+WITH d AS (
+    SELECT e.id FROM events_eventschedule s JOIN events_event e ON e.id = s.event_id
+    WHERE s.next_due_at <= %(now)s ORDER BY s.next_due_at LIMIT %(due)s FOR UPDATE OF e, s SKIP LOCKED
+), warned AS (
+    UPDATE events_event e SET light = 'yellow', supervision = 'urge', clock_marks = e.clock_marks | 1,
+        updated_at = %(now)s
+    FROM d WHERE e.id = d.id RETURNING e.id, e.due_at
+)
+UPDATE events_eventschedule s SET next_due_at = w.due_at FROM warned w WHERE s.event_id = w.id
 """
 
 
@@ -62,8 +77,8 @@ ROUNDS = 3  # raw statement and sweep in turn; the figures are the medians (the 
 
 # The sweep's statements by their first words, for the line that says where its time went.
 KINDS = {
-    "SELECT id, state": "claim",
-    "UPDATE events_event": "events UPDATE",
+    "SELECT e.id, e.state": "claim",
+    "WITH v AS": "events + schedule UPDATE",
     "INSERT INTO events_eventaction": "timeline INSERT",
     "INSERT INTO events_clockmark": "marks INSERT",
     "INSERT INTO accounts_notification": "inbox INSERT",
@@ -93,9 +108,11 @@ def main() -> None:
     with connection.cursor() as cursor:
         cursor.execute("UPDATE grids_center SET calendar_id = NULL")
         cursor.execute(PREPARE, {"now": now})
-        cursor.execute("SELECT count(*) FROM events_event WHERE next_due_at IS NOT NULL")
+        cursor.execute(SCHEDULE_ALL, {"now": now})
+        cursor.execute("SELECT count(*) FROM events_eventschedule")
         open_events = cursor.fetchone()[0]
-        for table in ("events_event", "events_eventaction", "events_clockmark", "accounts_notification"):
+        tables = ("events_event", "events_eventschedule", "events_eventaction", "events_clockmark")
+        for table in (*tables, "accounts_notification"):
             cursor.execute(f"VACUUM ANALYZE {table}")  # autovacuum may be off
     reference(fresh=True)
 
@@ -174,7 +191,7 @@ def main() -> None:
         f"sweep   {sweep_s:.2f} s: {result.events} events, {result.warnings} warnings, {new_marks} marks, "
         f"{new_rows} timeline rows, {new_inbox} inbox messages, {result.batches} batches"
     )
-    print(f"raw SQL {raw_s:.2f} s: {raw_rows} rows in one UPDATE … FOR UPDATE SKIP LOCKED")
+    print(f"raw SQL {raw_s:.2f} s: {raw_rows} events and schedule rows in one UPDATE … FOR UPDATE SKIP LOCKED")
     print(f"idle tick {idle_ms:.1f} ms (median of 20); process max RSS {rss_mb:.0f} MB")
     print(
         json.dumps(

@@ -1,7 +1,17 @@
 from django.contrib import admin
 from django.contrib.gis.admin import GISModelAdmin
 
-from .models import Attachment, ClockMark, ClockPolicy, Event, EventAction, EventAssignment, EventCategory, PhaseLimit
+from .models import (
+    Attachment,
+    ClockMark,
+    ClockPolicy,
+    Event,
+    EventAction,
+    EventAssignment,
+    EventCategory,
+    EventSchedule,
+    PhaseLimit,
+)
 
 
 @admin.register(EventCategory)
@@ -107,4 +117,14 @@ class ClockMarkAdmin(ReadOnlyAdmin):
 
     list_display = ["created_at", "event", "cycle", "kind"]
     list_filter = ["kind"]
+    raw_id_fields = ["event"]
+
+
+@admin.register(EventSchedule)
+class EventScheduleAdmin(ReadOnlyAdmin):
+    """What the escalation engine acts on next, soonest first (kept by the workflow and the engine): view only."""
+
+    list_display = ["next_due_at", "event"]
+    list_select_related = ["event", "event__category"]
+    ordering = ["next_due_at"]
     raw_id_fields = ["event"]

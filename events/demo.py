@@ -29,7 +29,7 @@ from grids.models import Center, Department, Grid
 from . import services
 from .choices import Source, State
 from .domain.states import IllegalTransition
-from .models import Event, EventAction, EventAssignment, EventCategory
+from .models import Event, EventAction, EventAssignment, EventCategory, EventSchedule
 
 NAMESPACE = uuid.UUID("6f1d1b7e-5c1a-4a43-9a0e-8f2b8c1e2d01")
 EVENT_COUNT = 26_201
@@ -367,6 +367,9 @@ def seed_events(log: Log, *, count: int = EVENT_COUNT, end: datetime | None = No
     events_by_created = sorted(range(len(events)), key=lambda k: events[k].created_at)
     ordered = [events[k] for k in events_by_created]
     Event.objects.bulk_create(ordered, batch_size=2000)
+    # The open events' next moments, for the escalation engine (what the services write one by one).
+    schedules = [EventSchedule(event_id=e.pk, next_due_at=due) for e in ordered if (due := services._next_due(e))]
+    EventSchedule.objects.bulk_create(schedules, batch_size=5000)
     assignments = [a for event in ordered for a in history.store.assignments[id(event)]]
     for assignment in assignments:
         assignment.event_id = assignment.event.pk
@@ -376,7 +379,7 @@ def seed_events(log: Log, *, count: int = EVENT_COUNT, end: datetime | None = No
         row.event_id = row.event.pk
     EventAction.objects.bulk_create(rows, batch_size=5000)
     with connection.cursor() as cursor:  # fresh statistics, or the planner misjudges the new rows for a while
-        for table in ("events_event", "events_eventassignment", "events_eventaction"):
+        for table in ("events_event", "events_eventschedule", "events_eventassignment", "events_eventaction"):
             cursor.execute(f"ANALYZE {table}")
     closed = sum(1 for e in events if e.state == State.CLOSED)
     log(f"events: {len(events)} ({closed} closed), {len(rows)} timeline rows, {len(assignments)} assignments")

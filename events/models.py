@@ -156,9 +156,8 @@ class Event(models.Model):
     due_at = models.DateTimeField(_("phase due"), null=True, blank=True)
     warn_at = models.DateTimeField(null=True, blank=True)
     escalate_at = models.DateTimeField(null=True, blank=True)
-    # The escalation engine's schedule: the next moment to act on (warning, deadline or escalation),
-    # the phase cycle (a new one each time a phase clock starts) and the marks made in it.
-    next_due_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # The escalation engine's state: the phase cycle (a new one each time a phase clock starts) and the
+    # marks made in it. Its next moment is in EventSchedule, apart from this row.
     clock_cycle = models.PositiveIntegerField(default=0, editable=False)
     clock_marks = models.PositiveSmallIntegerField(default=0, editable=False)
     deadline = models.DateTimeField(_("deadline"), null=True, blank=True)
@@ -186,8 +185,6 @@ class Event(models.Model):
             models.Index(fields=["origin_center", "state", "-created_at"], name="event_origin_state_created"),
             models.Index(fields=["state", "-created_at"], name="event_state_created"),
             models.Index(fields=["deadline"], name="event_deadline"),
-            # The sweep's index: only events with a moment pending are in it.
-            models.Index(fields=["next_due_at"], name="event_next_due", condition=Q(next_due_at__isnull=False)),
             models.Index(fields=["closed_at"], name="event_closed_at"),
             models.Index(fields=["reporter", "-created_at"], name="event_reporter_created"),
             GinIndex(name="event_description_trgm", fields=["description"], opclasses=["gin_trgm_ops"]),
@@ -211,6 +208,30 @@ class Event(models.Model):
         from django.utils import timezone
 
         return f"{timezone.localtime(self.created_at):%Y%m%d}-{self.pk:06d}" if self.pk else "-"
+
+
+class EventSchedule(models.Model):
+    """The escalation engine's schedule: an event's next moment to act on (a warning, a deadline or
+    an escalation). A row only while a moment is pending: a closed, suspended or stopped event has
+    none. Written by `events.services` and the engine, under the event's row lock.
+
+    Apart from the wide event row on purpose: a clock step moves the next moment, and an indexed
+    column changed on the event row would make every step insert into each of its indexes (no HOT
+    update). Here a step touches this narrow row and its two indexes; the event row gets only
+    columns no index covers (light, supervision, marks), which the table's fillfactor keeps on
+    the same page."""
+
+    event = models.OneToOneField(Event, primary_key=True, on_delete=models.CASCADE, related_name="schedule")
+    next_due_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("event schedule")
+        verbose_name_plural = _("event schedules")
+        # The sweep claims in this order, over this index: never a full scan.
+        indexes = [models.Index(fields=["next_due_at"], name="event_schedule_due")]
+
+    def __str__(self) -> str:
+        return f"{self.event_id} @ {self.next_due_at:%Y-%m-%d %H:%M}"
 
 
 class ClockPolicy(models.Model):

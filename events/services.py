@@ -124,13 +124,14 @@ def _limit(event: Event, phase: str) -> int:
 
 def _start_phase(event: Event, phase: Phase | None, now: datetime) -> None:
     """Starts the clock of `phase` (or stops the clocks): a new cycle with its warning, deadline
-    and escalation moments on the holding center's calendar, and the sweep's next moment."""
+    and escalation moments on the holding center's calendar (the sweep's next moment follows:
+    see `_next_due`)."""
     event.phase = phase or ""
     event.phase_started_at = now if phase else None
     event.clock_cycle += 1
     event.clock_marks = 0
     if not phase:
-        event.warn_at = event.due_at = event.escalate_at = event.next_due_at = None
+        event.warn_at = event.due_at = event.escalate_at = None
         return
     fraction, grace = reference().policies.get(event.level, DEFAULT_POLICY)
     moments = clocks.phase_moments(
@@ -142,7 +143,6 @@ def _start_phase(event: Event, phase: Phase | None, now: datetime) -> None:
     )
     event.warn_at, event.due_at, event.escalate_at = moments.warn_at, moments.due_at, moments.escalate_at
     event.light = Light.GREEN
-    event.next_due_at = clocks.next_due(moments, 0)
 
 
 def _moments(event: Event) -> clocks.Moments | None:
@@ -157,7 +157,30 @@ def _shift_clocks(event: Event, delta: timedelta) -> None:
         value = getattr(event, name)
         if value is not None:
             setattr(event, name, value + delta)
-    event.next_due_at = clocks.next_due(_moments(event), event.clock_marks)
+
+
+def _next_due(event) -> datetime | None:
+    """The escalation engine's next moment for `event` (an Event or the engine's claimed row): the
+    first of its running phase's moments not yet marked; none while it is suspended or closed."""
+    moments = _moments(event)
+    if moments is None or event.state == State.SUSPENDED or not states.is_open(event.state):
+        return None
+    return clocks.next_due(moments, event.clock_marks)
+
+
+def _write_schedule(event: Event) -> None:
+    """Writes the event's next moment to its schedule row, or removes the row when no moment is
+    pending. The caller holds the event's row lock (the engine takes it before the schedule's)."""
+    due = _next_due(event)
+    with connection.cursor() as cursor:
+        if due is None:
+            cursor.execute("DELETE FROM events_eventschedule WHERE event_id = %s", [event.pk])
+        else:
+            cursor.execute(
+                "INSERT INTO events_eventschedule (event_id, next_due_at) VALUES (%s, %s) "
+                "ON CONFLICT (event_id) DO UPDATE SET next_due_at = EXCLUDED.next_due_at",
+                [event.pk, due],
+            )
 
 
 def _restart_deadline(event: Event, now: datetime) -> None:
@@ -334,20 +357,25 @@ _ACTION_FIELDS = [f for f in EventAction._meta.concrete_fields if not f.primary_
 
 
 def _insert_event_and_first_row(event: Event, action: EventAction) -> None:
-    """Writes a new event and its first timeline row in ONE statement (a data-modifying CTE):
-    intake is the hottest write, and each round trip costs as much as the insert itself.
-    The statements are Django's own, so they follow the models."""
+    """Writes a new event, its schedule and its first timeline row in ONE statement (a
+    data-modifying CTE): intake is the hottest write, and each round trip costs as much as the
+    insert itself. The event and timeline statements are Django's own, so they follow the models."""
     event_sql, event_params = _insert_sql(event, _EVENT_FIELDS)
     action_sql, action_params = _insert_sql(action, _ACTION_FIELDS)
     # INSERT INTO "t" (cols) VALUES (vals)  ->  INSERT INTO "t" ("event_id", cols) SELECT e.id, vals FROM e
     head, values = action_sql.split(" VALUES ", 1)
     table, columns = head.split(" (", 1)
+    due = _next_due(event)
+    schedule, schedule_params = "", []
+    if due is not None:  # always, for a new report (its accept clock runs)
+        schedule = ', s AS (INSERT INTO "events_eventschedule" ("event_id", "next_due_at") SELECT e.id, %s FROM e)'
+        schedule_params = [due]
     statement = (
-        f'WITH e AS ({event_sql} RETURNING "id") '
+        f'WITH e AS ({event_sql} RETURNING "id"){schedule} '
         f'{table} ("event_id", {columns} SELECT e.id, {values.strip()[1:-1]} FROM e RETURNING "event_id", "id"'
     )
     with connection.cursor() as cursor:
-        cursor.execute(statement, event_params + action_params)
+        cursor.execute(statement, event_params + schedule_params + action_params)
         event.pk, action.pk = cursor.fetchone()
     event._state.adding = action._state.adding = False
     action.event = event
@@ -511,6 +539,7 @@ def event_transition(
     if linked:
         data["attachments"] = [a.pk for a in linked]
     event.save()
+    _write_schedule(event)
     row = timeline_row(event, action, actor, from_state=from_state, now=now, reason=data.pop("_reason"), data=data)
     row.save()
     if linked:
@@ -756,7 +785,7 @@ def _effect_escalate(event, *, actor, now, target, data, **kw):
 
 def escalate_to_parent(event: Event, *, now: datetime, data: dict, store: DbStore = DB) -> None:
     """Moves the event to its holder's parent center; the clocks restart at the new level.
-    The caller holds the event's row lock."""
+    The caller holds the event's row lock, and writes the event and its schedule (`_next_due`)."""
     parent = store.parent_center(event.center)
     if parent is None:
         raise states.IllegalTransition(
@@ -774,8 +803,7 @@ def escalate_to_parent(event: Event, *, now: datetime, data: dict, store: DbStor
 
 def _effect_suspend(event, *, now, target, **kw):
     event.suspended_from, event.suspended_at = event.state, now
-    event.next_due_at = None  # the clocks stop while suspended
-    return target
+    return target  # the clocks stop while suspended: see _next_due
 
 
 def _effect_resume(event, *, now, data, **kw):

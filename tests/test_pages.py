@@ -93,5 +93,6 @@ def test_every_model_has_an_admin(client, demo_user):
         "/admin/events/eventcategory/",
         "/admin/events/eventaction/",
         "/admin/events/eventassignment/",
+        "/admin/events/eventschedule/",
     ]:
         assert client.get(url).status_code == 200, url

@@ -6,8 +6,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from events import services
 from events.demo import History, event_rng, seed_events
-from events.models import Event, EventAction
+from events.models import Event, EventAction, EventSchedule
 from events.selectors import Period, stats_summary
 
 pytestmark = pytest.mark.django_db
@@ -35,6 +36,12 @@ def test_every_timeline_is_a_complete_chain(history):
         assert steps[-1][3] == states[event_id]
         chains += 1
     assert chains == 1500
+
+
+def test_the_open_events_are_scheduled_as_their_clocks_say(history):
+    stored = dict(EventSchedule.objects.values_list("event_id", "next_due_at"))
+    expected = {e.pk: due for e in history if (due := services._next_due(e)) is not None}
+    assert stored == expected and stored  # the open events are on the engine's list, the others not
 
 
 def test_the_history_has_every_kind_of_story(history):

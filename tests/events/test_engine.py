@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from accounts.models import Notification
 from events import engine
-from events.models import ClockMark, Event, EventAction
+from events.models import ClockMark, Event, EventAction, EventSchedule
 from events.tasks import sweep_task
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -25,16 +25,21 @@ def actions(event):
     return list(EventAction.objects.filter(event=event).order_by("id").values_list("action", flat=True))
 
 
+def scheduled(event):
+    """The engine's next moment for `event`, as stored: None when it has no schedule row."""
+    return EventSchedule.objects.filter(event_id=event.pk).values_list("next_due_at", flat=True).first()
+
+
 @pytest.mark.django_db
 def test_warning_card_and_escalation_level_by_level(report, django_capture_on_commit_callbacks):
     event = Event.objects.get(pk=report().pk)
-    assert event.next_due_at == event.warn_at
+    assert scheduled(event) == event.warn_at
     assert engine.sweep(now=event.warn_at - timedelta(seconds=1)).events == 0
     with django_capture_on_commit_callbacks(execute=True):
         result = engine.sweep(now=event.warn_at)
     event.refresh_from_db()
     assert (result.warnings, event.light, event.supervision) == (1, "yellow", "urge")
-    assert event.next_due_at == event.due_at
+    assert scheduled(event) == event.due_at
     assert Notification.objects.filter(event=event, kind="warning", user__username="hangtianlu").exists()
     assert engine.sweep(now=event.warn_at).events == 0  # nothing twice
 
@@ -54,7 +59,8 @@ def test_warning_card_and_escalation_level_by_level(report, django_capture_on_co
     assert event.center.name == "温江区" and event.escalations == 2
     engine.sweep(now=later + timedelta(days=30))
     event.refresh_from_db()
-    assert event.supervision == "red_card" and event.next_due_at is None
+    assert event.supervision == "red_card" and scheduled(event) is None
+    assert not EventSchedule.objects.filter(event=event).exists()  # nothing left to do: no row
     assert actions(event) == [
         "report",
         "warn",
@@ -102,8 +108,32 @@ def test_a_mark_cannot_be_made_twice(report):
 def test_the_clock_stops_when_suspended_and_for_closed_events(drive, act):
     suspended = Event.objects.get(pk=drive("suspended").pk)
     closed = Event.objects.get(pk=drive("closed").pk)
-    assert suspended.next_due_at is None and closed.next_due_at is None
+    assert not EventSchedule.objects.filter(event__in=[suspended, closed]).exists()  # no schedule row at all
     assert engine.sweep(now=timezone.now() + timedelta(days=365)).warnings == 0
+    resumed = act(suspended, "hangtianlu", "resume")
+    assert resumed.state == "accepted" and scheduled(resumed) == resumed.warn_at  # back on the engine's list
+
+
+@pytest.mark.django_db
+def test_an_escalation_by_hand_reschedules_at_the_new_level(drive, act):
+    event = drive("accepted")
+    before = scheduled(event)
+    moved = act(event, "hangtianlu", "escalate", reason="社区无法协调")
+    assert moved.level == "town" and scheduled(moved) == moved.warn_at != before
+    assert EventSchedule.objects.filter(event=event).count() == 1
+
+
+@pytest.mark.django_db
+def test_every_open_event_has_the_schedule_its_clocks_say(drive, report, act):
+    from events import services
+
+    events = [report(), drive("dispatched"), drive("in_progress"), drive("handled"), drive("closed")]
+    events.append(act(report(), "hangtianlu", "reject", reason="不属于受理范围"))
+    engine.sweep(now=timezone.now() + timedelta(days=2))  # warns, cards and escalates some of them
+    for event in Event.objects.filter(pk__in=[e.pk for e in events]):
+        assert scheduled(event) == services._next_due(event), event.state
+    # Not the closed, the rejected, nor the handled one: its verification clock ran out, a red card.
+    assert EventSchedule.objects.filter(event__in=events).count() == 3
 
 
 @pytest.mark.django_db
@@ -131,9 +161,8 @@ def test_a_crash_in_the_middle_of_a_batch_leaves_nothing_half_done(report, monke
 @pytest.mark.django_db
 def test_a_redelivered_task_changes_nothing_more(report):
     event = report()
-    Event.objects.filter(pk=event.pk).update(
-        next_due_at=timezone.now() - timedelta(minutes=1), warn_at=timezone.now() - timedelta(minutes=1)
-    )
+    Event.objects.filter(pk=event.pk).update(warn_at=timezone.now() - timedelta(minutes=1))
+    EventSchedule.objects.filter(event=event).update(next_due_at=timezone.now() - timedelta(minutes=1))
     sweep_task.apply()
     sweep_task.apply()
     assert ClockMark.objects.filter(event=event).count() == 1
@@ -205,6 +234,32 @@ def test_parallel_sweeps_act_on_each_event_once():
 
 
 @pytest.mark.django_db(transaction=True)
+def test_an_event_held_by_a_workflow_action_is_skipped_and_its_schedule_left_alone():
+    """The claim locks an event's row before its schedule row, in the order the services take them: an
+    event locked by an action in progress is skipped, and its schedule row stays free for that action."""
+    import psycopg2
+
+    _committed_world()
+    held, free = _report_many(2)
+    db = connection.settings_dict
+    action = psycopg2.connect(dbname=db["NAME"], user=db["USER"], host=db["HOST"], port=db["PORT"] or 5432)
+    try:
+        cursor = action.cursor()
+        cursor.execute("SELECT 1 FROM events_event WHERE id = %s FOR UPDATE", [held.pk])  # an action's lock
+        with transaction.atomic(), connection.cursor() as sweeping:
+            sweeping.execute(engine._CLAIM_SQL, [timezone.now() + timedelta(days=1), 100])
+            claimed = {row[0] for row in sweeping.fetchall()}
+            assert held.pk not in claimed and free.pk in claimed
+            # While the sweep's batch is open, the action writes the schedule row without waiting.
+            cursor.execute("SET lock_timeout = '2s'")
+            cursor.execute("UPDATE events_eventschedule SET next_due_at = next_due_at WHERE event_id = %s", [held.pk])
+            assert cursor.rowcount == 1
+    finally:
+        action.rollback()
+        action.close()
+
+
+@pytest.mark.django_db(transaction=True)
 def test_a_real_worker_and_beat_escalate_community_town_district():
     """Celery worker and beat on Redis; time goes forward by moving the event's moments back."""
     _committed_world()
@@ -261,8 +316,8 @@ def test_a_real_worker_and_beat_escalate_community_town_district():
             warn_at=current.warn_at - delta,
             due_at=current.due_at - delta,
             escalate_at=current.escalate_at - delta,
-            next_due_at=current.next_due_at - delta,
         )
+        EventSchedule.objects.filter(event=event).update(next_due_at=scheduled(event) - delta)
 
     try:
         assert wait_for("town").center.name == "柳城街道"
@@ -290,7 +345,7 @@ def test_one_sweep_far_past_the_grace_warns_cards_and_escalates_in_order(report)
     assert (result.warnings, result.overdue, result.escalations) == (1, 1, 1)
     moved = Event.objects.get(pk=event.pk)
     assert (moved.level, moved.light, moved.supervision) == ("town", "green", "yellow_card")  # the card stays
-    assert (moved.clock_cycle, moved.clock_marks, moved.next_due_at) == (cycle + 1, 0, moved.warn_at)
+    assert (moved.clock_cycle, moved.clock_marks, scheduled(moved)) == (cycle + 1, 0, moved.warn_at)
     assert moved.phase == "accept" and moved.escalations == 1
     assert sorted(ClockMark.objects.filter(event=event).values_list("cycle", "kind")) == [
         (cycle, 1),
