@@ -21,7 +21,7 @@ import time
 import uuid
 from pathlib import Path
 
-from common import PYTHON, ROOT, django_setup, gunicorn, percentile, prepare_database, stop, wrk
+from common import PYTHON, ROOT, django_setup, gunicorn, live_publisher, percentile, prepare_database, stop, wrk
 
 PORT = 18090
 OUT = ROOT / "bench" / "out"
@@ -185,6 +185,7 @@ def main() -> None:
     )
 
     server = gunicorn(PORT)
+    pusher = live_publisher()  # every report is pushed to the dashboards, as in production
     try:
         wrk(f"http://127.0.0.1:{PORT}/api/events/", seconds=3, connections=args.connections, script=str(script))
         intake = wrk(
@@ -196,6 +197,7 @@ def main() -> None:
         listing = list_timings(fx, args.list_requests)
     finally:
         stop(server)
+        stop(pusher)
     if intake["errors"] or intake["socket_errors"]:
         sys.exit(f"intake had errors: {intake}")
     raw = raw_insert_rate(fx, 10)
