@@ -351,6 +351,7 @@ Everything it keeps is capped (feed rows, alarms, markers, buffers), so the wall
 
   function applySnapshot(snapshot) {
     labels = snapshot.labels || labels;
+    versions.clear();
     applyCounts(snapshot.counts);
     // Feed: the snapshot's, newest first.
     feedEl.replaceChildren();
@@ -383,8 +384,22 @@ Everything it keeps is capped (feed rows, alarms, markers, buffers), so the wall
   // ---------------------------------------------------------------------------------------------
   // Applying an event (an upsert keyed by id)
 
+  // The newest version shown of each event: with more than one publisher, a push read before a
+  // later change can arrive after it; an older version never replaces a newer one.
+  const versions = new Map();  // event id → updated_at (ISO, UTC), oldest first, capped
+  const VERSIONS_MAX = 5000;
+
+  function isStale(item) {
+    const shown = versions.get(item.id);
+    if (shown && item.updated_at && item.updated_at < shown) return true;
+    versions.delete(item.id);
+    versions.set(item.id, item.updated_at || "");
+    if (versions.size > VERSIONS_MAX) versions.delete(versions.keys().next().value);
+    return false;
+  }
+
   function applyEvent(item) {
-    if (!item || item.id == null) return;
+    if (!item || item.id == null || isStale(item)) return;
     upsertFeed(item);
     if (item.open && item.lat != null) {
       upsertMarker(item);

@@ -335,3 +335,17 @@ def test_an_inbox_message_updates_the_badge_and_pings_are_answered(dashboard):
     page.wait_for_function("() => document.querySelector('[data-inbox-link] .badge')?.textContent === '4'")
     assert "请加快处置" in page.inner_text("#dash-toast")
     ping_pong(page, server)
+
+
+def test_an_older_version_of_an_event_never_replaces_a_newer_one(dashboard):
+    """With more than one publisher, a push read before a later change may arrive after it."""
+    page, server = dashboard
+    page.open(snapshot(10, feed=[item(1)], open_events=[item(1)]))
+    go_live(page, server, 10)
+    newer = {**item(1, light="red"), "updated_at": "2026-11-27T02:00:00.250000+00:00"}
+    older = {**item(1, light="green"), "updated_at": "2026-11-27T02:00:00+00:00"}
+    server.push("event", 11, newer)
+    server.push("event", 12, older)
+    page.wait_for_function("() => window.dashboard.lastSeq === 12")
+    assert page.get_attribute('#feed li[data-event-id="1"]', "data-light") == "red"
+    assert js(page, "window.dashboard.alarmIds()") == [1]
