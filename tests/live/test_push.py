@@ -66,7 +66,7 @@ def test_a_socket_without_a_signed_in_user_is_closed(run_async):
         return first, closed
 
     first, closed = run_async(scenario)
-    assert first["type"] == "error"
+    assert first == {"type": "error", "seq": None, "data": {"reason": "请重新登录。"}}
     assert closed == {"type": "websocket.close", "code": 4401}
 
 
@@ -78,7 +78,7 @@ def test_roles_without_a_dashboard_are_refused(run_async, username):
         return first, await socket.communicator.receive_output(timeout=2)
 
     first, closed = run_async(scenario)
-    assert first["type"] == "error"
+    assert first["type"] == "error" and first["data"]["reason"].startswith("指挥大屏仅供")
     assert closed["code"] == 4403
 
 

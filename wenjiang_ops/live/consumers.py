@@ -24,6 +24,7 @@ from urllib.parse import parse_qs
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
+from django.utils.translation import gettext_lazy as _
 from redis import asyncio as aioredis
 
 from . import groups
@@ -60,7 +61,7 @@ class DashboardConsumer(AsyncWebsocketConsumer):
         user = self.scope.get("user")
         await self.accept()
         if user is None or not user.is_authenticated:
-            await self._refuse(CLOSE_UNAUTHENTICATED, "not signed in")
+            await self._refuse(CLOSE_UNAUTHENTICATED, str(_("Please sign in again.")))
             return
         params = parse_qs(self.scope.get("query_string", b"").decode())
         try:
@@ -141,7 +142,8 @@ def _resolve(user, center_id: str | None):
     try:
         center = dashboard_center(user, center_id)
     except (PermissionDenied, ValidationError, Http404, ValueError) as exc:
-        raise Refused(str(exc) or "no dashboard") from None
+        message = getattr(exc, "messages", None)
+        raise Refused(" ".join(message) if message else str(exc) or str(_("No dashboard for this account."))) from None
     return center, groups.dashboard_stream(user, center)
 
 
