@@ -11,7 +11,6 @@ import uuid
 from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from functools import partial
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -245,7 +244,9 @@ def event_report(
     try:
         with transaction.atomic() if connection.in_atomic_block else nullcontext():
             _insert_event_and_first_row(event, action)
-        transaction.on_commit(partial(_publish, event.pk, A.REPORT, action.pk), robust=True)
+        # A lambda, not a partial: Django's robust on_commit logs a failure with the callback's
+        # __qualname__, which a partial lacks (the failure would then escape after all).
+        transaction.on_commit(lambda: _publish(event.pk, A.REPORT, action.pk), robust=True)
     except IntegrityError:
         # A retry (or two racing retries) of a report already taken in: answer with that event.
         existing = Event.objects.filter(client_id=client_uuid).first()
@@ -544,7 +545,7 @@ def event_transition(
     row.save()
     if linked:
         Attachment.objects.filter(pk__in=[a.pk for a in linked]).update(action=row)
-    transaction.on_commit(partial(_publish, event.pk, action, row.pk), robust=True)
+    transaction.on_commit(lambda: _publish(event.pk, action, row.pk), robust=True)  # a lambda: see event_report
     return event
 
 

@@ -443,3 +443,28 @@ def test_the_publisher_process_stops_on_request(settings):
     stop = threading.Event()
     stop.set()
     Publisher().serve(stop)  # returns at once: nothing hangs a shutdown
+
+
+def test_a_report_is_taken_even_when_redis_is_unreachable(
+    api, hangtianlu_point, category, settings, monkeypatch, django_capture_on_commit_callbacks
+):
+    """The push is lost (the dashboards resynchronise later); the report is not."""
+    import redis as redis_module
+
+    from events.models import Event
+    from wenjiang_ops.live import publish
+
+    settings.LIVE_PUSH = "queue"
+    monkeypatch.setattr(publish, "_client", redis_module.Redis(port=1, socket_connect_timeout=0.5))
+    monkeypatch.setattr(publish, "_client_pid", __import__("os").getpid())
+    body = {
+        "category": category.pk,
+        "description": "Redis 不可用时的上报",
+        "lat": hangtianlu_point.y,
+        "lng": hangtianlu_point.x,
+        "client_id": "6f1d0c52-2b7e-4f55-9a0e-000000000001",
+    }
+    with django_capture_on_commit_callbacks(execute=True):
+        response = api.as_user("gridworker").post("/api/events/", body, format="json")
+    assert response.status_code == 201, response.content
+    assert Event.objects.filter(pk=response.json()["id"], description="Redis 不可用时的上报").exists()

@@ -64,7 +64,14 @@ def redis_client() -> redis.Redis:
     """This process's Redis client (a pool, re-made after a fork)."""
     global _client, _client_pid
     if _client is None or _client_pid != os.getpid():
-        _client = redis.Redis.from_url(settings.CHANNEL_LAYERS["default"]["CONFIG"]["hosts"][0])
+        # Bounded waits: a request that queues a push must never hang on an unresponsive Redis (its
+        # on_commit callback fails, is logged, and the request completes); BRPOP waits less than this.
+        _client = redis.Redis.from_url(
+            settings.CHANNEL_LAYERS["default"]["CONFIG"]["hosts"][0],
+            socket_timeout=5,
+            socket_connect_timeout=2,
+            health_check_interval=30,
+        )
         _client_pid = os.getpid()
     return _client
 
@@ -284,9 +291,18 @@ atexit.register(publisher.flush)
 
 @receiver(event_changed, dispatch_uid="live-push-events")
 def _on_event_changed(sender, event_ids, **kwargs) -> None:
-    publisher.submit(_Job("events", list(event_ids)))
+    _submit(_Job("events", list(event_ids)))
 
 
 @receiver(notification_created, dispatch_uid="live-push-notifications")
 def _on_notifications(sender, notifications, **kwargs) -> None:
-    publisher.submit(_Job("notifications", list(notifications)))
+    _submit(_Job("notifications", list(notifications)))
+
+
+def _submit(job: _Job) -> None:
+    """A push that cannot be queued (Redis down) is logged and dropped: the change is committed and
+    stands, and the dashboards catch up from the gap in the numbers or their next snapshot."""
+    try:
+        publisher.submit(job)
+    except Exception:
+        log.exception("live push could not be queued; the dashboards will resynchronise")
