@@ -34,7 +34,7 @@ from grids.models import Center
 from . import services
 from .choices import Action, Light, Phase, State, Supervision
 from .domain import clocks, states
-from .models import Event
+from .models import Event, event_number
 
 log = logging.getLogger(__name__)
 
@@ -194,7 +194,7 @@ def _tick(event: _Due, now: datetime, departments: set[int], batch: _Batch, resu
     """Makes the marks whose moment has come, in order, and schedules the next one. An escalation
     is left to `_escalate`, which needs the whole event."""
     moments = services._moments(event)
-    if moments is None or event.state == State.SUSPENDED or not states.is_open(event.state):
+    if moments is None or event.state not in states.OPEN_STATES:  # as services._next_due
         event.next_due_at = None  # not the engine's any more: its schedule row goes
         return
     centers, departments = _who_acts(event, departments)
@@ -377,11 +377,10 @@ def _notify(messages: list[tuple[str, _Due | Event, int, set[int], set[int]]]) -
         categories = services.reference().categories
         with translation.override(settings.LANGUAGE_CODE):  # stored text, in the platform's language
             texts = {kind: str(text) for kind, text in MESSAGES.items()}
-        zone = timezone.get_current_timezone()  # as Event.number, without a lookup per event (tested)
         users, kinds, bodies, events = [], [], [], []
         for kind, event, center_id, cs, ds in messages:
             text = texts[kind] % {
-                "number": f"{event.created_at.astimezone(zone):%Y%m%d}-{event.pk:06d}",
+                "number": event_number(event.created_at, event.pk),
                 "category": categories[event.category_id].name,
                 "center": names.get(center_id, ""),
             }

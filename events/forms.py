@@ -14,7 +14,7 @@ from accounts.scope import scope_for
 from grids.models import Department
 
 from .api.filters import EventFilter
-from .choices import Action, Extension, State, Supervision
+from .choices import Action, State, Supervision
 from .models import Event, EventCategory
 from .services import MAX_EXTENSION_DAYS, REASON_MAX, REASON_REQUIRED
 
@@ -104,11 +104,6 @@ def grid_workers_for(event: Event):
 
 def action_specs(event: Event, user: User, actions: list[str]) -> list[dict]:
     """What the page needs to draw one small form per available action."""
-    # The state table allows the extension actions in any running state; the service refuses them
-    # (409) unless a request is, or is not, pending. Offer only the ones that can succeed.
-    pending = event.extension == Extension.PENDING
-    hidden = {A.REQUEST_EXTENSION} if pending else {A.APPROVE_EXTENSION, A.REFUSE_EXTENSION}
-    actions = [a for a in actions if a not in hidden]
     needs_departments = A.DISPATCH in actions and event.state != State.HANDLED
     departments = list(dispatch_departments(user)) if needs_departments else []
     workers = list(grid_workers_for(event)) if A.DISPATCH in actions else []

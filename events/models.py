@@ -97,6 +97,14 @@ class PhaseLimit(models.Model):
         return f"{self.get_level_display()} {self.get_phase_display()} {self.minutes} min"
 
 
+def event_number(created_at, pk: int) -> str:
+    """An event's number (date of report in the platform's time zone, and id), for code that has
+    only the row's values."""
+    from django.utils import timezone
+
+    return f"{timezone.localtime(created_at):%Y%m%d}-{pk:06d}"
+
+
 class Event(models.Model):
     """An incident, hazard or request (事件), held by one center at a time.
 
@@ -205,9 +213,7 @@ class Event(models.Model):
     @property
     def number(self) -> str:
         """The number people quote on the phone: date of report and id."""
-        from django.utils import timezone
-
-        return f"{timezone.localtime(self.created_at):%Y%m%d}-{self.pk:06d}" if self.pk else "-"
+        return event_number(self.created_at, self.pk) if self.pk else "-"
 
 
 class EventSchedule(models.Model):

@@ -75,6 +75,11 @@ def _slice_key(by: str | None, prefix: str = ""):
     raise ValueError(f"unknown slice {by!r}")
 
 
+def overdue_q(now: datetime) -> Q:
+    """Overdue: still open past the deadline at `now`, or closed after it (extensions move the deadline)."""
+    return Q(closed_at__gt=F("deadline")) | Q(closed_at__isnull=True, deadline__lt=now)
+
+
 def _period_filters(period: Period, now: datetime) -> dict[str, Q]:
     """The event-level definitions of the figures over `period` (one place for every page)."""
     s, e = period.start, period.end
@@ -82,7 +87,7 @@ def _period_filters(period: Period, now: datetime) -> dict[str, Q]:
     closed_in = Q(closed_at__gte=s, closed_at__lt=e)
     due = (Q(deadline__gte=s, deadline__lt=e) | closed_in) & ~Q(state__in=[State.REJECTED, State.MERGED])
     on_time = closed_in & Q(closed_at__lte=F("deadline"))
-    late = Q(closed_at__gt=F("deadline")) | Q(closed_at__isnull=True, deadline__lt=min(now, e))
+    late = overdue_q(min(now, e))
     return {
         "reported": in_period,
         "closed": closed_in,

@@ -162,7 +162,7 @@ def _next_due(event) -> datetime | None:
     """The escalation engine's next moment for `event` (an Event or the engine's claimed row): the
     first of its running phase's moments not yet marked; none while it is suspended or closed."""
     moments = _moments(event)
-    if moments is None or event.state == State.SUSPENDED or not states.is_open(event.state):
+    if moments is None or event.state not in states.OPEN_STATES:  # running: neither suspended nor final
         return None
     return clocks.next_due(moments, event.clock_marks)
 

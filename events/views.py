@@ -12,10 +12,10 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import BooleanField, Case, F, Q, Value, When
+from django.db.models import BooleanField, Case, Value, When
 from django.http import Http404
 from django.shortcuts import redirect, render
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import ensure_csrf_cookie
@@ -34,14 +34,14 @@ from .domain.permissions import CENTER_ROLES
 from .domain.states import IllegalTransition
 from .forms import FILTER_KEYS, ActionForm, action_specs, categories_in_tree_order, event_filter
 from .models import Attachment, Event, EventAction, EventAssignment
+from .selectors import overdue_q
 
 PAGE_SIZE = 25
 
 
 def _overdue(queryset):
     """Marks each row `is_overdue`: open past its deadline, or closed after it."""
-    now = timezone.now()
-    late = Q(closed_at__isnull=True, deadline__lt=now) | Q(closed_at__gt=F("deadline"))
+    late = overdue_q(timezone.now())
     return queryset.annotate(
         is_overdue=Case(When(late, then=Value(True)), default=Value(False), output_field=BooleanField())
     )
@@ -182,11 +182,7 @@ def queue(request):
 
 
 def _export_url() -> str:
-    # The export endpoint is the API's (`event-export`); until it exists, its planned address.
-    try:
-        return reverse("event-export")
-    except NoReverseMatch:
-        return "/api/events/export/"
+    return reverse("event-export")  # the API's export endpoint
 
 
 # --- one event --------------------------------------------------------------------------------------

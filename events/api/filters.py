@@ -1,13 +1,14 @@
 from datetime import datetime, time, timedelta
 
 import django_filters
-from django.db.models import Exists, F, OuterRef, Q
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.scope import scope_for, subtree_ids
 from events.choices import AssignmentState, Light, Source, State
 from events.models import Event, EventAssignment, EventCategory
+from events.selectors import overdue_q
 from grids.models import Center
 
 
@@ -82,8 +83,7 @@ class EventFilter(django_filters.FilterSet):
         return qs.filter(Exists(EventAssignment.objects.filter(event=OuterRef("pk"), department_id=value, active=True)))
 
     def filter_overdue(self, qs, name, value):
-        now = timezone.now()
-        late = Q(closed_at__isnull=True, deadline__lt=now) | Q(closed_at__gt=F("deadline"))
+        late = overdue_q(timezone.now())
         return qs.filter(late) if value else qs.exclude(late)
 
     def filter_search(self, qs, name, value):

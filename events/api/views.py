@@ -68,9 +68,13 @@ class EventViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
             .defer("center__boundary", "grid__boundary")
         )
         if self.action not in ("list", "export"):
-            queryset = queryset.select_related("origin_center", "reporter", "assignee").prefetch_related(
-                Prefetch("assignments", queryset=EventAssignment.objects.select_related("department")),
-                "attachments",
+            queryset = (
+                queryset.select_related("origin_center", "reporter", "assignee")
+                .defer("origin_center__boundary")  # as the page: the outline is never shown here
+                .prefetch_related(
+                    Prefetch("assignments", queryset=EventAssignment.objects.select_related("department")),
+                    "attachments",
+                )
             )
         return queryset.order_by("-created_at", "-id")
 
@@ -136,6 +140,7 @@ class EventViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
         rows = (
             EventAction.objects.filter(event=event)
             .select_related("actor", "actor_center", "actor_department")
+            .defer("actor_center__boundary")  # one polygon per row otherwise
             .prefetch_related("attachments")
             .order_by("created_at", "id")
         )

@@ -23,7 +23,6 @@ from urllib.parse import parse_qs
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
-from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 from redis import asyncio as aioredis
 
@@ -47,7 +46,7 @@ def async_redis() -> aioredis.Redis:
     loop = asyncio.get_running_loop()
     client = _async_clients.get(loop)
     if client is None:
-        client = aioredis.Redis.from_url(settings.CHANNEL_LAYERS["default"]["CONFIG"]["hosts"][0])
+        client = aioredis.Redis.from_url(groups.redis_url())
         _async_clients[loop] = client
     return client
 

@@ -34,6 +34,11 @@ def layer_prefix() -> str:
     return settings.CHANNEL_LAYERS["default"].get("CONFIG", {}).get("prefix", "asgi")
 
 
+def redis_url() -> str:
+    """The channel layer's Redis: the numbering, the push queue and the figures' cache live there too."""
+    return settings.CHANNEL_LAYERS["default"]["CONFIG"]["hosts"][0]
+
+
 def group_channel(group: str) -> str:
     """The Redis pub/sub channel of a Channels group (as `RedisPubSubLoopLayer` names it)."""
     return f"{layer_prefix()}__group__{group}"
@@ -55,14 +60,18 @@ def user_group(user_id: int) -> str:
     return f"user.{user_id}"
 
 
+def follows_department(user) -> bool:
+    """Whether a user's dashboard is their department's tickets (department staff) rather than a
+    center's area."""
+    from accounts.models import Role
+
+    return user.role == Role.DEPARTMENT_STAFF and not user.is_superuser and user.department_id is not None
+
+
 def dashboard_stream(user, center: Center) -> str:
     """The group a user's dashboard follows: department staff their department's tickets, everyone
     else the center they look at."""
-    from accounts.models import Role
-
-    if user.role == Role.DEPARTMENT_STAFF and not user.is_superuser and user.department_id:
-        return department_group(user.department_id)
-    return center_group(center.pk)
+    return department_group(user.department_id) if follows_department(user) else center_group(center.pk)
 
 
 def current_seq(group: str, client=None) -> int:

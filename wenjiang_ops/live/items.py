@@ -7,13 +7,12 @@ viewer, whatever their language; the page holds the labels (the snapshot sends t
 from __future__ import annotations
 
 from django.db import connection
-from django.utils import timezone
 
-from events.choices import State
+from events.domain.states import FINAL_STATES
+from events.models import event_number
 from events.services import reference
 
 EXCERPT_CHARS = 40
-OPEN_STATES = frozenset(s.value for s in State) - {State.CLOSED, State.REJECTED, State.MERGED}
 # One statement for a whole batch: the publisher runs it for every change, and the ORM spent longer
 # building its three queries than PostgreSQL spent answering them (≈ 2.7 ms vs 0.5 ms an event).
 _SQL = """
@@ -75,7 +74,7 @@ def event_items(ids, *, last_actions: bool = True, departments: dict | None = No
         category = categories.get(category_id)
         items[pk] = {
             "id": pk,
-            "number": f"{timezone.localtime(created_at):%Y%m%d}-{pk:06d}",
+            "number": event_number(created_at, pk),
             "category": category.name if category else "",
             "category_id": category_id,
             "excerpt": excerpt(description),
@@ -88,7 +87,7 @@ def event_items(ids, *, last_actions: bool = True, departments: dict | None = No
             "urgent": urgent,
             "light": light,
             "state": state,
-            "open": state in OPEN_STATES,
+            "open": state not in FINAL_STATES,  # suspended events stay on the map
             "supervision": supervision,
             "escalations": escalations,
             "action": action or "",

@@ -1,11 +1,10 @@
 """Pushes from sync code (the web workers, the Celery workers) to the dashboards.
 
-A request must not pay for the push: after its commit it only puts the changed event ids on an
-in-process queue. One daemon thread per process drains the queue, reads the items of everything
-that is waiting in one query, and publishes the whole batch in one Redis round trip (a pipeline of
-the numbering script of `groups`), over one long-lived connection. The cost per message is a few
-microseconds in the request and one pipelined script in Redis; no connection is opened per message
-(stock `async_to_sync(group_send)` opens one per call, ≈ 3 ms).
+A request must not pay for the push: after its commit it only hands the changed event ids on. The
+publisher takes everything that is waiting, reads its items in one query, and publishes the whole
+batch in one Redis round trip (a pipeline of the numbering script of `groups`), over one long-lived
+connection; no connection is opened per message (stock `async_to_sync(group_send)` opens one per
+call, ≈ 3 ms).
 
 Delivery is at most once, as with every channel layer: a message lost here (Redis down, the process
 killed) shows as a gap in a group's numbers, and the pages resynchronise.
@@ -67,7 +66,7 @@ def redis_client() -> redis.Redis:
         # Bounded waits: a request that queues a push must never hang on an unresponsive Redis (its
         # on_commit callback fails, is logged, and the request completes); BRPOP waits less than this.
         _client = redis.Redis.from_url(
-            settings.CHANNEL_LAYERS["default"]["CONFIG"]["hosts"][0],
+            groups.redis_url(),
             socket_timeout=5,
             socket_connect_timeout=2,
             health_check_interval=30,
@@ -98,11 +97,12 @@ class Publisher:
         self._tree = groups.CenterTree()
         self._script = None
         self._last_drain = 0.0
+        self._checked = 0.0  # when the database connection was last checked
         self.published = 0  # messages, for tests and logs
 
     # -- the caller's side -------------------------------------------------------------------
     def submit(self, job: _Job) -> None:
-        mode = getattr(settings, "LIVE_PUSH", "thread")
+        mode = settings.LIVE_PUSH
         if mode == "off":
             return
         if mode == "sync":
@@ -146,7 +146,6 @@ class Publisher:
 
     # -- the thread --------------------------------------------------------------------------
     def _run(self) -> None:
-        checked = 0.0
         while True:
             jobs = [self._queue.get()]
             while len(jobs) < 1000:
@@ -155,20 +154,29 @@ class Publisher:
                 except queue.Empty:
                     break
             barriers = [j for j in jobs if j.kind == "barrier"]
-            try:
-                # Django's connection check costs a round trip: once in a while, not per push.
-                if time.monotonic() - checked > CONNECTION_CHECK_SECONDS:
-                    close_old_connections()
-                    checked = time.monotonic()
-                self.publish([j for j in jobs if j.kind not in ("barrier", "stop")])
-            except Exception:
-                log.exception("live push failed; the dashboards will resynchronise")
-                connections.close_all()  # the next batch starts on a new connection
+            self._check_connection()
+            self._publish_logged([j for j in jobs if j.kind not in ("barrier", "stop")])
             for barrier in barriers:
                 barrier.payload[0].set()
             if any(j.kind == "stop" for j in jobs):
                 connections.close_all()
                 return
+
+    def _check_connection(self) -> None:
+        """For a long-lived loop: Django's connection check costs a round trip, so once in a while,
+        not per push."""
+        if time.monotonic() - self._checked > CONNECTION_CHECK_SECONDS:
+            close_old_connections()
+            self._checked = time.monotonic()
+
+    def _publish_logged(self, jobs: list[_Job]) -> None:
+        """`publish`, with a failure logged, never raised: the next batch starts on a new connection,
+        and the dashboards resynchronise from the gap."""
+        try:
+            self.publish(jobs)
+        except Exception:
+            log.exception("live push failed; the dashboards will resynchronise")
+            connections.close_all()
 
     def publish(self, jobs: list[_Job]) -> None:
         """Publishes the jobs' messages in one pipeline."""
@@ -256,25 +264,18 @@ class Publisher:
                 jobs.append(_Job(job["kind"], payload))
             except (ValueError, KeyError, TypeError):
                 log.warning("live push: an unreadable queue entry was dropped: %.200r", entry)
-        self.publish(jobs)
+        self._publish_logged(jobs)
         return len(entries)
 
     def serve(self, stop: threading.Event | None = None) -> None:
         """The publisher process's loop (`manage.py live_publisher`)."""
-        checked = 0.0
         while stop is None or not stop.is_set():
             try:
-                if time.monotonic() - checked > CONNECTION_CHECK_SECONDS:
-                    close_old_connections()
-                    checked = time.monotonic()
+                self._check_connection()
                 self.drain(timeout=1.0)
-            except redis.exceptions.ConnectionError:
+            except redis.exceptions.RedisError:
                 log.warning("live push: Redis is unreachable, retrying")
                 time.sleep(1)
-            except Exception:
-                log.exception("live push failed; the dashboards will resynchronise")
-                connections.close_all()
-                time.sleep(0.2)
 
 
 def queue_key() -> str:

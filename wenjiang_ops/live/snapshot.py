@@ -23,13 +23,14 @@ from django.utils.translation import gettext as _
 from accounts.models import Role
 from accounts.scope import SUBTREE_LIST_LIMIT, scope_for
 from events.choices import Action, Light, State, Supervision
+from events.domain.states import FINAL_STATES
 from events.models import Event, EventAssignment
 from events.selectors import DASHBOARD_FIGURES, Period, dashboard_counts, dashboard_figures
 from grids.choices import Level
 from grids.models import Center, Department, Grid
 
 from . import groups
-from .items import OPEN_STATES, event_items
+from .items import event_items
 
 DASHBOARD_ROLES = frozenset({Role.DUTY_OFFICER, Role.DUTY_LEADER, Role.CENTER_STAFF, Role.DEPARTMENT_STAFF, Role.ADMIN})
 FEED_SIZE = 30
@@ -66,14 +67,10 @@ def has_dashboard(user) -> bool:
     return user.is_superuser or user.role in DASHBOARD_ROLES
 
 
-def _is_department(user) -> bool:
-    return user.role == Role.DEPARTMENT_STAFF and not user.is_superuser and user.department_id is not None
-
-
 def _home_center(user) -> Center | None:
     if user.is_superuser or user.role == Role.ADMIN:
         return Center.objects.filter(parent__isnull=True).order_by("path").first()
-    if _is_department(user):
+    if groups.follows_department(user):
         return Department.objects.select_related("center").get(pk=user.department_id).center
     return user.center
 
@@ -99,7 +96,7 @@ def dashboard_center(user, center_id=None) -> Center:
         raise ValidationError({"center": [_("A center is given by its number.")]}) from None
     if pk == home.pk:
         return home
-    if _is_department(user):
+    if groups.follows_department(user):
         # A department's pushes are its tickets, wherever they are: its dashboard is its whole area.
         raise Http404(_("A department's dashboard shows its whole area."))
     center = scope_for(user).centers().defer("boundary").filter(pk=pk).first()
@@ -221,11 +218,11 @@ def snapshot_for(user, center: Center) -> dict:
     stream = groups.dashboard_stream(user, center)
     seq = _current_seq(stream)  # before the queries: pushes numbered up to `seq` are in what follows
     now = timezone.now()
-    department_id = user.department_id if _is_department(user) else None
+    department_id = user.department_id if groups.follows_department(user) else None
     subtree = list(Center.objects.filter(path__startswith=center.path).values_list("id", flat=True))
     # The user's own scope on top of the dashboard's rule: the two agree, and nothing else shows.
     events = scope_for(user).events(_dashboard_events(center, department_id, subtree))
-    open_events = events.filter(state__in=OPEN_STATES)
+    open_events = events.exclude(state__in=FINAL_STATES)
     feed_ids = list(events.order_by("-updated_at", "-id").values_list("id", flat=True)[:FEED_SIZE])
     alarm_ids = list(
         open_events.filter(Q(urgent=True) | Q(light=Light.RED))
