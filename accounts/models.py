@@ -58,7 +58,9 @@ class User(AbstractUser):
 class Notification(models.Model):
     """A message in a user's inbox (催办, cards, escalations, tasks)."""
 
-    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="notifications")
+    user = models.ForeignKey(  # indexed by notification_inbox
+        User, on_delete=models.CASCADE, related_name="notifications", db_index=False
+    )
     kind = models.CharField(_("kind"), max_length=30)
     message = models.CharField(_("message"), max_length=500)
     event = models.ForeignKey("events.Event", null=True, blank=True, on_delete=models.CASCADE, related_name="+")

@@ -77,11 +77,11 @@ ROUNDS = 3  # raw statement and sweep in turn; the figures are the medians (the 
 
 # The sweep's statements by their first words, for the line that says where its time went.
 KINDS = {
-    "SELECT e.id, e.state": "claim",
-    "WITH v AS": "events + schedule UPDATE",
-    "INSERT INTO events_eventaction": "timeline INSERT",
-    "INSERT INTO events_clockmark": "marks INSERT",
-    "INSERT INTO accounts_notification": "inbox INSERT",
+    "WITH c AS": "batch statement (claim, events, schedule, marks, timeline)",
+    "WITH m AS": "inbox INSERT",
+    "WITH v AS": "escalations' events + schedule UPDATE",
+    "INSERT INTO events_eventaction": "escalations' timeline INSERT",
+    "INSERT INTO events_clockmark": "escalations' marks INSERT",
 }
 
 

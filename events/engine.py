@@ -13,6 +13,14 @@ messages are written after the commit and never hold up or undo an escalation.
 A plain step writes the next moment to the schedule row and, on the event row, only columns that no
 index covers (light, supervision, marks, updated_at): with the table's free space per page
 (fillfactor) that is a HOT update, which adds no entry to any of the event table's many indexes.
+
+Warnings and deadlines, nearly all of the sweep's work, need no calendar arithmetic: the moments are
+stored on the event. So one statement per batch claims the due events and makes those steps whole in
+the database (event row, schedule row, marks, timeline rows); it returns the claimed rows, and only
+the events whose escalation moment has come go through Python (`_climb`), since restarting the clocks
+at the parent center needs its calendar and limits. A second statement writes the batch's inbox
+messages, recipients and text resolved in SQL, under a savepoint of the same transaction: the steps
+and their messages commit together, and a failed message rolls back alone.
 """
 
 from __future__ import annotations
@@ -24,17 +32,16 @@ from datetime import datetime
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, transaction
-from django.db.models import Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import Notification, Role, User
+from accounts.models import Role
 from grids.models import Center
 
 from . import services
-from .choices import Action, Light, Phase, State, Supervision
+from .choices import Action, Light, State, Supervision
 from .domain import clocks, states
-from .models import Event, event_number
+from .models import Event
 
 log = logging.getLogger(__name__)
 
@@ -67,10 +74,127 @@ _CLAIMED = (
 _CLAIM_SQL = f"""
     SELECT {", ".join("e." + column for column in _CLAIMED)}
     FROM events_eventschedule s JOIN events_event e ON e.id = s.event_id
-    WHERE s.next_due_at <= %s
+    WHERE s.next_due_at <= %(now)s
     ORDER BY s.next_due_at
-    LIMIT %s
+    LIMIT %(limit)s
     FOR UPDATE OF e, s SKIP LOCKED
+"""
+
+_WARN, _OVERDUE, _ESCALATE = clocks.WARN, clocks.OVERDUE, clocks.ESCALATE
+_SUPERVISION = "ARRAY['none', 'urge', 'yellow_card', 'red_card']::varchar[]"  # services.SUPERVISION_ORDER
+_OPEN = "ARRAY[" + ", ".join(f"'{state}'" for state in sorted(states.OPEN_STATES)) + "]::varchar[]"
+# A moment as Python's isoformat() writes it (the timeline's data reads the same whichever path wrote it).
+_ISO = (
+    "to_char({0} AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS')"
+    " || CASE WHEN extract(microseconds FROM {0})::int %% 1000000 = 0 THEN ''"
+    " ELSE to_char({0} AT TIME ZONE 'UTC', '.US') END || '+00:00'"
+)
+
+# One batch: the claim, then in the database every warning and deadline whose moment has come, for
+# the events that are not climbing (due to escalate): light, supervision and marks on the event row
+# (a HOT update), the next moment on the schedule row (or the row removed when none is pending or the
+# event is no longer running), a mark and a timeline row per step. Each claimed row comes back with
+# `climbing` and the step bits `made` here. The running test and the moments are those of
+# services._moments and services._next_due; the decisions those of _tick (tests compare the two).
+_STEP_SQL = f"""
+WITH c AS ({_CLAIM_SQL}),
+d AS (
+    SELECT c.*, r.running,
+        r.running AND c.clock_marks & {_ESCALATE} = 0 AND coalesce(c.escalate_at, c.due_at) <= %(now)s AS climbing,
+        CASE WHEN NOT r.running THEN 0 ELSE
+            (CASE WHEN c.clock_marks & {_WARN} = 0 AND coalesce(c.warn_at, c.due_at) <= %(now)s
+                THEN {_WARN} ELSE 0 END)
+            | (CASE WHEN c.clock_marks & {_OVERDUE} = 0 AND c.due_at <= %(now)s THEN {_OVERDUE} ELSE 0 END)
+        END AS made
+    FROM c CROSS JOIN LATERAL (
+        SELECT coalesce(c.phase, '') <> '' AND c.due_at IS NOT NULL AND c.state = ANY({_OPEN}) AS running
+    ) r
+),
+s AS (
+    SELECT d.*, d.clock_marks | d.made AS marks,
+        CASE WHEN NOT d.running THEN NULL
+            WHEN (d.clock_marks | d.made) & {_WARN} = 0 THEN coalesce(d.warn_at, d.due_at)
+            WHEN (d.clock_marks | d.made) & {_OVERDUE} = 0 THEN d.due_at
+            WHEN (d.clock_marks | d.made) & {_ESCALATE} = 0 THEN coalesce(d.escalate_at, d.due_at)
+        END AS next_due
+    FROM d WHERE NOT d.climbing
+),
+step AS (
+    SELECT s.id, s.clock_cycle, s.level, s.state, s.phase, s.due_at, b.kind
+    FROM s JOIN (VALUES ({_WARN}), ({_OVERDUE})) b(kind) ON s.made & b.kind <> 0
+),
+ev AS (
+    UPDATE events_event e SET
+        light = CASE WHEN s.made & {_OVERDUE} <> 0 THEN 'red' ELSE 'yellow' END,
+        supervision = ({_SUPERVISION})[greatest(
+            array_position({_SUPERVISION}, e.supervision),
+            CASE WHEN s.made & {_OVERDUE} <> 0 THEN 3 ELSE 2 END
+        )],
+        clock_marks = s.marks,
+        updated_at = %(now)s
+    FROM s WHERE e.id = s.id AND s.made <> 0
+),
+rescheduled AS (
+    UPDATE events_eventschedule x SET next_due_at = s.next_due
+    FROM s WHERE x.event_id = s.id AND s.next_due IS NOT NULL AND x.next_due_at IS DISTINCT FROM s.next_due
+),
+unscheduled AS (
+    DELETE FROM events_eventschedule x USING s WHERE x.event_id = s.id AND s.next_due IS NULL
+),
+marked AS (
+    INSERT INTO events_clockmark (event_id, cycle, kind, created_at)
+    SELECT id, clock_cycle, kind, %(now)s FROM step
+),
+timeline AS (
+    INSERT INTO events_eventaction
+        (event_id, action, actor_role, level, from_state, to_state, reason, data, created_at)
+    SELECT id, CASE kind WHEN {_WARN} THEN 'warn' ELSE 'supervise' END, '', level, state, state, '',
+        CASE kind WHEN {_WARN}
+            THEN jsonb_build_object('phase', phase, 'due_at', {_ISO.format("due_at")}, 'auto', true)
+            ELSE jsonb_build_object('card', 'yellow_card', 'phase', phase, 'auto', true)
+        END,
+        %(now)s
+    FROM step ORDER BY id, kind
+)
+SELECT {", ".join(_CLAIMED)}, climbing, made FROM d
+"""
+
+# The batch's inbox messages, (event id, kind) in order, to whoever must act, as _who_acts said:
+# while departments hold the event (sign-off and handling) a warning goes to them and not to the
+# center, a yellow or red card to both; an escalation tells the center it went up to. Text in the
+# platform's language, from MESSAGES; the event number as events.models.event_number writes it.
+_INBOX_SQL = """
+WITH m AS (
+    SELECT * FROM unnest(%(events)s::bigint[], %(kinds)s::varchar[]) WITH ORDINALITY AS m(event_id, kind, n)
+),
+ev AS (
+    SELECT m.n, m.kind, e.id, e.center_id, e.phase, e.created_at, cat.name AS category, ce.name AS center
+    FROM m JOIN events_event e ON e.id = m.event_id
+    JOIN events_eventcategory cat ON cat.id = e.category_id
+    JOIN grids_center ce ON ce.id = e.center_id
+),
+acting AS (
+    SELECT DISTINCT a.event_id, a.department_id FROM events_eventassignment a
+    WHERE a.active AND a.event_id IN (SELECT id FROM ev WHERE phase IN ('sign', 'handle'))
+),
+sent AS (
+    SELECT ev.*, u.id AS user_id FROM ev JOIN accounts_user u
+        ON u.center_id = ev.center_id AND u.is_active AND u.role = ANY(%(center_roles)s::varchar[])
+    WHERE ev.kind <> 'warning' OR NOT EXISTS (SELECT FROM acting WHERE acting.event_id = ev.id)
+    UNION ALL
+    SELECT ev.*, u.id FROM ev JOIN acting ON acting.event_id = ev.id AND ev.kind <> 'escalated'
+    JOIN accounts_user u ON u.department_id = acting.department_id AND u.is_active AND u.role = %(department)s
+)
+INSERT INTO accounts_notification (user_id, kind, message, event_id, created_at)
+SELECT user_id, kind,
+    replace(replace(replace((%(texts)s::jsonb) ->> kind,
+        '%%(number)s', to_char(created_at AT TIME ZONE %(zone)s, 'YYYYMMDD') || '-'
+            || lpad(id::text, greatest(6, length(id::text)), '0')),
+        '%%(category)s', category),
+        '%%(center)s', center),
+    id, %(created)s
+FROM sent ORDER BY n, user_id
+RETURNING id, user_id, kind, message, event_id
 """
 
 
@@ -96,7 +220,7 @@ class _Due:
             self.center_id,
             self.category_id,
             self.created_at,
-        ) = row
+        ) = row[: len(_CLAIMED)]
         self.next_due_at = None
 
 
@@ -112,13 +236,24 @@ class SweepResult:
 
 @dataclass
 class _Batch:
+    """The steps of the climbing events, made in Python."""
+
     marks: list[tuple[int, int, int]] = field(default_factory=list)  # (event id, cycle, kind)
     # Timeline rows of system steps: (event id, action, level, from state, to state, data as JSON).
     rows: list[tuple[int, str, str, str, str, str]] = field(default_factory=list)
-    # (kind, event, the center named in the message, center ids to tell, department ids to tell)
-    messages: list[tuple[str, _Due | Event, int, set[int], set[int]]] = field(default_factory=list)
-    # Events whose escalation moment has come, with the departments acting on them: see _escalate.
-    climbing: list[tuple[_Due, set[int]]] = field(default_factory=list)
+    messages: list[tuple[int, str]] = field(default_factory=list)  # (event id, kind of message)
+    climbing: list[_Due] = field(default_factory=list)  # whose escalation moment has come: see _escalate
+
+
+@dataclass(slots=True)
+class Sent:
+    """An inbox row as written (for the SMS adapter and the realtime push)."""
+
+    pk: int
+    user_id: int
+    kind: str
+    message: str
+    event_id: int
 
 
 def sweep(*, now: datetime | None = None, batch_size: int = BATCH_SIZE, max_batches: int | None = None) -> SweepResult:
@@ -129,78 +264,55 @@ def sweep(*, now: datetime | None = None, batch_size: int = BATCH_SIZE, max_batc
     while max_batches is None or result.batches < max_batches:
         with transaction.atomic():
             with connection.cursor() as cursor:
-                cursor.execute(_CLAIM_SQL, [now, batch_size])
-                due = [_Due(row) for row in cursor.fetchall()]
-            if not due:
+                cursor.execute(_STEP_SQL, {"now": now, "limit": batch_size})
+                claimed = cursor.fetchall()
+            if not claimed:
                 break
             result.batches += 1
-            _process(due, now, result)
-        if len(due) < batch_size:
+            _process(claimed, now, result)
+        if len(claimed) < batch_size:
             break
     return result
 
 
-def _process(due: list[_Due], now: datetime, result: SweepResult) -> None:
-    """One batch, inside the transaction that holds the claimed rows' locks."""
-    departments = _departments_acting(due)
+def _process(claimed: list[tuple], now: datetime, result: SweepResult) -> None:
+    """One batch, inside the transaction that holds the claimed rows' locks: the steps made by the
+    statement are counted and announced, the climbing events go through Python."""
     batch = _Batch()
-    for event in due:
-        result.events += 1
-        _tick(event, now, departments.get(event.pk, set()), batch, result)
-    moved = _escalate(batch, now, result) if batch.climbing else []
-    if batch.marks:  # a repeat would break the unique constraint: nothing happens twice
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "INSERT INTO events_clockmark (event_id, cycle, kind, created_at) "
-                "SELECT unnest(%s::bigint[]), unnest(%s::integer[]), unnest(%s::smallint[]), %s",
-                [*_arrays(batch.marks), now],
-            )
-    _insert_rows(batch.rows, now)
-    moved_ids = {event.pk for event in moved}
-    _write(_TICKED, [e for e in due if e.pk not in moved_ids], now)
-    _write(_MOVED, moved, now)
-    if batch.messages:
-        transaction.on_commit(lambda: _notify(batch.messages), robust=True)
-    changed = [event.pk for event in due]
+    messages = []
+    for row in claimed:
+        climbing, made = row[-2], row[-1]
+        if climbing:
+            _tick(_Due(row), now, batch, result)
+            continue
+        if made & _WARN:
+            messages.append((row[0], "warning"))
+            result.warnings += 1
+        if made & _OVERDUE:
+            messages.append((row[0], "overdue"))
+            result.overdue += 1
+    result.events += len(claimed)
+    if batch.climbing:
+        _climb(batch, now, result)
+    messages += batch.messages
+    sent = _write_inbox(messages) if messages else []
+    if sent:
+        transaction.on_commit(lambda: _deliver(sent), robust=True)
+    changed = [row[0] for row in claimed]
     transaction.on_commit(lambda: services.publish_many(changed, "clock"), robust=True)
-
-
-def _departments_acting(due: list[_Due]) -> dict[int, set[int]]:
-    """The departments with an active assignment, for the events in a phase where they must act."""
-    ids = [event.pk for event in due if event.phase in (Phase.SIGN, Phase.HANDLE)]
-    departments: dict[int, set[int]] = {}
-    if ids:
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT event_id, department_id FROM events_eventassignment WHERE active AND event_id = ANY(%s)",
-                [ids],
-            )
-            for event_id, department_id in cursor.fetchall():
-                departments.setdefault(event_id, set()).add(department_id)
-    return departments
-
-
-def _who_acts(event: _Due, departments: set[int]) -> tuple[set[int], set[int]]:
-    """The centers and departments whose move it is in the event's phase."""
-    if departments:  # only looked up in the phases where departments act
-        return set(), departments
-    return {event.center_id}, set()
 
 
 _encode = DjangoJSONEncoder().encode
 
 
-def _tick(event: _Due, now: datetime, departments: set[int], batch: _Batch, result: SweepResult) -> None:
-    """Makes the marks whose moment has come, in order, and schedules the next one. An escalation
-    is left to `_escalate`, which needs the whole event."""
+def _tick(event: _Due, now: datetime, batch: _Batch, result: SweepResult) -> None:
+    """The steps of an event whose escalation moment has come: the warning and the deadline if they
+    are not marked yet (one sweep long after them makes all three, in order), then the escalation,
+    left to `_escalate`, which needs the whole event."""
     moments = services._moments(event)
-    if moments is None or event.state not in states.OPEN_STATES:  # as services._next_due
-        event.next_due_at = None  # not the engine's any more: its schedule row goes
-        return
-    centers, departments = _who_acts(event, departments)
     for bit in clocks.due_marks(moments, event.clock_marks, now):
         if bit == clocks.ESCALATE:
-            batch.climbing.append((event, departments))
+            batch.climbing.append(event)
             return
         batch.marks.append((event.pk, event.clock_cycle, bit))
         event.clock_marks |= bit
@@ -208,15 +320,14 @@ def _tick(event: _Due, now: datetime, departments: set[int], batch: _Batch, resu
             event.light = Light.YELLOW
             services._raise_supervision(event, Supervision.URGE)
             _row(batch, event, Action.WARN, {"phase": event.phase, "due_at": event.due_at.isoformat()})
-            batch.messages.append(("warning", event, event.center_id, centers, departments))
+            batch.messages.append((event.pk, "warning"))
             result.warnings += 1
         elif bit == clocks.OVERDUE:
             event.light = Light.RED
             services._raise_supervision(event, Supervision.YELLOW_CARD)
             _row(batch, event, Action.SUPERVISE, {"card": "yellow_card", "phase": event.phase})
-            batch.messages.append(("overdue", event, event.center_id, centers | {event.center_id}, departments))
+            batch.messages.append((event.pk, "overdue"))
             result.overdue += 1
-    event.next_due_at = clocks.next_due(moments, event.clock_marks)
 
 
 def _row(batch: _Batch, event: _Due | Event, action: Action, data: dict, from_state: str | None = None) -> None:
@@ -226,14 +337,32 @@ def _row(batch: _Batch, event: _Due | Event, action: Action, data: dict, from_st
     batch.rows.append((event.pk, str(action), str(event.level), from_state or state, state, _encode(data)))
 
 
+def _climb(batch: _Batch, now: datetime, result: SweepResult) -> None:
+    """The climbing events' steps, written: escalations, red cards, and the warnings and deadlines
+    marked on the way."""
+    moved = _escalate(batch, now, result)
+    with connection.cursor() as cursor:  # a repeat would break the unique constraint: nothing happens twice
+        cursor.execute(
+            "INSERT INTO events_clockmark (event_id, cycle, kind, created_at) "
+            "SELECT unnest(%s::bigint[]), unnest(%s::integer[]), unnest(%s::smallint[]), %s",
+            [*_arrays(batch.marks), now],
+        )
+    _insert_rows(batch.rows, now)
+    moved_ids = {event.pk for event in moved}
+    _write(_TICKED, [e for e in batch.climbing if e.pk not in moved_ids], now)
+    _write(_MOVED, moved, now)
+
+
 def _escalate(batch: _Batch, now: datetime, result: SweepResult) -> list[Event]:
     """The escalation moments of the batch, on the events loaded whole (the service needs the
     center, the calendar and the limits): up to the parent center, or at the top a red card.
     Returns the events that went up (every clock column changed)."""
     full = Event.objects.select_related("center").defer("center__boundary", "location", "description", "address")
-    loaded = full.in_bulk([event.pk for event, _ in batch.climbing])
+    loaded = full.in_bulk([due.pk for due in batch.climbing])
+    parents = {center.parent_id for center in (event.center for event in loaded.values()) if center.parent_id}
+    store = _Parents(Center.objects.defer("boundary").in_bulk(parents))
     moved = []
-    for due, departments in batch.climbing:
+    for due in batch.climbing:
         event = loaded[due.pk]
         # The warning and the deadline may have been marked in this same tick.
         event.light, event.supervision, event.clock_marks = due.light, due.supervision, due.clock_marks
@@ -242,10 +371,10 @@ def _escalate(batch: _Batch, now: datetime, result: SweepResult) -> list[Event]:
         if event.center.parent_id and (State(event.state), Action.ESCALATE) in states.TRANSITIONS:
             data: dict = {"auto": True}
             from_state = event.state
-            services.escalate_to_parent(event, now=now, data=data)  # a new cycle at the new level
+            services.escalate_to_parent(event, now=now, data=data, store=store)  # a new cycle at the new level
             event.next_due_at = services._next_due(event)  # for _write: the schedule row
             _row(batch, event, Action.ESCALATE, data, from_state=from_state)
-            batch.messages.append(("escalated", event, event.center_id, {event.center_id}, set()))
+            batch.messages.append((event.pk, "escalated"))
             result.escalations += 1
             moved.append(event)
             continue
@@ -253,10 +382,20 @@ def _escalate(batch: _Batch, now: datetime, result: SweepResult) -> list[Event]:
         services._raise_supervision(due, Supervision.RED_CARD)
         due.clock_marks = event.clock_marks
         _row(batch, due, Action.SUPERVISE, {"card": "red_card", "phase": due.phase})
-        batch.messages.append(("red_card", due, due.center_id, {due.center_id}, departments))
+        batch.messages.append((due.pk, "red_card"))
         result.red_cards += 1
         due.next_due_at = clocks.next_due(services._moments(due), due.clock_marks)
     return moved
+
+
+class _Parents(services.DbStore):
+    """The batch's parent centers, loaded in one query."""
+
+    def __init__(self, centers: dict[int, Center]) -> None:
+        self.centers = centers
+
+    def parent_center(self, center: Center) -> Center | None:
+        return self.centers.get(center.parent_id)
 
 
 def _arrays(rows: list[tuple]) -> list[str]:
@@ -351,57 +490,35 @@ MESSAGES = {
 }
 
 
-# The inbox rows come back from the INSERT whole (ids included) for the SMS adapter and the pushes.
-_NOTIFICATION_COLUMNS = [f.attname for f in Notification._meta.concrete_fields]
-
-
-def _notify(messages: list[tuple[str, _Due | Event, int, set[int], set[int]]]) -> None:
-    """Inbox rows (and the SMS adapter) for the batch's steps. A failure is logged, never raised:
-    the steps are committed already and stand."""
+def _write_inbox(messages: list[tuple[int, str]]) -> list[Sent]:
+    """The batch's inbox rows, under a savepoint: a failure is logged and rolls back the messages
+    alone, never the steps."""
+    with translation.override(settings.LANGUAGE_CODE):  # stored text, in the platform's language
+        texts = _encode({kind: str(text) for kind, text in MESSAGES.items()})
+    events, kinds = zip(*messages, strict=True)
+    params = {
+        "events": _array(events),
+        "kinds": _array(kinds),
+        "texts": texts,
+        "zone": settings.TIME_ZONE,
+        "center_roles": _array(CENTER_ROLES),
+        "department": Role.DEPARTMENT_STAFF.value,
+        "created": timezone.now(),
+    }
     try:
-        centers = {c for _, _, _, cs, _ in messages for c in cs}
-        departments = {d for _, _, _, _, ds in messages for d in ds}
-        by_center: dict[int, list[int]] = {}
-        by_department: dict[int, list[int]] = {}
-        people = Q(center_id__in=centers, role__in=CENTER_ROLES) | Q(
-            department_id__in=departments, role=Role.DEPARTMENT_STAFF
-        )
-        for user_id, center_id, department_id, role in User.objects.filter(people, is_active=True).values_list(
-            "id", "center_id", "department_id", "role"
-        ):
-            if role == Role.DEPARTMENT_STAFF and department_id in departments:
-                by_department.setdefault(department_id, []).append(user_id)
-            elif role in CENTER_ROLES and center_id in centers:
-                by_center.setdefault(center_id, []).append(user_id)
-        names = dict(Center.objects.filter(pk__in={c for _, _, c, _, _ in messages}).values_list("id", "name"))
-        categories = services.reference().categories
-        with translation.override(settings.LANGUAGE_CODE):  # stored text, in the platform's language
-            texts = {kind: str(text) for kind, text in MESSAGES.items()}
-        users, kinds, bodies, events = [], [], [], []
-        for kind, event, center_id, cs, ds in messages:
-            text = texts[kind] % {
-                "number": event_number(event.created_at, event.pk),
-                "category": categories[event.category_id].name,
-                "center": names.get(center_id, ""),
-            }
-            to = {u for c in cs for u in by_center.get(c, ())} | {u for d in ds for u in by_department.get(d, ())}
-            users += to
-            kinds += [kind] * len(to)
-            bodies += [text] * len(to)
-            events += [event.pk] * len(to)
-        rows = []
-        if users:
-            with connection.cursor() as cursor:
-                cursor.execute(
-                    "INSERT INTO accounts_notification (user_id, kind, message, event_id, created_at) "
-                    "SELECT unnest(%s::bigint[]), unnest(%s::varchar[]), unnest(%s::varchar[]), "
-                    f"unnest(%s::bigint[]), %s RETURNING {', '.join(_NOTIFICATION_COLUMNS)}",
-                    [*map(_array, (users, kinds, bodies, events)), timezone.now()],
-                )
-                made = cursor.fetchall()
-            rows = [Notification.from_db(connection.alias, _NOTIFICATION_COLUMNS, row) for row in made]
-        from accounts.notify import deliver
-
-        deliver(rows)
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(_INBOX_SQL, params)
+            return [Sent(*row) for row in cursor.fetchall()]
     except Exception:  # a lost message must not surface as a failed sweep
         log.exception("escalation notifications failed; the steps themselves are committed")
+        return []
+
+
+def _deliver(sent: list[Sent]) -> None:
+    """SMS and the realtime push, after the commit."""
+    from accounts.notify import deliver
+
+    try:
+        deliver(sent)
+    except Exception:
+        log.exception("escalation notifications could not be delivered; the inbox rows are stored")

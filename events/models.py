@@ -6,7 +6,7 @@ import uuid
 
 from django.conf import settings
 from django.contrib.gis.db import models
-from django.contrib.postgres.indexes import GinIndex
+from django.contrib.postgres.indexes import GinIndex, GistIndex
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -269,7 +269,9 @@ class ClockMark(models.Model):
         OVERDUE = 2, _("Overdue")
         ESCALATE = 4, _("Escalation")
 
-    event = models.ForeignKey("Event", on_delete=models.CASCADE, related_name="clock_marks_made")
+    event = models.ForeignKey(  # indexed by clock_mark_once
+        "Event", on_delete=models.CASCADE, related_name="clock_marks_made", db_index=False
+    )
     cycle = models.PositiveIntegerField()
     kind = models.PositiveSmallIntegerField(choices=Kind.choices)
     created_at = models.DateTimeField()
@@ -310,7 +312,9 @@ class EventAssignment(models.Model):
 class EventAction(models.Model):
     """One step of an event's timeline (全程留痕). Immutable: the database refuses updates and deletes."""
 
-    event = models.ForeignKey(Event, on_delete=models.PROTECT, related_name="actions")
+    # Indexes (see Meta): the event's by action_event_created; the actor's, the place's only where
+    # there is one, so the engine's many system steps (no actor, no place) add no entry to them.
+    event = models.ForeignKey(Event, on_delete=models.PROTECT, related_name="actions", db_index=False)
     action = models.CharField(_("action"), max_length=20, choices=Action.choices)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -320,18 +324,21 @@ class EventAction(models.Model):
         on_delete=models.PROTECT,
         related_name="+",
         help_text=_("Empty for the system (the escalation engine)."),
+        db_index=False,
     )
     actor_role = models.CharField(max_length=20, blank=True)
-    actor_center = models.ForeignKey("grids.Center", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    actor_center = models.ForeignKey(
+        "grids.Center", null=True, blank=True, on_delete=models.PROTECT, related_name="+", db_index=False
+    )
     actor_department = models.ForeignKey(
-        "grids.Department", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        "grids.Department", null=True, blank=True, on_delete=models.PROTECT, related_name="+", db_index=False
     )
     level = models.CharField(max_length=16, choices=Level.choices, help_text=_("The event's level at the time."))
     from_state = models.CharField(max_length=16, choices=State.choices, blank=True)
     to_state = models.CharField(max_length=16, choices=State.choices)
     reason = models.TextField(_("reason"), max_length=2000, blank=True)
     data = models.JSONField(default=dict, blank=True)
-    location = models.PointField(srid=4326, null=True, blank=True)
+    location = models.PointField(srid=4326, null=True, blank=True, spatial_index=False)
     created_at = models.DateTimeField(_("at"), db_index=True)
 
     class Meta:
@@ -341,6 +348,12 @@ class EventAction(models.Model):
         indexes = [
             models.Index(fields=["event", "created_at"], name="action_event_created"),
             models.Index(fields=["action", "created_at"], name="action_kind_created"),
+            models.Index(fields=["actor"], name="action_actor", condition=Q(actor__isnull=False)),
+            models.Index(fields=["actor_center"], name="action_actor_center", condition=Q(actor_center__isnull=False)),
+            models.Index(
+                fields=["actor_department"], name="action_actor_department", condition=Q(actor_department__isnull=False)
+            ),
+            GistIndex(fields=["location"], name="action_location", condition=Q(location__isnull=False)),
         ]
 
 

@@ -247,7 +247,7 @@ def test_an_event_held_by_a_workflow_action_is_skipped_and_its_schedule_left_alo
         cursor = action.cursor()
         cursor.execute("SELECT 1 FROM events_event WHERE id = %s FOR UPDATE", [held.pk])  # an action's lock
         with transaction.atomic(), connection.cursor() as sweeping:
-            sweeping.execute(engine._CLAIM_SQL, [timezone.now() + timedelta(days=1), 100])
+            sweeping.execute(engine._CLAIM_SQL, {"now": timezone.now() + timedelta(days=1), "limit": 100})
             claimed = {row[0] for row in sweeping.fetchall()}
             assert held.pk not in claimed and free.pk in claimed
             # While the sweep's batch is open, the action writes the schedule row without waiting.
@@ -429,22 +429,27 @@ def test_the_inbox_rows_announced_are_the_stored_ones(report, django_capture_on_
 def test_a_batch_costs_the_same_queries_whatever_its_size(report, django_capture_on_commit_callbacks):
     from django.test.utils import CaptureQueriesContext
 
-    def queries(n):
+    def queries(n, moment="warn_at", counted="warnings"):
         events = [report() for _ in range(n)]
-        later = max(e.warn_at for e in events) + timedelta(seconds=1)
+        later = max(getattr(e, moment) for e in events) + timedelta(seconds=1)
         with CaptureQueriesContext(connection) as captured, django_capture_on_commit_callbacks(execute=True):
-            assert engine.sweep(now=later).warnings == n
-        return len([q for q in captured if "SAVEPOINT" not in q["sql"]])  # the test's own transaction
+            assert getattr(engine.sweep(now=later), counted) >= n  # the earlier calls' events too
+        return [q["sql"] for q in captured if "SAVEPOINT" not in q["sql"]]  # the test's own transaction
 
-    # claim, marks, timeline rows, clocks; then the inbox: people, center names, rows
-    assert queries(1) == queries(6) == 7
+    # Warnings and deadlines: the batch's one statement, then its inbox rows (and for a card the
+    # phone numbers of the people to text).
+    assert len(queries(1)) == len(queries(6)) == 2
+    assert len(queries(1, "due_at", "overdue")) == len(queries(6, "due_at", "overdue")) == 3
+    # Escalations: the same, and the events loaded whole, the marks, the timeline rows, the clocks.
+    climbing = queries(6, "escalate_at", "escalations")
+    assert len(queries(1, "escalate_at", "escalations")) == len(climbing) <= 8, climbing
 
 
 @pytest.mark.django_db
 def test_the_claimed_columns_land_on_the_right_attributes(report):
     event = Event.objects.get(pk=report().pk)
     with connection.cursor() as cursor:
-        cursor.execute(engine._CLAIM_SQL, [event.warn_at, 10])
+        cursor.execute(engine._CLAIM_SQL, {"now": event.warn_at, "limit": 10})
         [row] = cursor.fetchall()
     due = engine._Due(row)
     for column in engine._CLAIMED:
@@ -462,3 +467,110 @@ def test_array_literals_carry_any_text_unchanged():
             [engine._array(texts), engine._array([1, None, 2**40]), engine._array([moment, None])],
         )
         assert cursor.fetchone() == (texts, [1, None, 2**40], [moment, None])
+
+
+# --- the batch statement: warnings and deadlines made in the database ---------------------------
+
+
+def _python_steps(event, now):
+    """What `_tick` decides for `event` at `now`, on a copy: the reference the statement must match."""
+    due = engine._Due(tuple(getattr(event, "pk" if c == "id" else c) for c in engine._CLAIMED))
+    batch, result = engine._Batch(), engine.SweepResult()
+    engine._tick(due, now, batch, result)
+    return due, batch
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("moment", ["warn_at", "due_at"])
+@pytest.mark.parametrize("supervision", ["none", "urge", "yellow_card", "red_card"])
+def test_the_statement_decides_as_the_python_steps_do(report, moment, supervision):
+    event = Event.objects.get(pk=report().pk)
+    Event.objects.filter(pk=event.pk).update(supervision=supervision)
+    event.refresh_from_db()
+    now = getattr(event, moment)
+    expected, batch = _python_steps(event, now)
+    engine.sweep(now=now)
+    after = Event.objects.get(pk=event.pk)
+    assert (after.light, after.supervision, after.clock_marks) == (
+        expected.light,
+        expected.supervision,
+        expected.clock_marks,
+    )
+    rows = list(EventAction.objects.filter(event=event).exclude(action="report").order_by("id"))
+    import json
+
+    assert [(r.action, r.level, r.from_state, r.to_state, r.data) for r in rows] == [
+        (action, level, from_state, to_state, json.loads(data))
+        for _, action, level, from_state, to_state, data in batch.rows
+    ]
+    marks = sorted(ClockMark.objects.filter(event=event).values_list("cycle", "kind"))
+    assert marks == sorted((cycle, kind) for _, cycle, kind in batch.marks)
+    assert scheduled(after) == (after.due_at if moment == "warn_at" else after.escalate_at)
+
+
+@pytest.mark.django_db
+def test_the_timeline_quotes_a_whole_second_deadline_as_python_does(report):
+    event = Event.objects.get(pk=report().pk)
+    whole = event.due_at.replace(microsecond=0)
+    Event.objects.filter(pk=event.pk).update(due_at=whole)
+    engine.sweep(now=event.warn_at)
+    row = EventAction.objects.get(event=event, action="warn")
+    assert row.data["due_at"] == whole.isoformat() and "." not in row.data["due_at"]
+
+
+@pytest.mark.django_db
+def test_a_stale_schedule_row_of_a_closed_event_is_removed_and_nothing_else_happens(drive):
+    closed = Event.objects.get(pk=drive("closed").pk)
+    EventSchedule.objects.create(event=closed, next_due_at=timezone.now() - timedelta(minutes=1))
+    result = engine.sweep(now=timezone.now())
+    assert result.events == 1 and result.warnings == result.overdue == 0
+    assert not EventSchedule.objects.filter(event=closed).exists()
+    assert Event.objects.get(pk=closed.pk).updated_at == closed.updated_at
+    assert not ClockMark.objects.filter(event=closed).exists()
+
+
+@pytest.mark.django_db
+def test_a_failed_inbox_write_rolls_back_the_messages_alone(report, monkeypatch, caplog):
+    event = Event.objects.get(pk=report().pk)
+    monkeypatch.setattr(engine, "_INBOX_SQL", "SELECT no_such_column FROM accounts_notification")
+    result = engine.sweep(now=event.due_at)
+    assert (result.warnings, result.overdue) == (1, 1)
+    assert ClockMark.objects.filter(event=event).count() == 2 and Event.objects.get(pk=event.pk).light == "red"
+    assert not Notification.objects.filter(event=event).exists()
+    assert "escalation notifications failed" in caplog.text
+
+
+@pytest.mark.django_db
+def test_a_crash_after_the_statement_rolls_back_the_whole_batch(report, monkeypatch):
+    event = Event.objects.get(pk=report().pk)
+
+    def killed(*args, **kwargs):
+        raise RuntimeError("worker killed")
+
+    monkeypatch.setattr(engine, "_write_inbox", killed)
+    with pytest.raises(RuntimeError):
+        engine.sweep(now=event.warn_at)
+    assert not ClockMark.objects.filter(event=event).exists()
+    assert not EventAction.objects.filter(event=event, action="warn").exists()
+    assert (Event.objects.get(pk=event.pk).light, scheduled(event)) == ("green", event.warn_at)
+
+
+@pytest.mark.django_db
+def test_every_foreign_key_of_the_busy_tables_leads_some_index():
+    """Deleting a user, a center or an event must never scan the timeline, the marks or the inbox:
+    every foreign key column leads an index (a partial one where the column is mostly empty)."""
+    with connection.cursor() as cursor:
+        for table in ("events_eventaction", "events_clockmark", "accounts_notification"):
+            cursor.execute(
+                "SELECT a.attname FROM pg_constraint c JOIN pg_attribute a ON a.attrelid = c.conrelid "
+                "AND a.attnum = c.conkey[1] WHERE c.conrelid = %s::regclass AND c.contype = 'f'",
+                [table],
+            )
+            columns = {row[0] for row in cursor.fetchall()}
+            cursor.execute(
+                "SELECT a.attname FROM pg_index i JOIN pg_attribute a "
+                "ON a.attrelid = i.indrelid AND a.attnum = i.indkey[0] WHERE i.indrelid = %s::regclass",
+                [table],
+            )
+            leading = {row[0] for row in cursor.fetchall()}
+            assert columns and columns <= leading, (table, columns - leading)
