@@ -7,8 +7,7 @@ pending), and for each one, inside its row locks: at the warning moment a yellow
 urge (催办) to whoever must act; at the deadline a red light and a yellow card; a grace period later,
 an escalation to the parent center (the clocks restart at the new level), or at the top a red card
 to the departments, which then owe a written reply. Each step is a timeline row and a ClockMark
-whose unique constraint (event, cycle, kind) makes it happen once, whatever runs twice. Inbox
-messages are written after the commit and never hold up or undo an escalation.
+whose unique constraint (event, cycle, kind) makes it happen once, whatever runs twice.
 
 A plain step writes the next moment to the schedule row and, on the event row, only columns that no
 index covers (light, supervision, marks, updated_at): with the table's free space per page
