@@ -419,8 +419,10 @@ def test_in_queue_mode_a_commit_only_queues_and_the_publisher_process_publishes(
         event = await committed(report)
         queued = await sync_to_async(client.llen)(publish.queue_key())
         nothing_yet = await socket.nothing(0.2)
-        n = Notification(user=duty, kind="warning", message="队列中的消息")
+        n = await sync_to_async(Notification.objects.create)(user=duty, kind="warning", message="队列中的消息")
         await sync_to_async(publisher.submit)(_Job("notifications", [n]))
+        entry = json.loads(client.lindex(publish.queue_key(), 0))
+        assert entry == {"kind": "notifications", "payload": [n.pk]}, "ids only: the publisher reads the row"
         client.lpush(publish.queue_key(), b"not json")  # a bad entry is dropped, the rest published
         taken = await sync_to_async(own.drain)(1.0)
         pushed = [await socket.next(), await socket.next()]

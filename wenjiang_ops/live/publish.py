@@ -109,7 +109,9 @@ class Publisher:
             self.publish([job])
             return
         if mode == "queue":
-            payload = job.payload if job.kind == "events" else [_notification_fields(n) for n in job.payload]
+            # Ids only: the publisher reads the rows (one query for a batch), so a sweep that writes
+            # thousands of inbox messages does not encode them all again on its way to the commit.
+            payload = job.payload if job.kind == "events" else [n.pk for n in job.payload if n.pk is not None]
             text = json.dumps({"kind": job.kind, "payload": payload}, ensure_ascii=False, cls=DjangoJSONEncoder)
             pipe = redis_client().pipeline(transaction=False)
             pipe.lpush(queue_key(), text)
@@ -185,6 +187,9 @@ class Publisher:
         for start in range(0, len(event_ids), MAX_BATCH_EVENTS):
             messages += self._event_messages(list(dict.fromkeys(event_ids[start : start + MAX_BATCH_EVENTS])))
         notifications = [n for j in jobs if j.kind == "notifications" for n in j.payload]
+        queued_ids = [n for n in notifications if isinstance(n, int)]  # from the queue: read them
+        if queued_ids:
+            notifications = [n for n in notifications if not isinstance(n, int)] + _load_notifications(queued_ids)
         if notifications:
             messages += self._notification_messages(notifications)
         if not messages:
@@ -254,16 +259,19 @@ class Publisher:
             time.sleep(BATCH_WAIT_SECONDS)
         entries = [first[1]] + (client.rpop(queue_key(), limit - 1) or [])
         self._last_drain = time.monotonic()
-        jobs = []
+        jobs, notification_ids = [], []
         for entry in entries:
             try:
                 job = json.loads(entry)
                 payload = job["payload"]
                 if job["kind"] == "notifications":
-                    payload = [SimpleNamespace(**n) for n in payload]
-                jobs.append(_Job(job["kind"], payload))
+                    notification_ids += [int(n) for n in payload]
+                else:
+                    jobs.append(_Job(job["kind"], payload))
             except (ValueError, KeyError, TypeError):
                 log.warning("live push: an unreadable queue entry was dropped: %.200r", entry)
+        if notification_ids:
+            jobs.append(_Job("notifications", notification_ids))  # read in `publish`
         self._publish_logged(jobs)
         return len(entries)
 
@@ -282,8 +290,15 @@ def queue_key() -> str:
     return f"{groups.layer_prefix()}:live-queue"
 
 
-def _notification_fields(n) -> dict:
-    return {"pk": n.pk, "user_id": n.user_id, "kind": n.kind, "message": n.message, "event_id": n.event_id}
+_NOTIFICATION_FIELDS = ("pk", "user_id", "kind", "message", "event_id")
+
+
+def _load_notifications(ids: list[int]) -> list[SimpleNamespace]:
+    """The inbox rows queued by id, in one query (a row deleted since is skipped)."""
+    from accounts.models import Notification
+
+    rows = Notification.objects.filter(pk__in=ids).order_by("pk").values_list(*_NOTIFICATION_FIELDS)
+    return [SimpleNamespace(**dict(zip(_NOTIFICATION_FIELDS, row, strict=True))) for row in rows]
 
 
 publisher = Publisher()
