@@ -263,6 +263,9 @@ def sweep(*, now: datetime | None = None, batch_size: int = BATCH_SIZE, max_batc
     while max_batches is None or result.batches < max_batches:
         with transaction.atomic():
             with connection.cursor() as cursor:
+                # Foreign keys checked at the end of each statement, not at the commit (Django makes
+                # them deferrable): a message refused by one fails inside the inbox's savepoint.
+                cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
                 cursor.execute(_STEP_SQL, {"now": now, "limit": batch_size})
                 claimed = cursor.fetchall()
             if not claimed:

@@ -434,7 +434,8 @@ def test_a_batch_costs_the_same_queries_whatever_its_size(report, django_capture
         later = max(getattr(e, moment) for e in events) + timedelta(seconds=1)
         with CaptureQueriesContext(connection) as captured, django_capture_on_commit_callbacks(execute=True):
             assert getattr(engine.sweep(now=later), counted) >= n  # the earlier calls' events too
-        return [q["sql"] for q in captured if "SAVEPOINT" not in q["sql"]]  # the test's own transaction
+        # Not the transaction's own statements: savepoints, and the foreign keys checked immediately.
+        return [q["sql"] for q in captured if "SAVEPOINT" not in q["sql"] and "SET CONSTRAINTS" not in q["sql"]]
 
     # Warnings and deadlines: the batch's one statement, then its inbox rows (and for a card the
     # phone numbers of the people to text).
@@ -574,3 +575,25 @@ def test_every_foreign_key_of_the_busy_tables_leads_some_index():
             )
             leading = {row[0] for row in cursor.fetchall()}
             assert columns and columns <= leading, (table, columns - leading)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_inbox_row_refused_by_a_foreign_key_loses_the_messages_not_the_steps(monkeypatch, caplog):
+    """Foreign keys are checked at the end of each statement, not at the commit: a message to a user
+    deleted meanwhile fails inside its savepoint, and the steps still commit."""
+    _committed_world()
+    [event] = _report_many(1)
+    event = Event.objects.get(pk=event.pk)
+    monkeypatch.setattr(
+        engine,
+        "_INBOX_SQL",
+        "INSERT INTO accounts_notification (user_id, kind, message, event_id, created_at) "
+        "SELECT -1, 'warning', 'to nobody', unnest(%(events)s::bigint[]), %(created)s "
+        "RETURNING id, user_id, kind, message, event_id",
+    )
+    result = engine.sweep(now=event.warn_at)
+    assert result.warnings == 1
+    assert ClockMark.objects.filter(event=event).count() == 1
+    assert EventAction.objects.filter(event=event, action="warn").count() == 1
+    assert not Notification.objects.filter(event=event).exists()
+    assert "escalation notifications failed" in caplog.text
