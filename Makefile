@@ -1,5 +1,5 @@
 # wenjiang-ops. `make run` and `make test` do all set-up on a fresh machine (see scripts/setup.sh).
-.PHONY: setup run test lint format messages screenshots bench bench-rest bench-intake bench-sweep bench-push wrk
+.PHONY: setup run test lint format messages screenshots bench bench-rest bench-intake bench-sweep bench-sweep-parts bench-push wrk
 
 PY := .venv/bin/python
 
@@ -50,6 +50,10 @@ bench-intake: setup wrk
 # The escalation sweep over 1,000,000 open events with 10,000 due, in the benchmark database.
 bench-sweep: setup
 	$(PY) bench/sweep.py
+
+# The same, then the sweep with parts of its work left out: what each required write costs.
+bench-sweep-parts: setup
+	$(PY) bench/sweep.py --parts
 
 # Commit → WebSocket receipt with 1, 100 and 1,000 dashboards at 1 and 10 events/s, beside a raw Redis fan-out.
 bench-push: setup

@@ -172,10 +172,12 @@ def main() -> None:
         print(
             f"round: raw SQL {raws[-1]:.2f} s, sweep {sweeps[-1]:.2f} s = "
             + ", ".join(f"{kind} {seconds:.2f}" for kind, seconds in sorted(spent.items(), key=lambda kv: -kv[1]))
-            + f", commits (the foreign-key checks are deferred to them) and Python {sweeps[-1] - statements:.2f}"
-            + f"; pushes drained {drained:.2f} s later",
+            + f", Python and commits {sweeps[-1] - statements:.2f}; pushes drained {drained:.2f} s later",
             flush=True,
         )
+
+    if "--parts" in sys.argv:
+        parts(now, make_due, median(raws), median(sweeps))
 
     # 3. an idle tick: nothing due
     ticks = []
@@ -209,6 +211,55 @@ def main() -> None:
             }
         )
     )
+
+
+def parts(now, make_due, raw_s: float, sweep_s: float) -> None:
+    """`make bench-sweep-parts`: the sweep again with parts of its work left out (the batch statement
+    without its inserts, then with the marks, then with the timeline rows; the inbox left out of
+    all three), each as a ratio to the raw statement: what each required write costs."""
+    import re
+
+    from django.db import connection, transaction
+    from django.db.models import Max
+
+    from accounts.models import Notification
+    from events import engine
+    from events.models import ClockMark, EventAction
+
+    def without(sql: str, *names: str) -> str:
+        for name in names:
+            sql = re.sub(rf"{name} AS \(.*?\n\),?\n", "", sql, flags=re.S)
+        return sql.replace("),\nSELECT", ")\nSELECT")
+
+    full, write_inbox = engine._STEP_SQL, engine._write_inbox
+    variants = {
+        "claim + event and schedule updates": without(full, "marked", "timeline"),
+        "… + marks": without(full, "timeline"),
+        "… + timeline rows": full,
+    }
+    timings: dict[str, list[float]] = {}
+    try:
+        engine._write_inbox = lambda messages: []
+        for _ in range(ROUNDS):
+            for name, sql in variants.items():
+                engine._STEP_SQL = sql
+                make_due()
+                last = {
+                    "marks": ClockMark.objects.aggregate(n=Max("id"))["n"] or 0,
+                    "rows": EventAction.objects.aggregate(n=Max("id"))["n"] or 0,
+                    "inbox": Notification.objects.aggregate(n=Max("id"))["n"] or 0,
+                }
+                started = time.perf_counter()
+                engine.sweep(now=now)
+                timings.setdefault(name, []).append(time.perf_counter() - started)
+                with transaction.atomic(), connection.cursor() as cursor:
+                    cursor.execute(CLEAN, last)
+    finally:
+        engine._STEP_SQL, engine._write_inbox = full, write_inbox
+    print(f"the sweep's parts (inbox left out; medians of {ROUNDS}), as ratios to the raw statement's {raw_s:.2f} s:")
+    for name, values in timings.items():
+        print(f"  {name:38s} {median(values):.2f} s = {median(values) / raw_s:.2f}×")
+    print(f"  {'… + inbox rows (the sweep)':38s} {sweep_s:.2f} s = {sweep_s / raw_s:.2f}×")
 
 
 if __name__ == "__main__":
