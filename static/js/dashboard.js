@@ -705,6 +705,8 @@ Everything it keeps is capped (feed rows, alarms, markers, buffers), so the wall
 
   function onNotification(data) {
     const link = document.querySelector("[data-inbox-link]");
+    const menu = document.querySelector(".nav-toggle-label");  // the phone's closed menu shows a dot
+    if (menu && typeof data.unread === "number") menu.toggleAttribute("data-unread", data.unread > 0);
     if (link && typeof data.unread === "number") {
       let badge = link.querySelector(".badge");
       if (data.unread > 0) {

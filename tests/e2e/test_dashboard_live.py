@@ -224,3 +224,45 @@ def test_a_report_from_a_phone_reaches_the_district_dashboard_live_and_no_other_
     duty.wait_for_function("window.dashboard.state === 'live'", timeout=30_000)
     wait_for_row(duty, missed.pk)
     assert duty.evaluate("window.loadedOnce") is True
+
+
+def test_a_department_clerk_at_the_ticket_queue_hears_the_engines_urge_without_a_reload(server, browser):
+    """The pages without a dashboard keep a socket to the user's own group: the "消息" badge moves and
+    the message shows, on a phone-sized page too."""
+    from accounts.models import User
+    from events.engine import sweep
+    from events.models import EventCategory
+    from events.services import event_report, event_transition
+    from grids.models import Department, Grid
+
+    point = Grid.objects.get(code="510115001001001").boundary.point_on_surface
+    event, _ = event_report(
+        reporter=User.objects.get(username="gridworker"),
+        category_id=EventCategory.objects.get(code="sa-garbage").pk,
+        description="端到端：派给公安的事件",
+        lat=point.y,
+        lng=point.x,
+        client_id=uuid.uuid4(),
+    )
+    community = User.objects.get(username="hangtianlu")
+    event_transition(event_id=event.pk, action="accept", actor=community)
+    police = Department.objects.get(code="police")
+    event = event_transition(event_id=event.pk, action="dispatch", actor=community, lead_department=police.pk)
+
+    clerk = sign_in(browser, server, "police", viewport={"width": 375, "height": 812}, has_touch=True)
+    clerk.goto(f"{server.url}/events/")
+    clerk.evaluate("window.loadedOnce = true")
+    unread = clerk.evaluate(
+        "Number((document.querySelector('[data-inbox-link] .badge') || {textContent: '0'}).textContent)"
+    )
+    clerk.wait_for_timeout(500)  # the socket says hello
+
+    assert sweep(now=event.warn_at + timedelta(seconds=1)).warnings >= 1
+    clerk.wait_for_function(
+        f"Number((document.querySelector('[data-inbox-link] .badge') || {{textContent: '0'}}).textContent) > {unread}",
+        timeout=WAIT_MS,
+    )
+    clerk.wait_for_selector(".toast:not([hidden])", timeout=WAIT_MS)
+    assert event.number in clerk.inner_text(".toast")
+    assert clerk.evaluate("document.querySelector('.nav-toggle-label').hasAttribute('data-unread')")  # menu closed
+    assert clerk.evaluate("window.loadedOnce") is True

@@ -70,10 +70,13 @@ class Socket:
     """A dashboard socket in a test: `open()`, `next()`, `nothing()`, `close()` (run on one event loop
     kept by the test, so the layer's subscriptions live across calls)."""
 
-    def __init__(self, user, query: str = "") -> None:
-        from wenjiang_ops.live.consumers import DashboardConsumer
+    def __init__(self, user, query: str = "", *, inbox: bool = False) -> None:
+        from wenjiang_ops.live.consumers import DashboardConsumer, InboxConsumer
 
-        self.communicator = WebsocketCommunicator(DashboardConsumer.as_asgi(), f"/ws/dashboard/{query}")
+        if inbox:  # the pages' socket: the user's own messages only
+            self.communicator = WebsocketCommunicator(InboxConsumer.as_asgi(), "/ws/inbox/")
+        else:
+            self.communicator = WebsocketCommunicator(DashboardConsumer.as_asgi(), f"/ws/dashboard/{query}")
         self.communicator.scope["user"] = user
 
     async def open(self) -> dict:

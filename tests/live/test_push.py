@@ -470,3 +470,54 @@ def test_a_report_is_taken_even_when_redis_is_unreachable(
         response = api.as_user("gridworker").post("/api/events/", body, format="json")
     assert response.status_code == 201, response.content
     assert Event.objects.filter(pk=response.json()["id"], description="Redis 不可用时的上报").exists()
+
+
+# --- the pages' inbox socket -----------------------------------------------------------------------
+
+
+def test_every_role_has_an_inbox_socket_that_hears_its_own_messages_only(run_async):
+    """A grid worker has no dashboard, but the badge on their pages still moves: /ws/inbox/."""
+    own = Publisher()
+
+    async def scenario():
+        worker, duty = await sync_to_async(user)("gridworker"), await sync_to_async(user)("duty")
+        await sync_to_async(Notification.objects.create)(user=worker, kind="task", message="旧消息")
+        socket = Socket(worker, inbox=True)
+        hello = await socket.open()
+        await settle()
+        theirs = await sync_to_async(Notification.objects.create)(user=worker, kind="task", message="请核查")
+        others = await sync_to_async(Notification.objects.create)(user=duty, kind="warning", message="别人的")
+        await sync_to_async(own.publish)([_Job("notifications", [others, theirs])])
+        pushed = await socket.next()
+        nothing_more = await socket.nothing()
+        await socket.close()
+        return hello, pushed, nothing_more, theirs
+
+    hello, pushed, nothing_more, theirs = run_async(scenario)
+    assert hello["type"] == "hello" and hello["data"] == {"unread": 1}
+    assert pushed["type"] == "notification"
+    assert pushed["data"] == {"id": theirs.pk, "kind": "task", "message": "请核查", "event_id": None, "unread": 2}
+    assert nothing_more, "another user's message never reaches this socket"
+
+
+def test_the_inbox_socket_refuses_a_signed_out_user(run_async):
+    from django.contrib.auth.models import AnonymousUser
+
+    async def scenario():
+        socket = Socket(AnonymousUser(), inbox=True)
+        first = await socket.open()
+        return first, await socket.communicator.receive_output(timeout=2)
+
+    first, closed = run_async(scenario)
+    assert first["type"] == "error" and closed == {"type": "websocket.close", "code": 4401}
+
+
+def test_the_inbox_socket_is_routed_and_every_page_but_the_dashboard_opens_it(client, django_user_model):
+    from wenjiang_ops.routing import websocket_urlpatterns
+
+    assert any(str(p.pattern) == "ws/inbox/" for p in websocket_urlpatterns)
+    client.force_login(django_user_model.objects.get(username="police"))
+    assert b"js/inbox.js" in client.get("/events/").content  # the ticket queue
+    assert b"js/inbox.js" not in client.get("/dashboard/").content  # its own socket carries the messages
+    client.logout()
+    assert b"js/inbox.js" not in client.get("/accounts/login/").content

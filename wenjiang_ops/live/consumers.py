@@ -9,6 +9,10 @@ the user's own group, and receives JSON messages `{type, seq, data}`:
 - `pong` in answer to `{"type": "ping"}`; `error` before the server closes a refused socket.
 Pushes arrive already serialised (see `publish`); a consumer only wraps them. Nothing outside the
 user's scope can reach the socket: it is only ever in groups the user may follow.
+
+Every other page has `/ws/inbox/`: the user's own group only (any signed-in user), `hello` with the
+unread count, then `notification`s, so the "Messages" badge moves wherever the user is (a department
+clerk at the ticket queue hears the urge at once).
 """
 
 from __future__ import annotations
@@ -51,25 +55,24 @@ def async_redis() -> aioredis.Redis:
     return client
 
 
-class DashboardConsumer(AsyncWebsocketConsumer):
+class _PushSocket(AsyncWebsocketConsumer):
+    """A socket that receives pushes: joined to its groups, with a bounded outbox on the fast path."""
+
     stream: str | None = None
     joined: tuple[str, ...] = ()
     writer: asyncio.Task | None = None
 
-    async def connect(self) -> None:
+    async def _signed_in(self):
+        """The user, or None after refusing the socket."""
         user = self.scope.get("user")
         await self.accept()
         if user is None or not user.is_authenticated:
             await self._refuse(CLOSE_UNAUTHENTICATED, str(_("Please sign in again.")))
-            return
-        params = parse_qs(self.scope.get("query_string", b"").decode())
-        try:
-            center, stream = await database_sync_to_async(_resolve)(user, (params.get("center") or [None])[0])
-        except Refused as exc:
-            await self._refuse(CLOSE_FORBIDDEN, str(exc))
-            return
-        self.stream = stream
-        self.joined = (stream, groups.user_group(user.pk))
+            return None
+        return user
+
+    async def _join(self, *joined: str) -> None:
+        self.joined = joined
         if hasattr(self.channel_layer, "add_outbox"):  # the fast path of live.layer
             self.outbox: collections.deque[str] = collections.deque()
             self.wake = asyncio.Event()
@@ -77,14 +80,6 @@ class DashboardConsumer(AsyncWebsocketConsumer):
             self.writer = asyncio.ensure_future(self.write())
         for group in self.joined:
             await self.channel_layer.group_add(group, self.channel_name)
-        # Joined before reading the number: a push numbered after it reaches this socket.
-        seq = await async_redis().get(groups.seq_key(stream))
-        await self.send(
-            text_data=json.dumps(
-                {"type": "hello", "seq": int(seq or 0), "data": {"center_id": center.pk, "stream": stream}}
-            )
-        )
-        hub.watch(stream, self)
 
     async def _refuse(self, code: int, reason: str) -> None:
         await self.send(text_data=json.dumps({"type": "error", "seq": None, "data": {"reason": reason}}))
@@ -125,6 +120,50 @@ class DashboardConsumer(AsyncWebsocketConsumer):
     async def live_push(self, message: dict) -> None:
         """A push from `publish` the stock way (on a layer without outboxes): its data is JSON already."""
         await self.send(text_data=push_text(message))
+
+
+class DashboardConsumer(_PushSocket):
+    async def connect(self) -> None:
+        user = await self._signed_in()
+        if user is None:
+            return
+        params = parse_qs(self.scope.get("query_string", b"").decode())
+        try:
+            center, stream = await database_sync_to_async(_resolve)(user, (params.get("center") or [None])[0])
+        except Refused as exc:
+            await self._refuse(CLOSE_FORBIDDEN, str(exc))
+            return
+        self.stream = stream
+        await self._join(stream, groups.user_group(user.pk))
+        # Joined before reading the number: a push numbered after it reaches this socket.
+        seq = await async_redis().get(groups.seq_key(stream))
+        await self.send(
+            text_data=json.dumps(
+                {"type": "hello", "seq": int(seq or 0), "data": {"center_id": center.pk, "stream": stream}}
+            )
+        )
+        hub.watch(stream, self)
+
+
+class InboxConsumer(_PushSocket):
+    """`/ws/inbox/`: the user's own group, for the pages without a dashboard."""
+
+    async def connect(self) -> None:
+        user = await self._signed_in()
+        if user is None:
+            return
+        group = groups.user_group(user.pk)
+        await self._join(group)
+        # Joined before counting: a message written after the count reaches this socket.
+        seq = await async_redis().get(groups.seq_key(group))
+        unread = await database_sync_to_async(_unread)(user)
+        await self.send(text_data=json.dumps({"type": "hello", "seq": int(seq or 0), "data": {"unread": unread}}))
+
+
+def _unread(user) -> int:
+    from accounts.models import Notification
+
+    return Notification.objects.filter(user=user, read_at__isnull=True).count()
 
 
 class Refused(Exception):
