@@ -492,9 +492,14 @@ MESSAGES = {
 }
 
 
+# How long the inbox rows may wait for a lock (a user row being deleted, say) before they are given
+# up: the batch's steps never wait on their messages for longer.
+INBOX_LOCK_TIMEOUT = "2s"
+
+
 def _write_inbox(messages: list[tuple[int, str]]) -> list[Sent]:
-    """The batch's inbox rows, under a savepoint: a failure is logged and rolls back the messages
-    alone, never the steps."""
+    """The batch's inbox rows, under a savepoint: a failure (or a lock held too long) is logged and
+    rolls back the messages alone, never the steps."""
     with translation.override(settings.LANGUAGE_CODE):  # stored text, in the platform's language
         texts = _encode({kind: str(text) for kind, text in MESSAGES.items()})
     events, kinds = zip(*messages, strict=True)
@@ -509,6 +514,8 @@ def _write_inbox(messages: list[tuple[int, str]]) -> list[Sent]:
     }
     try:
         with transaction.atomic(), connection.cursor() as cursor:
+            # Local to the savepoint if it rolls back; otherwise until the commit, which follows.
+            cursor.execute("SELECT set_config('lock_timeout', %s, true)", [INBOX_LOCK_TIMEOUT])
             cursor.execute(_INBOX_SQL, params)
             return [Sent(*row) for row in cursor.fetchall()]
     except Exception:  # a lost message must not surface as a failed sweep

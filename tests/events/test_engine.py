@@ -597,3 +597,44 @@ def test_an_inbox_row_refused_by_a_foreign_key_loses_the_messages_not_the_steps(
     assert EventAction.objects.filter(event=event, action="warn").count() == 1
     assert not Notification.objects.filter(event=event).exists()
     assert "escalation notifications failed" in caplog.text
+
+
+@pytest.mark.django_db(transaction=True)
+def test_messages_held_up_by_a_lock_are_given_up_and_the_steps_commit(monkeypatch, caplog):
+    """ "A failed notification never blocks an escalation": the inbox rows wait for a user row locked
+    elsewhere only so long, then go, and the batch commits its steps."""
+    import psycopg2
+
+    from accounts.models import User
+
+    _committed_world()
+    [event] = _report_many(1)
+    event = Event.objects.get(pk=event.pk)
+    monkeypatch.setattr(engine, "INBOX_LOCK_TIMEOUT", "300ms")
+    db = connection.settings_dict
+    other = psycopg2.connect(dbname=db["NAME"], user=db["USER"], host=db["HOST"], port=db["PORT"] or 5432)
+    try:
+        cursor = other.cursor()
+        staff = User.objects.get(username="hangtianlu")
+        cursor.execute("SELECT 1 FROM accounts_user WHERE id = %s FOR UPDATE", [staff.pk])  # a delete underway
+        with connection.cursor() as own:
+            own.execute("SELECT pg_backend_pid()")
+            [pid] = own.fetchone()
+        # Should the sweep wait for the lock, it is cancelled after 5 s: the test fails, it does not hang.
+        guard = threading.Timer(5, lambda: cursor.execute("SELECT pg_cancel_backend(%s)", [pid]))
+        guard.start()
+        started = time.monotonic()
+        result = engine.sweep(now=event.warn_at)
+        waited = time.monotonic() - started
+        guard.cancel()
+    finally:
+        other.rollback()
+        other.close()
+    assert result.warnings == 1 and waited < 3, waited
+    assert EventAction.objects.filter(event=event, action="warn").count() == 1
+    assert not Notification.objects.filter(event=event).exists()
+    assert "escalation notifications failed" in caplog.text
+    # The lock timeout was the messages' alone: the next batch's inbox rows go in as usual.
+    [later] = _report_many(1)
+    engine.sweep(now=Event.objects.get(pk=later.pk).warn_at)
+    assert Notification.objects.filter(event=later, user=staff).exists()
