@@ -1,7 +1,7 @@
 """Escalation sweep benchmark (`make bench-sweep`).
 
 In the benchmark database, 1,000,000 open events of which 10,000 are due (their warning moment has
-passed): one sweep to completion, end to end (claim, decide, timeline rows, marks, inbox messages,
+passed): one sweep to completion, end to end (claim, decide, timeline rows with their marks, inbox messages,
 the realtime pushes queued),
 beside ONE raw SQL statement that updates the same rows (UPDATE … FROM (SELECT … FOR UPDATE SKIP
 LOCKED)) in the same run — three rounds in turn, medians reported, each round printed with where
@@ -60,14 +60,13 @@ UPDATE events_eventschedule s SET next_due_at = w.due_at FROM warned w WHERE s.e
 """
 
 
-# After each round the sweep's own marks, timeline rows and inbox rows are deleted again, so that every
-# round and every run writes into tables of the same size (they would grow by 30,000 rows a run, and
+# After each round the sweep's own timeline rows and inbox rows are deleted again, so that every
+# round and every run writes into tables of the same size (they would grow by 20,000 rows a run, and
 # the inserts slow down with them while the raw statement does not). Benchmark database only; the
 # timeline's immutability trigger is off inside that one transaction (DDL is transactional: no other
 # session ever sees it off).
 CLEAN = """
 SET CONSTRAINTS ALL IMMEDIATE;
-DELETE FROM events_clockmark WHERE id > %(marks)s;
 DELETE FROM accounts_notification WHERE id > %(inbox)s AND kind = 'warning';
 ALTER TABLE events_eventaction DISABLE TRIGGER events_action_immutable;
 DELETE FROM events_eventaction WHERE id > %(rows)s AND actor_id IS NULL;
@@ -78,11 +77,10 @@ ROUNDS = 3  # raw statement and sweep in turn; the figures are the medians (the 
 
 # The sweep's statements by their first words, for the line that says where its time went.
 KINDS = {
-    "WITH c AS": "batch statement (claim, events, schedule, marks, timeline)",
+    "WITH c AS": "batch statement (claim, events, schedule, timeline)",
     "WITH m AS": "inbox INSERT",
     "WITH v AS": "escalations' events + schedule UPDATE",
     "INSERT INTO events_eventaction": "escalations' timeline INSERT",
-    "INSERT INTO events_clockmark": "escalations' marks INSERT",
 }
 
 
@@ -101,7 +99,7 @@ def main() -> None:
 
     from accounts.models import Notification
     from events.engine import sweep
-    from events.models import ClockMark, EventAction
+    from events.models import EventAction
     from events.services import reference
     from wenjiang_ops.live.publish import publisher
 
@@ -112,7 +110,7 @@ def main() -> None:
         cursor.execute(SCHEDULE_ALL, {"now": now})
         cursor.execute("SELECT count(*) FROM events_eventschedule")
         open_events = cursor.fetchone()[0]
-        tables = ("events_event", "events_eventschedule", "events_eventaction", "events_clockmark")
+        tables = ("events_event", "events_eventschedule", "events_eventaction")
         for table in (*tables, "accounts_notification"):
             cursor.execute(f"VACUUM ANALYZE {table}")  # autovacuum may be off
     reference(fresh=True)
@@ -145,9 +143,9 @@ def main() -> None:
 
         # 2. the sweep, end to end (inbox messages included), on the same rows
         make_due()
-        marks, rows, inbox = ClockMark.objects.count(), EventAction.objects.count(), Notification.objects.count()
+        steps = EventAction.objects.filter(mark__isnull=False)
+        marks, rows, inbox = steps.count(), EventAction.objects.count(), Notification.objects.count()
         last = {
-            "marks": ClockMark.objects.aggregate(n=Max("id"))["n"] or 0,
             "rows": EventAction.objects.aggregate(n=Max("id"))["n"] or 0,
             "inbox": Notification.objects.aggregate(n=Max("id"))["n"] or 0,
         }
@@ -161,7 +159,7 @@ def main() -> None:
         started = time.perf_counter()
         publisher.flush(timeout=120)
         drained = time.perf_counter() - started
-        new_marks = ClockMark.objects.count() - marks
+        new_marks = steps.count() - marks
         new_rows = EventAction.objects.count() - rows
         new_inbox = Notification.objects.count() - inbox
         assert result.events == result.warnings == new_marks == new_rows == DUE, (result, new_marks, new_rows)
@@ -215,8 +213,8 @@ def main() -> None:
 
 def parts(now, make_due, raw_s: float, sweep_s: float) -> None:
     """`make bench-sweep-parts`: the sweep again with parts of its work left out (the batch statement
-    without its inserts, then with the marks, then with the timeline rows; the inbox left out of
-    all three), each as a ratio to the raw statement: what each required write costs."""
+    without its timeline rows, then with them; the inbox left out of both), each as a ratio to the
+    raw statement: what each required write costs."""
     import re
 
     from django.db import connection, transaction
@@ -224,7 +222,7 @@ def parts(now, make_due, raw_s: float, sweep_s: float) -> None:
 
     from accounts.models import Notification
     from events import engine
-    from events.models import ClockMark, EventAction
+    from events.models import EventAction
 
     def without(sql: str, *names: str) -> str:
         for name in names:
@@ -233,9 +231,8 @@ def parts(now, make_due, raw_s: float, sweep_s: float) -> None:
 
     full, write_inbox = engine._STEP_SQL, engine._write_inbox
     variants = {
-        "claim + event and schedule updates": without(full, "marked", "timeline"),
-        "… + marks": without(full, "timeline"),
-        "… + timeline rows": full,
+        "claim + event and schedule updates": without(full, "timeline"),
+        "… + timeline rows (with their marks)": full,
     }
     timings: dict[str, list[float]] = {}
     try:
@@ -245,7 +242,6 @@ def parts(now, make_due, raw_s: float, sweep_s: float) -> None:
                 engine._STEP_SQL = sql
                 make_due()
                 last = {
-                    "marks": ClockMark.objects.aggregate(n=Max("id"))["n"] or 0,
                     "rows": EventAction.objects.aggregate(n=Max("id"))["n"] or 0,
                     "inbox": Notification.objects.aggregate(n=Max("id"))["n"] or 0,
                 }

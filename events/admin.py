@@ -3,7 +3,6 @@ from django.contrib.gis.admin import GISModelAdmin
 
 from .models import (
     Attachment,
-    ClockMark,
     ClockPolicy,
     Event,
     EventAction,
@@ -109,15 +108,6 @@ class EventAssignmentAdmin(ReadOnlyAdmin):
 class ClockPolicyAdmin(admin.ModelAdmin):
     list_display = ["level", "warning_fraction", "grace_minutes"]
     list_editable = ["warning_fraction", "grace_minutes"]
-
-
-@admin.register(ClockMark)
-class ClockMarkAdmin(ReadOnlyAdmin):
-    """What the escalation engine did, once each: view only."""
-
-    list_display = ["created_at", "event", "cycle", "kind"]
-    list_filter = ["kind"]
-    raw_id_fields = ["event"]
 
 
 @admin.register(EventSchedule)

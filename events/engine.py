@@ -6,8 +6,9 @@ schedule's `next_due_at`: EventSchedule, a narrow table with a row per event tha
 pending), and for each one, inside its row locks: at the warning moment a yellow light and an
 urge (催办) to whoever must act; at the deadline a red light and a yellow card; a grace period later,
 an escalation to the parent center (the clocks restart at the new level), or at the top a red card
-to the departments, which then owe a written reply. Each step is a timeline row and a ClockMark
-whose unique constraint (event, cycle, kind) makes it happen once, whatever runs twice.
+to the departments, which then owe a written reply. Each step is a timeline row carrying its phase
+cycle and mark (events.models.ClockMark), unique per event (action_clock_once): whatever runs twice,
+each step happens once.
 
 A plain step writes the next moment to the schedule row and, on the event row, only columns that no
 index covers (light, supervision, marks, updated_at): with the table's free space per page
@@ -15,7 +16,7 @@ index covers (light, supervision, marks, updated_at): with the table's free spac
 
 Warnings and deadlines, nearly all of the sweep's work, need no calendar arithmetic: the moments are
 stored on the event. So one statement per batch claims the due events and makes those steps whole in
-the database (event row, schedule row, marks, timeline rows); it returns the claimed rows, and only
+the database (event row, schedule row, timeline rows); it returns the claimed rows, and only
 the events whose escalation moment has come go through Python (`_climb`), since restarting the clocks
 at the parent center needs its calendar and limits. A second statement writes the batch's inbox
 messages, recipients and text resolved in SQL, under a savepoint of the same transaction: the steps
@@ -92,7 +93,7 @@ _ISO = (
 # One batch: the claim, then in the database every warning and deadline whose moment has come, for
 # the events that are not climbing (due to escalate): light, supervision and marks on the event row
 # (a HOT update), the next moment on the schedule row (or the row removed when none is pending or the
-# event is no longer running), a mark and a timeline row per step. Each claimed row comes back with
+# event is no longer running), a timeline row per step, with its cycle and mark. Each claimed row comes back with
 # `climbing` and the step bits `made` here. The running test and the moments are those of
 # services._moments and services._next_due; the decisions those of _tick (tests compare the two).
 _STEP_SQL = f"""
@@ -140,19 +141,15 @@ rescheduled AS (
 unscheduled AS (
     DELETE FROM events_eventschedule x USING s WHERE x.event_id = s.id AND s.next_due IS NULL
 ),
-marked AS (
-    INSERT INTO events_clockmark (event_id, cycle, kind, created_at)
-    SELECT id, clock_cycle, kind, %(now)s FROM step
-),
 timeline AS (
     INSERT INTO events_eventaction
-        (event_id, action, actor_role, level, from_state, to_state, reason, data, created_at)
+        (event_id, action, actor_role, level, from_state, to_state, reason, data, created_at, cycle, mark)
     SELECT id, CASE kind WHEN {_WARN} THEN 'warn' ELSE 'supervise' END, '', level, state, state, '',
         CASE kind WHEN {_WARN}
             THEN jsonb_build_object('phase', phase, 'due_at', {_ISO.format("due_at")}, 'auto', true)
             ELSE jsonb_build_object('card', 'yellow_card', 'phase', phase, 'auto', true)
         END,
-        %(now)s
+        %(now)s, clock_cycle, kind
     FROM step ORDER BY id, kind
 )
 SELECT {", ".join(_CLAIMED)}, climbing, made FROM d
@@ -237,9 +234,9 @@ class SweepResult:
 class _Batch:
     """The steps of the climbing events, made in Python."""
 
-    marks: list[tuple[int, int, int]] = field(default_factory=list)  # (event id, cycle, kind)
-    # Timeline rows of system steps: (event id, action, level, from state, to state, data as JSON).
-    rows: list[tuple[int, str, str, str, str, str]] = field(default_factory=list)
+    # Timeline rows of system steps: (event id, action, level, from state, to state, data as JSON,
+    # cycle, mark).
+    rows: list[tuple[int, str, str, str, str, str, int, int]] = field(default_factory=list)
     messages: list[tuple[int, str]] = field(default_factory=list)  # (event id, kind of message)
     climbing: list[_Due] = field(default_factory=list)  # whose escalation moment has come: see _escalate
 
@@ -316,40 +313,44 @@ def _tick(event: _Due, now: datetime, batch: _Batch, result: SweepResult) -> Non
         if bit == clocks.ESCALATE:
             batch.climbing.append(event)
             return
-        batch.marks.append((event.pk, event.clock_cycle, bit))
         event.clock_marks |= bit
         if bit == clocks.WARN:
             event.light = Light.YELLOW
             services._raise_supervision(event, Supervision.URGE)
-            _row(batch, event, Action.WARN, {"phase": event.phase, "due_at": event.due_at.isoformat()})
+            _row(batch, event, Action.WARN, {"phase": event.phase, "due_at": event.due_at.isoformat()}, bit)
             batch.messages.append((event.pk, "warning"))
             result.warnings += 1
         elif bit == clocks.OVERDUE:
             event.light = Light.RED
             services._raise_supervision(event, Supervision.YELLOW_CARD)
-            _row(batch, event, Action.SUPERVISE, {"card": "yellow_card", "phase": event.phase})
+            _row(batch, event, Action.SUPERVISE, {"card": "yellow_card", "phase": event.phase}, bit)
             batch.messages.append((event.pk, "overdue"))
             result.overdue += 1
 
 
-def _row(batch: _Batch, event: _Due | Event, action: Action, data: dict, from_state: str | None = None) -> None:
-    """A system step of the timeline (no actor)."""
+def _row(
+    batch: _Batch,
+    event: _Due | Event,
+    action: Action,
+    data: dict,
+    mark: int,
+    *,
+    cycle: int | None = None,
+    from_state: str | None = None,
+) -> None:
+    """A system step of the timeline (no actor), with its mark in the event's cycle (by default the
+    cycle running now)."""
     data = {**data, "auto": True}
     state = str(event.state)
-    batch.rows.append((event.pk, str(action), str(event.level), from_state or state, state, _encode(data)))
+    cycle = event.clock_cycle if cycle is None else cycle
+    batch.rows.append((event.pk, str(action), str(event.level), from_state or state, state, _encode(data), cycle, mark))
 
 
 def _climb(batch: _Batch, now: datetime, result: SweepResult) -> None:
     """The climbing events' steps, written: escalations, red cards, and the warnings and deadlines
     marked on the way."""
     moved = _escalate(batch, now, result)
-    with connection.cursor() as cursor:  # a repeat would break the unique constraint: nothing happens twice
-        cursor.execute(
-            "INSERT INTO events_clockmark (event_id, cycle, kind, created_at) "
-            "SELECT unnest(%s::bigint[]), unnest(%s::integer[]), unnest(%s::smallint[]), %s",
-            [*_arrays(batch.marks), now],
-        )
-    _insert_rows(batch.rows, now)
+    _insert_rows(batch.rows, now)  # a repeated step would break the unique constraint: nothing happens twice
     moved_ids = {event.pk for event in moved}
     _write(_TICKED, [e for e in batch.climbing if e.pk not in moved_ids], now)
     _write(_MOVED, moved, now)
@@ -368,14 +369,13 @@ def _escalate(batch: _Batch, now: datetime, result: SweepResult) -> list[Event]:
         event = loaded[due.pk]
         # The warning and the deadline may have been marked in this same tick.
         event.light, event.supervision, event.clock_marks = due.light, due.supervision, due.clock_marks
-        batch.marks.append((event.pk, event.clock_cycle, clocks.ESCALATE))
         event.clock_marks |= clocks.ESCALATE
         if event.center.parent_id and (State(event.state), Action.ESCALATE) in states.TRANSITIONS:
             data: dict = {"auto": True}
-            from_state = event.state
+            from_state, cycle = event.state, event.clock_cycle
             services.escalate_to_parent(event, now=now, data=data, store=store)  # a new cycle at the new level
             event.next_due_at = services._next_due(event)  # for _write: the schedule row
-            _row(batch, event, Action.ESCALATE, data, from_state=from_state)
+            _row(batch, event, Action.ESCALATE, data, clocks.ESCALATE, cycle=cycle, from_state=from_state)
             batch.messages.append((event.pk, "escalated"))
             result.escalations += 1
             moved.append(event)
@@ -383,7 +383,7 @@ def _escalate(batch: _Batch, now: datetime, result: SweepResult) -> list[Event]:
         # At the top (or past the point where escalating helps): a red card; the departments reply.
         services._raise_supervision(due, Supervision.RED_CARD)
         due.clock_marks = event.clock_marks
-        _row(batch, due, Action.SUPERVISE, {"card": "red_card", "phase": due.phase})
+        _row(batch, due, Action.SUPERVISE, {"card": "red_card", "phase": due.phase}, clocks.ESCALATE)
         batch.messages.append((due.pk, "red_card"))
         result.red_cards += 1
         due.next_due_at = clocks.next_due(services._moments(due), due.clock_marks)
@@ -431,8 +431,9 @@ def _insert_rows(rows: list[tuple], now: datetime) -> None:
     with connection.cursor() as cursor:
         cursor.execute(
             "INSERT INTO events_eventaction (event_id, action, actor_role, level, from_state, to_state, reason, data, "
-            "created_at) SELECT unnest(%s::bigint[]), unnest(%s::varchar[]), '', unnest(%s::varchar[]), "
-            "unnest(%s::varchar[]), unnest(%s::varchar[]), '', unnest(%s::jsonb[]), %s",
+            "cycle, mark, created_at) SELECT unnest(%s::bigint[]), unnest(%s::varchar[]), '', unnest(%s::varchar[]), "
+            "unnest(%s::varchar[]), unnest(%s::varchar[]), '', unnest(%s::jsonb[]), unnest(%s::integer[]), "
+            "unnest(%s::smallint[]), %s",
             [*_arrays(rows), now],
         )
 

@@ -260,27 +260,13 @@ class ClockPolicy(models.Model):
         return str(self.get_level_display())
 
 
-class ClockMark(models.Model):
-    """That the sweep warned, marked overdue or escalated in one phase cycle of an event.
-    Unique: whatever runs twice, each happens once."""
+class ClockMark(models.IntegerChoices):
+    """The engine's steps in one phase cycle of an event, as bits (events.domain.clocks): each is
+    recorded once, on its timeline row (EventAction.mark, unique per event and cycle)."""
 
-    class Kind(models.IntegerChoices):
-        WARN = 1, _("Warning")
-        OVERDUE = 2, _("Overdue")
-        ESCALATE = 4, _("Escalation")
-
-    event = models.ForeignKey(  # indexed by clock_mark_once
-        "Event", on_delete=models.CASCADE, related_name="clock_marks_made", db_index=False
-    )
-    cycle = models.PositiveIntegerField()
-    kind = models.PositiveSmallIntegerField(choices=Kind.choices)
-    created_at = models.DateTimeField()
-
-    class Meta:
-        constraints = [models.UniqueConstraint(fields=["event", "cycle", "kind"], name="clock_mark_once")]
-
-    def __str__(self) -> str:
-        return f"{self.event_id}/{self.cycle}/{self.get_kind_display()}"
+    WARN = 1, _("Warning")
+    OVERDUE = 2, _("Overdue")
+    ESCALATE = 4, _("Escalation")
 
 
 class EventAssignment(models.Model):
@@ -340,6 +326,10 @@ class EventAction(models.Model):
     data = models.JSONField(default=dict, blank=True)
     location = models.PointField(srid=4326, null=True, blank=True, spatial_index=False)
     created_at = models.DateTimeField(_("at"), db_index=True)
+    # An engine step (warning, deadline, escalation or red card): the phase cycle it belongs to and its
+    # mark. Unique (action_clock_once): whatever runs twice, a step is recorded, and so made, once.
+    cycle = models.PositiveIntegerField(null=True, blank=True)
+    mark = models.PositiveSmallIntegerField(choices=ClockMark.choices, null=True, blank=True)
 
     class Meta:
         verbose_name = _("timeline entry")
@@ -354,6 +344,11 @@ class EventAction(models.Model):
                 fields=["actor_department"], name="action_actor_department", condition=Q(actor_department__isnull=False)
             ),
             GistIndex(fields=["location"], name="action_location", condition=Q(location__isnull=False)),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["event", "cycle", "mark"], name="action_clock_once", condition=Q(mark__isnull=False)
+            )
         ]
 
 

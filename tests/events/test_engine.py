@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from accounts.models import Notification
 from events import engine
-from events.models import ClockMark, Event, EventAction, EventSchedule
+from events.models import Event, EventAction, EventSchedule
 from events.tasks import sweep_task
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -23,6 +23,11 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def actions(event):
     return list(EventAction.objects.filter(event=event).order_by("id").values_list("action", flat=True))
+
+
+def steps(**filters):
+    """The engine's steps (timeline rows with a mark)."""
+    return EventAction.objects.filter(mark__isnull=False, **filters)
 
 
 def scheduled(event):
@@ -77,7 +82,7 @@ def test_warning_card_and_escalation_level_by_level(report, django_capture_on_co
         None,
         None,
     ]  # the system acted
-    assert ClockMark.objects.filter(event=event).count() == 9
+    assert steps(event=event).count() == 9
 
 
 @pytest.mark.django_db
@@ -97,11 +102,15 @@ def test_a_failed_notification_never_undoes_an_escalation(report, monkeypatch, d
 
 
 @pytest.mark.django_db
-def test_a_mark_cannot_be_made_twice(report):
+def test_a_step_cannot_be_recorded_twice(report):
     event = report()
-    ClockMark.objects.create(event=event, cycle=1, kind=1, created_at=timezone.now())
+    step = dict(event=event, action="warn", level="community", to_state="reported", created_at=timezone.now())
+    EventAction.objects.create(**step, cycle=1, mark=1)
+    EventAction.objects.create(**step, cycle=2, mark=1)  # the next cycle's
+    EventAction.objects.create(**step)  # a person's steps carry no mark: as many as they take
+    EventAction.objects.create(**step)
     with pytest.raises(IntegrityError), transaction.atomic():
-        ClockMark.objects.create(event=event, cycle=1, kind=1, created_at=timezone.now())
+        EventAction.objects.create(**step, cycle=1, mark=1)
 
 
 @pytest.mark.django_db
@@ -152,10 +161,10 @@ def test_a_crash_in_the_middle_of_a_batch_leaves_nothing_half_done(report, monke
     monkeypatch.setattr(engine, "_tick", crashing)
     with pytest.raises(RuntimeError):
         engine.sweep(now=later)
-    assert ClockMark.objects.filter(event__in=events).count() == 0  # the batch rolled back whole
+    assert steps(event__in=events).count() == 0  # the batch rolled back whole
     monkeypatch.setattr(engine, "_tick", real)
     engine.sweep(now=later)
-    assert ClockMark.objects.filter(event__in=events, kind=1).count() == 5  # then each once
+    assert steps(event__in=events, mark=1).count() == 5  # then each once
 
 
 @pytest.mark.django_db
@@ -165,7 +174,7 @@ def test_a_redelivered_task_changes_nothing_more(report):
     EventSchedule.objects.filter(event=event).update(next_due_at=timezone.now() - timedelta(minutes=1))
     sweep_task.apply()
     sweep_task.apply()
-    assert ClockMark.objects.filter(event=event).count() == 1
+    assert steps(event=event).count() == 1
 
 
 def _committed_world():
@@ -227,7 +236,7 @@ def test_parallel_sweeps_act_on_each_event_once():
     assert errors == []
     assert sum(r.escalations for r in results) == 40
     ids = [e.pk for e in events]
-    assert ClockMark.objects.filter(event_id__in=ids).count() == 40 * 3
+    assert steps(event_id__in=ids).count() == 40 * 3
     assert EventAction.objects.filter(event_id__in=ids, action="warn").count() == 40
     assert EventAction.objects.filter(event_id__in=ids, action="escalate").count() == 40
     assert set(Event.objects.filter(pk__in=ids).values_list("level", flat=True)) == {"town"}
@@ -347,7 +356,7 @@ def test_one_sweep_far_past_the_grace_warns_cards_and_escalates_in_order(report)
     assert (moved.level, moved.light, moved.supervision) == ("town", "green", "yellow_card")  # the card stays
     assert (moved.clock_cycle, moved.clock_marks, scheduled(moved)) == (cycle + 1, 0, moved.warn_at)
     assert moved.phase == "accept" and moved.escalations == 1
-    assert sorted(ClockMark.objects.filter(event=event).values_list("cycle", "kind")) == [
+    assert sorted(steps(event=event).values_list("cycle", "mark")) == [
         (cycle, 1),
         (cycle, 2),
         (cycle, 4),
@@ -502,12 +511,10 @@ def test_the_statement_decides_as_the_python_steps_do(report, moment, supervisio
     rows = list(EventAction.objects.filter(event=event).exclude(action="report").order_by("id"))
     import json
 
-    assert [(r.action, r.level, r.from_state, r.to_state, r.data) for r in rows] == [
-        (action, level, from_state, to_state, json.loads(data))
-        for _, action, level, from_state, to_state, data in batch.rows
+    assert [(r.action, r.level, r.from_state, r.to_state, r.data, r.cycle, r.mark) for r in rows] == [
+        (action, level, from_state, to_state, json.loads(data), cycle, mark)
+        for _, action, level, from_state, to_state, data, cycle, mark in batch.rows
     ]
-    marks = sorted(ClockMark.objects.filter(event=event).values_list("cycle", "kind"))
-    assert marks == sorted((cycle, kind) for _, cycle, kind in batch.marks)
     assert scheduled(after) == (after.due_at if moment == "warn_at" else after.escalate_at)
 
 
@@ -529,7 +536,7 @@ def test_a_stale_schedule_row_of_a_closed_event_is_removed_and_nothing_else_happ
     assert result.events == 1 and result.warnings == result.overdue == 0
     assert not EventSchedule.objects.filter(event=closed).exists()
     assert Event.objects.get(pk=closed.pk).updated_at == closed.updated_at
-    assert not ClockMark.objects.filter(event=closed).exists()
+    assert not steps(event=closed).exists()
 
 
 @pytest.mark.django_db
@@ -538,7 +545,7 @@ def test_a_failed_inbox_write_rolls_back_the_messages_alone(report, monkeypatch,
     monkeypatch.setattr(engine, "_INBOX_SQL", "SELECT no_such_column FROM accounts_notification")
     result = engine.sweep(now=event.due_at)
     assert (result.warnings, result.overdue) == (1, 1)
-    assert ClockMark.objects.filter(event=event).count() == 2 and Event.objects.get(pk=event.pk).light == "red"
+    assert steps(event=event).count() == 2 and Event.objects.get(pk=event.pk).light == "red"
     assert not Notification.objects.filter(event=event).exists()
     assert "escalation notifications failed" in caplog.text
 
@@ -553,17 +560,17 @@ def test_a_crash_after_the_statement_rolls_back_the_whole_batch(report, monkeypa
     monkeypatch.setattr(engine, "_write_inbox", killed)
     with pytest.raises(RuntimeError):
         engine.sweep(now=event.warn_at)
-    assert not ClockMark.objects.filter(event=event).exists()
+    assert not steps(event=event).exists()
     assert not EventAction.objects.filter(event=event, action="warn").exists()
     assert (Event.objects.get(pk=event.pk).light, scheduled(event)) == ("green", event.warn_at)
 
 
 @pytest.mark.django_db
 def test_every_foreign_key_of_the_busy_tables_leads_some_index():
-    """Deleting a user, a center or an event must never scan the timeline, the marks or the inbox:
+    """Deleting a user, a center or an event must never scan the timeline or the inbox:
     every foreign key column leads an index (a partial one where the column is mostly empty)."""
     with connection.cursor() as cursor:
-        for table in ("events_eventaction", "events_clockmark", "accounts_notification"):
+        for table in ("events_eventaction", "accounts_notification"):
             cursor.execute(
                 "SELECT a.attname FROM pg_constraint c JOIN pg_attribute a ON a.attrelid = c.conrelid "
                 "AND a.attnum = c.conkey[1] WHERE c.conrelid = %s::regclass AND c.contype = 'f'",
@@ -595,7 +602,7 @@ def test_an_inbox_row_refused_by_a_foreign_key_loses_the_messages_not_the_steps(
     )
     result = engine.sweep(now=event.warn_at)
     assert result.warnings == 1
-    assert ClockMark.objects.filter(event=event).count() == 1
+    assert steps(event=event).count() == 1
     assert EventAction.objects.filter(event=event, action="warn").count() == 1
     assert not Notification.objects.filter(event=event).exists()
     assert "escalation notifications failed" in caplog.text
