@@ -704,19 +704,7 @@ Everything it keeps is capped (feed rows, alarms, markers, buffers), so the wall
   // Inbox messages ------------------------------------------------------------------------------
 
   function onNotification(data) {
-    const link = document.querySelector("[data-inbox-link]");
-    const menu = document.querySelector(".nav-toggle-label");  // the phone's closed menu shows a dot
-    if (menu && typeof data.unread === "number") menu.toggleAttribute("data-unread", data.unread > 0);
-    if (link && typeof data.unread === "number") {
-      let badge = link.querySelector(".badge");
-      if (data.unread > 0) {
-        if (!badge) { badge = el("span", "badge"); link.append(" ", badge); }
-        badge.textContent = data.unread;
-        badge.setAttribute("aria-label", interpolate(gettext("%s unread"), [data.unread]));
-      } else if (badge) {
-        badge.remove();
-      }
-    }
+    if (window.inbox) window.inbox.setUnread(data.unread);  // static/js/inbox.js: the badge in the menu
     if (data.message) showToast(data.message, 8000, data.event_id ? "/events/" + data.event_id + "/" : null);
   }
 

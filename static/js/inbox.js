@@ -1,7 +1,9 @@
-/* The "Messages" badge, live on every page without a dashboard: a WebSocket to the user's own group
-(/ws/inbox/). On hello it sets the unread count; on each message it moves the badge and shows the
+/* The "Messages" badge, live on every page: `window.inbox.setUnread(n)` moves it (and the dot on a
+phone's closed menu). Pages without a dashboard keep a WebSocket to the user's own group
+(/ws/inbox/): on hello it sets the unread count; on each message it moves the badge and shows the
 message for a few seconds, linked to its event. Reconnects with backoff; gives up on a page that is
-hidden for long (it reconnects when the page is shown again). */
+hidden for long (it reconnects when the page is shown again). The dashboard's own socket carries the
+messages there (`data-inbox-socket="off"`), and it calls setUnread. */
 (function () {
   "use strict";
   const link = document.querySelector("[data-inbox-link]");
@@ -35,6 +37,9 @@ hidden for long (it reconnects when the page is shown again). */
       badge.remove();
     }
   }
+
+  window.inbox = { setUnread };
+  if (document.body.dataset.inboxSocket === "off") return;
 
   let toast = null;
   let toastTimer = null;

@@ -517,7 +517,9 @@ def test_the_inbox_socket_is_routed_and_every_page_but_the_dashboard_opens_it(cl
 
     assert any(str(p.pattern) == "ws/inbox/" for p in websocket_urlpatterns)
     client.force_login(django_user_model.objects.get(username="police"))
-    assert b"js/inbox.js" in client.get("/events/").content  # the ticket queue
-    assert b"js/inbox.js" not in client.get("/dashboard/").content  # its own socket carries the messages
+    queue = client.get("/events/").content.decode()  # the ticket queue
+    assert "js/inbox.js" in queue and 'data-inbox-socket="on"' in queue
+    dashboard = client.get("/dashboard/").content.decode()  # its own socket carries the messages
+    assert "js/inbox.js" in dashboard and 'data-inbox-socket="off"' in dashboard
     client.logout()
     assert b"js/inbox.js" not in client.get("/accounts/login/").content
