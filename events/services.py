@@ -6,6 +6,7 @@ sends `event_changed` after the commit. Only `event_transition` changes an event
 
 from __future__ import annotations
 
+import logging
 import time
 import uuid
 from contextlib import nullcontext
@@ -14,10 +15,11 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, connection, transaction
+from django.db import DatabaseError, IntegrityError, connection, transaction
 from django.db.models.sql import InsertQuery
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from accounts.models import Role, User
 from accounts.scope import scope_for
@@ -30,6 +32,8 @@ from .domain.calendars import ROUND_THE_CLOCK, WorkingHours, parse_periods
 from .domain.permissions import ActorFacts, EventFacts, may
 from .models import Attachment, ClockPolicy, Event, EventAction, EventAssignment, EventCategory, PhaseLimit
 from .signals import event_changed
+
+log = logging.getLogger(__name__)
 
 DESCRIPTION_MAX = 2000
 REASON_MAX = 2000
@@ -546,7 +550,52 @@ def event_transition(
     if linked:
         Attachment.objects.filter(pk__in=[a.pk for a in linked]).update(action=row)
     transaction.on_commit(lambda: _publish(event.pk, action, row.pk), robust=True)  # a lambda: see event_report
+    if action == Action.DISPATCH:
+        _tell_the_assigned(event, data)  # its message follows the event's push
     return event
+
+
+ASSIGNED_MESSAGES = {
+    "ticket": gettext_lazy("New ticket: event %(number)s (%(category)s) waits for your department to sign for it."),
+    "task": gettext_lazy("New task: event %(number)s (%(category)s) was given to you."),
+}
+
+
+def _tell_the_assigned(event: Event, data: dict) -> None:
+    """An inbox message to whoever a dispatch just gave the event to: the staff of the lead and the
+    assisting departments (a ticket to sign for), or the grid worker (a task: handling or checking on
+    site). Written with the step under a savepoint, so a failure loses the messages and never the
+    step; sent (the push, and SMS for urgent kinds) after the commit."""
+    from accounts.models import Notification
+    from accounts.notify import deliver
+
+    if data.get("lead_department"):
+        kind = "ticket"
+        departments = [data["lead_department"], *data.get("departments", ())]
+        people = list(
+            User.objects.filter(department_id__in=departments, role=Role.DEPARTMENT_STAFF, is_active=True).values_list(
+                "pk", flat=True
+            )
+        )
+    elif data.get("assignee"):
+        kind, people = "task", [data["assignee"]]
+    else:
+        return
+    with translation.override(settings.LANGUAGE_CODE):  # stored text, in the platform's language
+        text = str(ASSIGNED_MESSAGES[kind]) % {
+            "number": event.number,
+            "category": reference().categories[event.category_id].name,
+        }
+    try:
+        with transaction.atomic():
+            rows = Notification.objects.bulk_create(
+                [Notification(user_id=pk, kind=kind, message=text, event=event) for pk in people]
+            )
+    except DatabaseError:
+        log.exception("the messages of a dispatch failed; the dispatch stands")
+        return
+    if rows:
+        transaction.on_commit(lambda: deliver(rows), robust=True)
 
 
 def apply_action(

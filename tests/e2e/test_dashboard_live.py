@@ -266,3 +266,21 @@ def test_a_department_clerk_at_the_ticket_queue_hears_the_engines_urge_without_a
     assert event.number in clerk.inner_text(".toast")
     assert clerk.evaluate("document.querySelector('.nav-toggle-label').hasAttribute('data-unread')")  # menu closed
     assert clerk.evaluate("window.loadedOnce") is True
+
+    # A new ticket dispatched to the police while the clerk looks at the queue: told at once.
+    second, _ = event_report(
+        reporter=User.objects.get(username="gridworker"),
+        category_id=event.category_id,
+        description="端到端：第二张工单",
+        lat=point.y,
+        lng=point.x,
+        client_id=uuid.uuid4(),
+    )
+    event_transition(event_id=second.pk, action="accept", actor=community)
+    event_transition(event_id=second.pk, action="dispatch", actor=community, lead_department=police.pk)
+    clerk.wait_for_function(
+        f"document.querySelector('.toast') && document.querySelector('.toast').textContent.includes({second.number!r})",
+        timeout=WAIT_MS,
+    )
+    assert clerk.inner_text(".toast").startswith("新工单")
+    assert clerk.evaluate("window.loadedOnce") is True

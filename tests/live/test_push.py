@@ -150,14 +150,16 @@ def test_department_staff_hear_only_their_departments_tickets(run_async, report,
         police_id = await sync_to_async(lambda: dept("police").pk)()
         await committed(act, event, "hangtianlu", "dispatch", lead_department=police_id)
         ticket = await police.next()
+        told = await police.next()  # the new ticket's inbox message, to the clerk's own group
         quiet = await chengguan.nothing()
         await police.close()
         await chengguan.close()
-        return hello, ticket, quiet
+        return hello, ticket, told, quiet
 
-    hello, ticket, quiet = run_async(scenario)
+    hello, ticket, told, quiet = run_async(scenario)
     assert hello["data"]["stream"].startswith("department.")
     assert ticket["type"] == "event" and ticket["data"]["state"] == "dispatched"
+    assert told["type"] == "notification" and told["data"]["kind"] == "ticket"
     assert quiet
 
 
