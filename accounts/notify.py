@@ -27,7 +27,7 @@ def sms_backend():
     return import_string(getattr(settings, "SMS_BACKEND", "accounts.notify.LoggingSMSBackend"))()
 
 
-SMS_KINDS = {"overdue", "escalated", "red_card"}
+SMS_KINDS = {"overdue", "escalated", "red_card", "yellow_card"}
 
 
 def deliver(notifications) -> None:

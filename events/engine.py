@@ -49,7 +49,7 @@ log = logging.getLogger(__name__)
 # locks are held for the length of one batch (≈ 0.1 s for 2000 warnings on a 2-core machine; batches
 # of 5000 were no faster in all: a commit costs by the WAL it flushes, not by its number).
 BATCH_SIZE = 2000
-CENTER_ROLES = (Role.CENTER_STAFF, Role.DUTY_OFFICER, Role.DUTY_LEADER)
+CENTER_ROLES = services.CENTER_INBOX_ROLES  # who hears for a center
 
 # The claim returns what the decision reads: the locked rows' current values (FOR UPDATE in READ
 # COMMITTED re-reads a row changed since the snapshot), so no second query loads them. It walks the

@@ -550,52 +550,88 @@ def event_transition(
     if linked:
         Attachment.objects.filter(pk__in=[a.pk for a in linked]).update(action=row)
     transaction.on_commit(lambda: _publish(event.pk, action, row.pk), robust=True)  # a lambda: see event_report
+    # The messages follow the event's push.
     if action == Action.DISPATCH:
-        _tell_the_assigned(event, data)  # its message follows the event's push
+        _tell_the_assigned(event, data)
+    elif action in (Action.URGE, Action.SUPERVISE):
+        departments = [a.department_id for a in assignments if a.active]
+        _tell_the_urged(event, action, actor, data, row.reason, departments)
     return event
 
 
-ASSIGNED_MESSAGES = {
+# Inbox messages of the workflow's own steps (the escalation engine's are in engine.MESSAGES).
+STEP_MESSAGES = {
     "ticket": gettext_lazy("New ticket: event %(number)s (%(category)s) waits for your department to sign for it."),
     "task": gettext_lazy("New task: event %(number)s (%(category)s) was given to you."),
+    "urge": gettext_lazy("Event %(number)s (%(category)s) was urged by %(by)s: %(reason)s"),
+    "yellow_card": gettext_lazy("Event %(number)s (%(category)s): a yellow card from %(by)s: %(reason)s"),
+    "red_card": gettext_lazy(
+        "Event %(number)s (%(category)s): a red card from %(by)s, a written reply is required: %(reason)s"
+    ),
 }
+# Who hears, in a center, of what happens to the events it holds (as the engine's messages).
+CENTER_INBOX_ROLES = (Role.CENTER_STAFF, Role.DUTY_OFFICER, Role.DUTY_LEADER)
 
 
 def _tell_the_assigned(event: Event, data: dict) -> None:
-    """An inbox message to whoever a dispatch just gave the event to: the staff of the lead and the
-    assisting departments (a ticket to sign for), or the grid worker (a task: handling or checking on
-    site). Written with the step under a savepoint, so a failure loses the messages and never the
-    step; sent (the push, and SMS for urgent kinds) after the commit."""
+    """After a dispatch: the staff of the lead and the assisting departments get a ticket to sign
+    for, or the grid worker a task (handling, or checking on site)."""
+    if data.get("lead_department"):
+        departments = [data["lead_department"], *data.get("departments", ())]
+        _tell(event, "ticket", _people(departments=departments))
+    elif data.get("assignee"):
+        _tell(event, "task", [data["assignee"]])
+
+
+def _tell_the_urged(event: Event, action: str, actor: User, data: dict, reason: str, departments: list[int]) -> None:
+    """After an urge (催办) or a card from a higher center: whoever must act hears of it, as the
+    engine's warnings go: the departments while they hold the event (signing for it or handling
+    it), else the holding center; a card reaches both."""
+    kind = "urge" if action == Action.URGE else str(data.get("card", ""))
+    if kind not in STEP_MESSAGES:
+        return
+    holding = event.phase in (Phase.SIGN, Phase.HANDLE) and departments
+    if kind == "urge":
+        people = _people(departments=departments) if holding else _people(center=event.center_id)
+    else:
+        people = _people(center=event.center_id) + (_people(departments=departments) if holding else [])
+    by = actor.center.name if actor.center_id else actor.get_full_name() or actor.username
+    people = [pk for pk in people if pk != actor.pk]  # not the one who urged
+    _tell(event, kind, people, by=by, reason=reason or gettext_lazy("please act on it"))
+
+
+def _people(*, center: int | None = None, departments: list[int] = ()) -> list[int]:
+    """The active users who hear for a center (its staff and duty officers) or for departments."""
+    if center is not None:
+        people = User.objects.filter(center_id=center, role__in=CENTER_INBOX_ROLES)
+    else:
+        people = User.objects.filter(department_id__in=departments, role=Role.DEPARTMENT_STAFF)
+    return list(people.filter(is_active=True).values_list("pk", flat=True))
+
+
+def _tell(event: Event, kind: str, people: list[int], **values) -> None:
+    """Inbox rows for a step, written with it under a savepoint (a failure loses the messages,
+    never the step), and sent after the commit (the push, and SMS for the urgent kinds)."""
     from accounts.models import Notification
     from accounts.notify import deliver
 
-    if data.get("lead_department"):
-        kind = "ticket"
-        departments = [data["lead_department"], *data.get("departments", ())]
-        people = list(
-            User.objects.filter(department_id__in=departments, role=Role.DEPARTMENT_STAFF, is_active=True).values_list(
-                "pk", flat=True
-            )
-        )
-    elif data.get("assignee"):
-        kind, people = "task", [data["assignee"]]
-    else:
+    if not people:
         return
     with translation.override(settings.LANGUAGE_CODE):  # stored text, in the platform's language
-        text = str(ASSIGNED_MESSAGES[kind]) % {
+        text = str(STEP_MESSAGES[kind]) % {
             "number": event.number,
             "category": reference().categories[event.category_id].name,
+            **{name: str(value) for name, value in values.items()},
         }
     try:
         with transaction.atomic():
             rows = Notification.objects.bulk_create(
-                [Notification(user_id=pk, kind=kind, message=text, event=event) for pk in people]
+                [Notification(user_id=pk, kind=kind, message=text[:500], event=event) for pk in dict.fromkeys(people)]
             )
     except DatabaseError:
-        log.exception("the messages of a dispatch failed; the dispatch stands")
+        log.exception("the messages of a workflow step failed; the step stands")
         return
-    if rows:
-        transaction.on_commit(lambda: deliver(rows), robust=True)
+    transaction.on_commit(lambda: deliver(rows), robust=True)
 
 
 def apply_action(

@@ -1,6 +1,7 @@
-"""Whoever a dispatch gives an event to is told at once: the staff of the lead and the assisting
-departments get a ticket to sign for, a grid worker a task; the message reaches their open page
-after the commit, and a failed message never undoes the dispatch."""
+"""The workflow's own messages. Whoever a dispatch gives an event to is told at once: the staff of
+the lead and the assisting departments get a ticket to sign for, a grid worker a task. An urge or a
+card from a higher center reaches whoever must act, as the engine's warnings do. The message reaches
+their open page after the commit, and a failed message never undoes the step."""
 
 import pytest
 from django.db import DatabaseError
@@ -65,4 +66,41 @@ def test_a_dispatch_stands_when_its_messages_fail(drive, monkeypatch, caplog):
     event = drive("dispatched")
     assert event.state == "dispatched" and event.assignments.filter(active=True).count() == 2
     assert not inbox(event).exists()
-    assert "the messages of a dispatch failed" in caplog.text
+    assert "the messages of a workflow step failed" in caplog.text
+
+
+# --- urges and cards from a higher center ---------------------------------------------------------
+
+
+def center_staff(username):
+    from events.services import CENTER_INBOX_ROLES
+
+    center = User.objects.get(username=username).center_id
+    return set(User.objects.filter(center_id=center, role__in=CENTER_INBOX_ROLES).values_list("pk", flat=True))
+
+
+def test_an_urge_reaches_the_holding_community_while_it_holds_the_event(report, act):
+    event = act(report(), "liucheng", "urge", reason="群众反映强烈")
+    [*urged] = inbox(event, kind="urge")
+    assert {n.user_id for n in urged} == center_staff("hangtianlu")
+    assert urged[0].message.startswith(f"事件 {event.number}（")
+    assert urged[0].message.endswith("收到柳城街道催办：群众反映强烈")
+
+
+def test_an_urge_reaches_the_departments_while_they_hold_the_ticket(drive, act):
+    event = act(drive("dispatched"), "duty", "urge", reason="")
+    urged = inbox(event, kind="urge")
+    assert set(urged.values_list("user_id", flat=True)) == staff_of("police", "urban-management")
+    assert urged.first().message.endswith("收到温江区催办：请抓紧办理")  # no reason given: the usual words
+
+
+def test_a_card_reaches_the_departments_and_the_holding_center(drive, act):
+    event = act(drive("in_progress"), "duty", "supervise", card="yellow_card", reason="超期未办结")
+    carded = inbox(event, kind="yellow_card")
+    assert set(carded.values_list("user_id", flat=True)) == staff_of("police") | center_staff("hangtianlu")
+    assert "被温江区亮黄牌督办：超期未办结" in carded.first().message
+
+
+def test_the_one_who_urges_is_not_told(report, act):
+    event = act(report(), "hangtianlu", "urge", reason="自查")  # the holder urging itself: its colleagues hear
+    assert User.objects.get(username="hangtianlu").pk not in set(inbox(event).values_list("user_id", flat=True))
