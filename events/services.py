@@ -550,12 +550,8 @@ def event_transition(
     if linked:
         Attachment.objects.filter(pk__in=[a.pk for a in linked]).update(action=row)
     transaction.on_commit(lambda: _publish(event.pk, action, row.pk), robust=True)  # a lambda: see event_report
-    # The messages follow the event's push.
-    if action == Action.DISPATCH:
-        _tell_the_assigned(event, data)
-    elif action in (Action.URGE, Action.SUPERVISE):
-        departments = [a.department_id for a in assignments if a.active]
-        _tell_the_urged(event, action, actor, data, row.reason, departments)
+    departments = [a.department_id for a in assignments if a.active]  # the active ones, after the step
+    _tell_whoever_acts_next(event, action, actor, data, row.reason, departments)  # after the event's push
     return event
 
 
@@ -568,9 +564,42 @@ STEP_MESSAGES = {
     "red_card": gettext_lazy(
         "Event %(number)s (%(category)s): a red card from %(by)s, a written reply is required: %(reason)s"
     ),
+    "returned": gettext_lazy("Event %(number)s (%(category)s) was returned by %(by)s: %(reason)s"),
+    "handled": gettext_lazy("Event %(number)s (%(category)s) was handled by %(by)s: please verify it."),
+    "extension": gettext_lazy("%(by)s asks for %(days)s more days for event %(number)s (%(category)s): %(reason)s"),
+    "rework": gettext_lazy("Event %(number)s (%(category)s) failed verification, please handle it again: %(reason)s"),
 }
 # Who hears, in a center, of what happens to the events it holds (as the engine's messages).
 CENTER_INBOX_ROLES = (Role.CENTER_STAFF, Role.DUTY_OFFICER, Role.DUTY_LEADER)
+
+
+def _tell_whoever_acts_next(
+    event: Event, action: str, actor: User, data: dict, reason: str, departments: list[int]
+) -> None:
+    """The inbox message of a step, to whoever must act next (not the one who acted)."""
+    center = event.center_id
+    if action == Action.DISPATCH:
+        _tell_the_assigned(event, data)
+    elif action in (Action.URGE, Action.SUPERVISE):
+        _tell_the_urged(event, action, actor, data, reason, departments)
+    elif action == Action.RETURN:  # the holding center dispatches again
+        _tell(event, "returned", _people(center=center), by=_by(actor), reason=reason)
+    elif action == Action.REQUEST_EXTENSION:  # the holding center approves or refuses
+        _tell(event, "extension", _people(center=center), by=_by(actor), reason=reason, days=data.get("days", ""))
+    elif action == Action.HANDLE and event.state == State.HANDLED:  # every department done: verify
+        _tell(event, "handled", _people(center=center), by=_by(actor))
+    elif action == Action.VERIFY_FAIL and event.state == State.IN_PROGRESS and departments:
+        _tell(event, "rework", [pk for pk in _people(departments=departments) if pk != actor.pk], reason=reason)
+
+
+def _by(actor: User) -> str:
+    """Who acted, as a message names them: their department (department staff belong to a center
+    too), or their center, else their name."""
+    if actor.department_id:
+        return actor.department.name
+    if actor.center_id:
+        return actor.center.name
+    return actor.get_full_name() or actor.username
 
 
 def _tell_the_assigned(event: Event, data: dict) -> None:
@@ -595,9 +624,8 @@ def _tell_the_urged(event: Event, action: str, actor: User, data: dict, reason: 
         people = _people(departments=departments) if holding else _people(center=event.center_id)
     else:
         people = _people(center=event.center_id) + (_people(departments=departments) if holding else [])
-    by = actor.center.name if actor.center_id else actor.get_full_name() or actor.username
     people = [pk for pk in people if pk != actor.pk]  # not the one who urged
-    _tell(event, kind, people, by=by, reason=reason or gettext_lazy("please act on it"))
+    _tell(event, kind, people, by=_by(actor), reason=reason or gettext_lazy("please act on it"))
 
 
 def _people(*, center: int | None = None, departments: list[int] = ()) -> list[int]:

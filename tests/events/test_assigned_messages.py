@@ -104,3 +104,41 @@ def test_a_card_reaches_the_departments_and_the_holding_center(drive, act):
 def test_the_one_who_urges_is_not_told(report, act):
     event = act(report(), "hangtianlu", "urge", reason="自查")  # the holder urging itself: its colleagues hear
     assert User.objects.get(username="hangtianlu").pk not in set(inbox(event).values_list("user_id", flat=True))
+
+
+# --- back to the holding center, and back to the departments ---------------------------------------
+
+
+def test_a_returned_ticket_goes_back_to_the_holding_center(drive, act, dept):
+    event = act(drive("dispatched"), "police", "return", reason="不属于本单位职责")
+    [*returned] = inbox(event, kind="returned")
+    assert {n.user_id for n in returned} == center_staff("hangtianlu")
+    assert returned[0].message.endswith(f"被{dept('police').name}退回：不属于本单位职责")
+
+
+def test_the_center_is_asked_to_verify_only_when_every_department_is_done(drive, act):
+    event = drive("dispatched")  # police leads, urban management assists
+    act(event, "police", "sign")
+    act(event, "chengguan", "sign")
+    act(event, "police", "handle", reason="已处置")
+    assert not inbox(event, kind="handled").exists()  # urban management is still at work
+    event = act(event, "chengguan", "handle", reason="已清运")
+    assert event.state == "handled"
+    handled = inbox(event, kind="handled")
+    assert set(handled.values_list("user_id", flat=True)) == center_staff("hangtianlu")
+    assert handled.first().message.endswith("处置完毕，请核查。")
+
+
+def test_an_extension_request_asks_the_holding_center(drive, act):
+    event = act(drive("in_progress"), "police", "request_extension", days=3, reason="需协调多部门")
+    [*asked] = inbox(event, kind="extension")
+    assert {n.user_id for n in asked} == center_staff("hangtianlu")
+    assert "延期 3 天：需协调多部门" in asked[0].message
+
+
+def test_a_failed_verification_sends_the_ticket_back_to_the_department(drive, act):
+    event = act(drive("handled"), "hangtianlu", "verify_fail", reason="现场仍有垃圾")
+    assert event.state == "in_progress"
+    rework = inbox(event, kind="rework")
+    assert set(rework.values_list("user_id", flat=True)) == staff_of("police")
+    assert rework.first().message.endswith("核查未通过，请重新处置：现场仍有垃圾")
