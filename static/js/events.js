@@ -15,6 +15,11 @@
       form.querySelectorAll("button[type=submit]").forEach((b) => { b.disabled = true; });
     });
   });
+  // A message about an event while the queue is open (static/js/inbox.js): offer to refresh it.
+  document.addEventListener("inbox:message", (event) => {
+    const stale = document.getElementById("list-stale");
+    if (stale && event.detail && event.detail.event_id) stale.hidden = false;
+  });
   // Back from the browser cache: the buttons work again.
   window.addEventListener("pageshow", () => {
     document.querySelectorAll("form[data-sent]").forEach((form) => {

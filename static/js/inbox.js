@@ -72,7 +72,12 @@ messages there (`data-inbox-socket="off"`), and it calls setUnread. */
       try { message = JSON.parse(event.data); } catch (error) { return; }
       if (!message || typeof message !== "object" || !message.data) return;
       if (message.type === "hello") { attempts = 0; setUnread(message.data.unread); }
-      if (message.type === "notification") { setUnread(message.data.unread); show(message.data.message, message.data.event_id); }
+      if (message.type === "notification") {
+        setUnread(message.data.unread);
+        show(message.data.message, message.data.event_id);
+        // Pages that list events offer to refresh (static/js/events.js).
+        document.dispatchEvent(new CustomEvent("inbox:message", { detail: message.data }));
+      }
     };
     ws.onclose = (event) => {
       if (ws !== socket) return;

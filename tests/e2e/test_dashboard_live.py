@@ -284,3 +284,8 @@ def test_a_department_clerk_at_the_ticket_queue_hears_the_engines_urge_without_a
     )
     assert clerk.inner_text(".toast").startswith("新工单")
     assert clerk.evaluate("window.loadedOnce") is True
+    # The queue offers to refresh, and then lists the new ticket.
+    clerk.wait_for_selector("#list-stale:not([hidden])", timeout=WAIT_MS)
+    assert second.number not in clerk.inner_text(".queue-table")
+    clerk.click("#list-stale a")
+    clerk.wait_for_selector(f".queue-table :text('{second.number}')", timeout=WAIT_MS)
