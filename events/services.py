@@ -579,17 +579,19 @@ def _tell_whoever_acts_next(
     """The inbox message of a step, to whoever must act next (not the one who acted)."""
     center = event.center_id
     if action == Action.DISPATCH:
-        _tell_the_assigned(event, data)
+        _tell_the_assigned(event, actor, data)
     elif action in (Action.URGE, Action.SUPERVISE):
         _tell_the_urged(event, action, actor, data, reason, departments)
     elif action == Action.RETURN:  # the holding center dispatches again
-        _tell(event, "returned", _people(center=center), by=_by(actor), reason=reason)
+        _tell(event, actor, "returned", _people(center=center), by=_by(actor), reason=reason)
     elif action == Action.REQUEST_EXTENSION:  # the holding center approves or refuses
-        _tell(event, "extension", _people(center=center), by=_by(actor), reason=reason, days=data.get("days", ""))
+        _tell(
+            event, actor, "extension", _people(center=center), by=_by(actor), reason=reason, days=data.get("days", "")
+        )
     elif action == Action.HANDLE and event.state == State.HANDLED:  # every department done: verify
-        _tell(event, "handled", _people(center=center), by=_by(actor))
+        _tell(event, actor, "handled", _people(center=center), by=_by(actor))
     elif action == Action.VERIFY_FAIL and event.state == State.IN_PROGRESS and departments:
-        _tell(event, "rework", [pk for pk in _people(departments=departments) if pk != actor.pk], reason=reason)
+        _tell(event, actor, "rework", _people(departments=departments), reason=reason)
 
 
 def _by(actor: User) -> str:
@@ -602,14 +604,14 @@ def _by(actor: User) -> str:
     return actor.get_full_name() or actor.username
 
 
-def _tell_the_assigned(event: Event, data: dict) -> None:
+def _tell_the_assigned(event: Event, actor: User, data: dict) -> None:
     """After a dispatch: the staff of the lead and the assisting departments get a ticket to sign
     for, or the grid worker a task (handling, or checking on site)."""
     if data.get("lead_department"):
         departments = [data["lead_department"], *data.get("departments", ())]
-        _tell(event, "ticket", _people(departments=departments))
+        _tell(event, actor, "ticket", _people(departments=departments))
     elif data.get("assignee"):
-        _tell(event, "task", [data["assignee"]])
+        _tell(event, actor, "task", [data["assignee"]])
 
 
 def _tell_the_urged(event: Event, action: str, actor: User, data: dict, reason: str, departments: list[int]) -> None:
@@ -624,8 +626,7 @@ def _tell_the_urged(event: Event, action: str, actor: User, data: dict, reason: 
         people = _people(departments=departments) if holding else _people(center=event.center_id)
     else:
         people = _people(center=event.center_id) + (_people(departments=departments) if holding else [])
-    people = [pk for pk in people if pk != actor.pk]  # not the one who urged
-    _tell(event, kind, people, by=_by(actor), reason=reason or gettext_lazy("please act on it"))
+    _tell(event, actor, kind, people, by=_by(actor), reason=reason or gettext_lazy("please act on it"))
 
 
 def _people(*, center: int | None = None, departments: list[int] = ()) -> list[int]:
@@ -637,12 +638,14 @@ def _people(*, center: int | None = None, departments: list[int] = ()) -> list[i
     return list(people.filter(is_active=True).values_list("pk", flat=True))
 
 
-def _tell(event: Event, kind: str, people: list[int], **values) -> None:
-    """Inbox rows for a step, written with it under a savepoint (a failure loses the messages,
-    never the step), and sent after the commit (the push, and SMS for the urgent kinds)."""
+def _tell(event: Event, actor: User, kind: str, people: list[int], **values) -> None:
+    """Inbox rows for a step, to `people` but the one who acted, written with it under a savepoint
+    (a failure loses the messages, never the step), and sent after the commit (the push, and SMS
+    for the urgent kinds)."""
     from accounts.models import Notification
     from accounts.notify import deliver
 
+    people = [pk for pk in dict.fromkeys(people) if pk != actor.pk]
     if not people:
         return
     with translation.override(settings.LANGUAGE_CODE):  # stored text, in the platform's language
@@ -654,7 +657,7 @@ def _tell(event: Event, kind: str, people: list[int], **values) -> None:
     try:
         with transaction.atomic():
             rows = Notification.objects.bulk_create(
-                [Notification(user_id=pk, kind=kind, message=text[:500], event=event) for pk in dict.fromkeys(people)]
+                [Notification(user_id=pk, kind=kind, message=text[:500], event=event) for pk in people]
             )
     except DatabaseError:
         log.exception("the messages of a workflow step failed; the step stands")

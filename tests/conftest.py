@@ -38,6 +38,21 @@ def django_db_setup(django_db_setup, django_db_blocker):
 
 
 @pytest.fixture
+def announced():
+    """The inbox rows announced for delivery (`notification_created`) while the test runs."""
+    from accounts.notify import notification_created
+
+    rows = []
+
+    def receiver(sender, notifications, **kwargs):
+        rows.extend(notifications)
+
+    notification_created.connect(receiver)
+    yield rows
+    notification_created.disconnect(receiver)
+
+
+@pytest.fixture
 def demo_user(db):
     """Returns the demo account with the given username."""
 

@@ -142,16 +142,33 @@ def tile(page, period: str, figure: str) -> int:
     return int(page.inner_text(f"#tile-{period}-{figure} .stat-n").replace(",", ""))
 
 
+def report_from_here(description: str, category_id: int):
+    """An event reported in 航天路社区 by the grid worker, from the test process (not the browser)."""
+    from accounts.models import User
+    from events.services import event_report
+    from grids.models import Grid
+
+    point = Grid.objects.get(code="510115001001001").boundary.point_on_surface
+    reporter = User.objects.get(username="gridworker")
+    event, _ = event_report(
+        reporter=reporter,
+        category_id=category_id,
+        description=description,
+        lat=point.y,
+        lng=point.x,
+        client_id=uuid.uuid4(),
+    )
+    return event
+
+
 def wait_for_row(page, event_id: int) -> None:
     page.wait_for_selector(f'#feed li[data-event-id="{event_id}"]', timeout=WAIT_MS)
 
 
 def test_a_report_from_a_phone_reaches_the_district_dashboard_live_and_no_other_town(server, browser):
-    from accounts.models import User
     from events.choices import Action
     from events.engine import sweep
     from events.models import Event
-    from events.services import event_report
     from grids.models import Grid
 
     point = Grid.objects.get(code="510115001001001").boundary.point_on_surface  # in 航天路社区
@@ -212,14 +229,7 @@ def test_a_report_from_a_phone_reaches_the_district_dashboard_live_and_no_other_
     # The server goes down; an event comes in meanwhile; the page reconnects and catches up
     server.stop()
     duty.wait_for_function("window.dashboard.state !== 'live'", timeout=WAIT_MS)
-    missed, _ = event_report(
-        reporter=User.objects.get(username="gridworker"),
-        category_id=event.category_id,
-        description="服务器重启期间上报的事件",
-        lat=point.y,
-        lng=point.x,
-        client_id=uuid.uuid4(),
-    )
+    missed = report_from_here("服务器重启期间上报的事件", event.category_id)
     server.start()  # the same port: the page's reconnect finds it
     duty.wait_for_function("window.dashboard.state === 'live'", timeout=30_000)
     wait_for_row(duty, missed.pk)
@@ -232,18 +242,10 @@ def test_a_department_clerk_at_the_ticket_queue_hears_the_engines_urge_without_a
     from accounts.models import User
     from events.engine import sweep
     from events.models import EventCategory
-    from events.services import event_report, event_transition
-    from grids.models import Department, Grid
+    from events.services import event_transition
+    from grids.models import Department
 
-    point = Grid.objects.get(code="510115001001001").boundary.point_on_surface
-    event, _ = event_report(
-        reporter=User.objects.get(username="gridworker"),
-        category_id=EventCategory.objects.get(code="sa-garbage").pk,
-        description="端到端：派给公安的事件",
-        lat=point.y,
-        lng=point.x,
-        client_id=uuid.uuid4(),
-    )
+    event = report_from_here("端到端：派给公安的事件", EventCategory.objects.get(code="sa-garbage").pk)
     community = User.objects.get(username="hangtianlu")
     event_transition(event_id=event.pk, action="accept", actor=community)
     police = Department.objects.get(code="police")
@@ -268,14 +270,7 @@ def test_a_department_clerk_at_the_ticket_queue_hears_the_engines_urge_without_a
     assert clerk.evaluate("window.loadedOnce") is True
 
     # A new ticket dispatched to the police while the clerk looks at the queue: told at once.
-    second, _ = event_report(
-        reporter=User.objects.get(username="gridworker"),
-        category_id=event.category_id,
-        description="端到端：第二张工单",
-        lat=point.y,
-        lng=point.x,
-        client_id=uuid.uuid4(),
-    )
+    second = report_from_here("端到端：第二张工单", event.category_id)
     event_transition(event_id=second.pk, action="accept", actor=community)
     event_transition(event_id=second.pk, action="dispatch", actor=community, lead_department=police.pk)
     clerk.wait_for_function(

@@ -23,20 +23,11 @@ def staff_of(*codes):
     )
 
 
-def test_a_dispatch_gives_each_departments_staff_a_ticket_to_sign_for(drive, django_capture_on_commit_callbacks):
-    from accounts.notify import notification_created
-
-    announced = []
-
-    def receiver(sender, notifications, **kwargs):
-        announced.extend(notifications)
-
-    notification_created.connect(receiver)
-    try:
-        with django_capture_on_commit_callbacks(execute=True):
-            event = drive("dispatched")  # police leads, urban management assists
-    finally:
-        notification_created.disconnect(receiver)
+def test_a_dispatch_gives_each_departments_staff_a_ticket_to_sign_for(
+    drive, announced, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        event = drive("dispatched")  # police leads, urban management assists
     tickets = inbox(event, kind="ticket")
     expected = staff_of("police", "urban-management")
     assert expected and set(tickets.values_list("user_id", flat=True)) == expected

@@ -408,21 +408,10 @@ def test_messages_quote_the_event_number_by_the_local_date(report, django_captur
 
 
 @pytest.mark.django_db
-def test_the_inbox_rows_announced_are_the_stored_ones(report, django_capture_on_commit_callbacks):
-    from accounts.notify import notification_created
-
+def test_the_inbox_rows_announced_are_the_stored_ones(report, announced, django_capture_on_commit_callbacks):
     event = report()
-    announced = []
-
-    def receiver(sender, notifications, **kwargs):
-        announced.extend(notifications)
-
-    notification_created.connect(receiver)
-    try:
-        with django_capture_on_commit_callbacks(execute=True):
-            engine.sweep(now=timezone.now() + timedelta(days=1))
-    finally:
-        notification_created.disconnect(receiver)
+    with django_capture_on_commit_callbacks(execute=True):
+        engine.sweep(now=timezone.now() + timedelta(days=1))
     stored = {n.pk: n for n in Notification.objects.filter(event=event)}
     assert announced and {n.pk for n in announced} == set(stored)  # ids, not unsaved rows
     for n in announced:
