@@ -12,6 +12,7 @@ The last line is one JSON object.
 from __future__ import annotations
 
 import json
+import os
 import resource
 import subprocess
 import sys
@@ -73,12 +74,13 @@ DELETE FROM events_eventaction WHERE id > %(rows)s AND actor_id IS NULL;
 ALTER TABLE events_eventaction ENABLE TRIGGER events_action_immutable;
 """
 
-ROUNDS = 3  # raw statement and sweep in turn; the figures are the medians (the machine is shared and noisy)
+# Raw statement and sweep in turn; the figures are the medians (the machine is shared and noisy).
+ROUNDS = int(os.environ.get("BENCH_ROUNDS", "3"))
 
 # The sweep's statements by their first words, for the line that says where its time went.
 KINDS = {
-    "WITH c AS": "batch statement (claim, events, schedule, timeline)",
-    "WITH m AS": "inbox INSERT",
+    "WITH c AS": "batch statement (claim, events, schedule, timeline, inbox)",
+    "WITH q AS": "inbox INSERT (climbing events)",
     "WITH v AS": "escalations' events + schedule UPDATE",
     "INSERT INTO events_eventaction": "escalations' timeline INSERT",
 }
@@ -215,8 +217,6 @@ def parts(now, make_due, raw_s: float, sweep_s: float) -> None:
     """`make bench-sweep-parts`: the sweep again with parts of its work left out (the batch statement
     without its timeline rows, then with them; the inbox left out of both), each as a ratio to the
     raw statement: what each required write costs."""
-    import re
-
     from django.db import connection, transaction
     from django.db.models import Max
 
@@ -224,19 +224,13 @@ def parts(now, make_due, raw_s: float, sweep_s: float) -> None:
     from events import engine
     from events.models import EventAction
 
-    def without(sql: str, *names: str) -> str:
-        for name in names:
-            sql = re.sub(rf"{name} AS \(.*?\n\),?\n", "", sql, flags=re.S)
-        return sql.replace("),\nSELECT", ")\nSELECT")
-
-    full, write_inbox = engine._STEP_SQL, engine._write_inbox
+    full = engine._STEP_SQL
     variants = {
-        "claim + event and schedule updates": without(full, "timeline"),
-        "… + timeline rows (with their marks)": full,
+        "claim + event and schedule updates": engine._step_sql(timeline=False, inbox=False),
+        "… + timeline rows (with their marks)": engine._step_sql(inbox=False),
     }
     timings: dict[str, list[float]] = {}
     try:
-        engine._write_inbox = lambda messages: []
         for _ in range(ROUNDS):
             for name, sql in variants.items():
                 engine._STEP_SQL = sql
@@ -251,7 +245,7 @@ def parts(now, make_due, raw_s: float, sweep_s: float) -> None:
                 with transaction.atomic(), connection.cursor() as cursor:
                     cursor.execute(CLEAN, last)
     finally:
-        engine._STEP_SQL, engine._write_inbox = full, write_inbox
+        engine._STEP_SQL = full
     print(f"the sweep's parts (inbox left out; medians of {ROUNDS}), as ratios to the raw statement's {raw_s:.2f} s:")
     for name, values in timings.items():
         print(f"  {name:38s} {median(values):.2f} s = {median(values) / raw_s:.2f}×")

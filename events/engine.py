@@ -16,22 +16,24 @@ index covers (light, supervision, marks, updated_at): with the table's free spac
 
 Warnings and deadlines, nearly all of the sweep's work, need no calendar arithmetic: the moments are
 stored on the event. So one statement per batch claims the due events and makes those steps whole in
-the database (event row, schedule row, timeline rows); it returns the claimed rows, and only
-the events whose escalation moment has come go through Python (`_climb`), since restarting the clocks
-at the parent center needs its calendar and limits. A second statement writes the batch's inbox
-messages, recipients and text resolved in SQL, under a savepoint of the same transaction: the steps
-and their messages commit together, and a failed message rolls back alone.
+the database (event row, schedule row, timeline rows, and the inbox messages, recipients and text
+resolved in SQL); it returns the claimed rows and the messages written, and only the events whose
+escalation moment has come go through Python (`_climb`), since restarting the clocks at the parent
+center needs its calendar and limits. The statement runs under a savepoint: should its messages fail,
+it runs again without them (`_steps`). The steps and their messages commit together, and a failed
+message is given up alone.
 """
 
 from __future__ import annotations
 
 import logging
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import connection, transaction
+from django.db import DatabaseError, connection, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
@@ -90,15 +92,55 @@ _ISO = (
     " ELSE to_char({0} AT TIME ZONE 'UTC', '.US') END || '+00:00'"
 )
 
-# One batch: the claim, then in the database every warning and deadline whose moment has come, for
-# the events that are not climbing (due to escalate): light, supervision and marks on the event row
-# (a HOT update), the next moment on the schedule row (or the row removed when none is pending or the
-# event is no longer running), a timeline row per step, with its cycle and mark. Each claimed row comes back with
-# `climbing` and the step bits `made` here. The running test and the moments are those of
-# services._moments and services._next_due; the decisions those of _tick (tests compare the two).
-_STEP_SQL = f"""
-WITH c AS ({_CLAIM_SQL}),
-d AS (
+# Who is told, and what: from `m` (n, kind, id, center_id, phase, created_at, category_id), one message
+# per row and recipient, as _who_acts says: while departments hold the event (sign-off and handling) a
+# warning goes to them and not to the center, a yellow or red card to both; an escalation tells the
+# center it went up to. Text in the platform's language, from MESSAGES; the event number as
+# events.models.event_number writes it. `told` returns the rows written.
+_TOLD = """
+acting AS (
+    SELECT DISTINCT a.event_id, a.department_id FROM events_eventassignment a
+    WHERE a.active AND a.event_id IN (SELECT id FROM m WHERE phase IN ('sign', 'handle'))
+),
+sent AS (
+    SELECT m.*, u.id AS user_id FROM m JOIN accounts_user u
+        ON u.center_id = m.center_id AND u.is_active AND u.role = ANY(%(center_roles)s::varchar[])
+    WHERE m.kind <> 'warning' OR NOT EXISTS (SELECT FROM acting WHERE acting.event_id = m.id)
+    UNION ALL
+    SELECT m.*, u.id FROM m JOIN acting ON acting.event_id = m.id AND m.kind <> 'escalated'
+    JOIN accounts_user u ON u.department_id = acting.department_id AND u.is_active AND u.role = %(department)s
+),
+told AS (
+    INSERT INTO accounts_notification (user_id, kind, message, event_id, created_at)
+    SELECT sent.user_id, sent.kind,
+        replace(replace(replace((%(texts)s::jsonb) ->> sent.kind,
+            '%%(number)s', to_char(sent.created_at AT TIME ZONE %(zone)s, 'YYYYMMDD') || '-'
+                || lpad(sent.id::text, greatest(6, length(sent.id::text)), '0')),
+            '%%(category)s', cat.name),
+            '%%(center)s', ce.name),
+        sent.id, %(created)s
+    FROM sent JOIN events_eventcategory cat ON cat.id = sent.category_id JOIN grids_center ce ON ce.id = sent.center_id
+    ORDER BY sent.n, sent.user_id
+    RETURNING id, user_id, kind, message, event_id
+)"""
+
+
+def _step_sql(*, timeline: bool = True, inbox: bool = True) -> str:
+    """One batch: the claim, then in the database every warning and deadline whose moment has come,
+    for the events that are not climbing (due to escalate): light, supervision and marks on the event
+    row (a HOT update), the next moment on the schedule row (or the row removed when none is pending
+    or the event is no longer running), a timeline row per step with its cycle and mark, and (with
+    `inbox`) the steps' inbox messages. The running test and the moments are those of
+    services._moments and services._next_due; the decisions those of _tick (tests compare the two).
+
+    It returns a row per claimed event: its id, the claimed columns for a climbing event (NULL for
+    the others, which Python does not read), `climbing` and the step bits `made` here; then a row per
+    message written: the event id, NULLs, and the message's id, user, kind and text. (`timeline=False` leaves the
+    timeline rows out: for the benchmark's breakdown only.)"""
+    columns = ", ".join(f"CASE WHEN d.climbing THEN d.{column} END" for column in _CLAIMED[1:])
+    ctes = [
+        f"c AS ({_CLAIM_SQL})",
+        f"""d AS (
     SELECT c.*, r.running,
         r.running AND c.clock_marks & {_ESCALATE} = 0 AND coalesce(c.escalate_at, c.due_at) <= %(now)s AS climbing,
         CASE WHEN NOT r.running THEN 0 ELSE
@@ -109,8 +151,8 @@ d AS (
     FROM c CROSS JOIN LATERAL (
         SELECT coalesce(c.phase, '') <> '' AND c.due_at IS NOT NULL AND c.state = ANY({_OPEN}) AS running
     ) r
-),
-s AS (
+)""",
+        f"""s AS (
     SELECT d.*, d.clock_marks | d.made AS marks,
         CASE WHEN NOT d.running THEN NULL
             WHEN (d.clock_marks | d.made) & {_WARN} = 0 THEN coalesce(d.warn_at, d.due_at)
@@ -118,12 +160,12 @@ s AS (
             WHEN (d.clock_marks | d.made) & {_ESCALATE} = 0 THEN coalesce(d.escalate_at, d.due_at)
         END AS next_due
     FROM d WHERE NOT d.climbing
-),
-step AS (
-    SELECT s.id, s.clock_cycle, s.level, s.state, s.phase, s.due_at, b.kind
+)""",
+        f"""step AS (
+    SELECT s.id, s.clock_cycle, s.level, s.state, s.phase, s.due_at, s.center_id, s.category_id, s.created_at, b.kind
     FROM s JOIN (VALUES ({_WARN}), ({_OVERDUE})) b(kind) ON s.made & b.kind <> 0
-),
-ev AS (
+)""",
+        f"""ev AS (
     UPDATE events_event e SET
         light = CASE WHEN s.made & {_OVERDUE} <> 0 THEN 'red' ELSE 'yellow' END,
         supervision = ({_SUPERVISION})[greatest(
@@ -133,15 +175,17 @@ ev AS (
         clock_marks = s.marks,
         updated_at = %(now)s
     FROM s WHERE e.id = s.id AND s.made <> 0
-),
-rescheduled AS (
+)""",
+        """rescheduled AS (
     UPDATE events_eventschedule x SET next_due_at = s.next_due
     FROM s WHERE x.event_id = s.id AND s.next_due IS NOT NULL AND x.next_due_at IS DISTINCT FROM s.next_due
-),
-unscheduled AS (
+)""",
+        """unscheduled AS (
     DELETE FROM events_eventschedule x USING s WHERE x.event_id = s.id AND s.next_due IS NULL
-),
-timeline AS (
+)""",
+    ]
+    if timeline:
+        ctes.append(f"""timeline AS (
     INSERT INTO events_eventaction
         (event_id, action, actor_role, level, from_state, to_state, reason, data, created_at, cycle, mark)
     SELECT id, CASE kind WHEN {_WARN} THEN 'warn' ELSE 'supervise' END, '', level, state, state, '',
@@ -151,46 +195,39 @@ timeline AS (
         END,
         %(now)s, clock_cycle, kind
     FROM step ORDER BY id, kind
-)
-SELECT {", ".join(_CLAIMED)}, climbing, made FROM d
-"""
+)""")
+    select = f"SELECT d.id, {columns}, d.climbing, d.made"
+    if not inbox:
+        return "WITH " + ",\n".join(ctes) + f"\n{select}, NULL, NULL, NULL, NULL FROM d"
+    ctes.append(f"""m AS (
+    SELECT id * 4 + kind AS n,  -- in event order, a warning before a deadline (marks 1 and 2)
+        CASE kind WHEN {_WARN} THEN 'warning' ELSE 'overdue' END AS kind,
+        id, center_id, phase, created_at, category_id
+    FROM step
+)""")
+    nulls = ", ".join(["NULL"] * len(_CLAIMED[1:]))
+    return (
+        "WITH " + ",\n".join(ctes) + f",{_TOLD}\n"
+        f"{select}, NULL, NULL, NULL, NULL FROM d\n"
+        f"UNION ALL SELECT t.event_id, {nulls}, NULL, NULL, t.id, t.user_id, t.kind, t.message FROM told t"
+    )
 
-# The batch's inbox messages, (event id, kind) in order, to whoever must act, as _who_acts said:
-# while departments hold the event (sign-off and handling) a warning goes to them and not to the
-# center, a yellow or red card to both; an escalation tells the center it went up to. Text in the
-# platform's language, from MESSAGES; the event number as events.models.event_number writes it.
-_INBOX_SQL = """
-WITH m AS (
-    SELECT * FROM unnest(%(events)s::bigint[], %(kinds)s::varchar[]) WITH ORDINALITY AS m(event_id, kind, n)
+
+_STEP_SQL = _step_sql()
+# The same without the messages: the batch's steps when its messages failed (they are given up).
+_BARE_STEP_SQL = _step_sql(inbox=False)
+
+# Inbox messages for given (event id, kind) pairs, in order: the climbing events' (escalations, red
+# cards, and the warnings and deadlines marked on the way), written after their steps.
+_INBOX_SQL = f"""
+WITH q AS (
+    SELECT * FROM unnest(%(events)s::bigint[], %(kinds)s::varchar[]) WITH ORDINALITY AS q(event_id, kind, n)
 ),
-ev AS (
-    SELECT m.n, m.kind, e.id, e.center_id, e.phase, e.created_at, cat.name AS category, ce.name AS center
-    FROM m JOIN events_event e ON e.id = m.event_id
-    JOIN events_eventcategory cat ON cat.id = e.category_id
-    JOIN grids_center ce ON ce.id = e.center_id
-),
-acting AS (
-    SELECT DISTINCT a.event_id, a.department_id FROM events_eventassignment a
-    WHERE a.active AND a.event_id IN (SELECT id FROM ev WHERE phase IN ('sign', 'handle'))
-),
-sent AS (
-    SELECT ev.*, u.id AS user_id FROM ev JOIN accounts_user u
-        ON u.center_id = ev.center_id AND u.is_active AND u.role = ANY(%(center_roles)s::varchar[])
-    WHERE ev.kind <> 'warning' OR NOT EXISTS (SELECT FROM acting WHERE acting.event_id = ev.id)
-    UNION ALL
-    SELECT ev.*, u.id FROM ev JOIN acting ON acting.event_id = ev.id AND ev.kind <> 'escalated'
-    JOIN accounts_user u ON u.department_id = acting.department_id AND u.is_active AND u.role = %(department)s
-)
-INSERT INTO accounts_notification (user_id, kind, message, event_id, created_at)
-SELECT user_id, kind,
-    replace(replace(replace((%(texts)s::jsonb) ->> kind,
-        '%%(number)s', to_char(created_at AT TIME ZONE %(zone)s, 'YYYYMMDD') || '-'
-            || lpad(id::text, greatest(6, length(id::text)), '0')),
-        '%%(category)s', category),
-        '%%(center)s', center),
-    id, %(created)s
-FROM sent ORDER BY n, user_id
-RETURNING id, user_id, kind, message, event_id
+m AS (
+    SELECT q.n, q.kind, e.id, e.center_id, e.phase, e.created_at, e.category_id
+    FROM q JOIN events_event e ON e.id = q.event_id
+),{_TOLD}
+SELECT * FROM told
 """
 
 
@@ -261,44 +298,63 @@ def sweep(*, now: datetime | None = None, batch_size: int = BATCH_SIZE, max_batc
         with transaction.atomic():
             with connection.cursor() as cursor:
                 # Foreign keys checked at the end of each statement, not at the commit (Django makes
-                # them deferrable): a message refused by one fails inside the inbox's savepoint.
+                # them deferrable): a message refused by one fails its statement, not the commit.
                 cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-                cursor.execute(_STEP_SQL, {"now": now, "limit": batch_size})
-                claimed = cursor.fetchall()
-            if not claimed:
+                rows = _steps(cursor, now, batch_size)
+            if not rows:
                 break
             result.batches += 1
-            _process(claimed, now, result)
-        if len(claimed) < batch_size:
+            claimed = _process(rows, now, result)
+        if claimed < batch_size:
             break
     return result
 
 
-def _process(claimed: list[tuple], now: datetime, result: SweepResult) -> None:
-    """One batch, inside the transaction that holds the claimed rows' locks: the steps made by the
-    statement are counted and announced, the climbing events go through Python."""
+def _steps(cursor, now: datetime, batch_size: int) -> list[tuple]:
+    """The batch statement, with the steps' messages, under a savepoint: should the messages fail (a
+    user deleted meanwhile, a user row locked for longer than INBOX_LOCK_TIMEOUT), the savepoint is
+    rolled back and the steps are made again without them. A failed message never fails a step."""
+    params = {"now": now, "limit": batch_size, **_inbox_params()}
+    try:
+        # Only the messages can wait for a lock: the claim skips locked rows, and every other write is
+        # to a row it holds.
+        with transaction.atomic(), _waiting_at_most(cursor, INBOX_LOCK_TIMEOUT):
+            cursor.execute(_STEP_SQL, params)
+            return cursor.fetchall()
+    except DatabaseError:
+        log.exception("escalation notifications failed; the steps are made without them")
+    cursor.execute(_BARE_STEP_SQL, params)
+    return cursor.fetchall()
+
+
+def _process(rows: list[tuple], now: datetime, result: SweepResult) -> int:
+    """One batch, inside the transaction that holds the claimed rows' locks: the steps and messages
+    made by the statement are counted and announced, the climbing events go through Python. Returns
+    the number of events claimed."""
     batch = _Batch()
-    messages = []
-    for row in claimed:
-        climbing, made = row[-2], row[-1]
+    sent, changed = [], []
+    for row in rows:
+        pk, climbing, made, told = row[0], row[-6], row[-5], row[-4]
+        if told is not None:  # a message written
+            sent.append(Sent(told, row[-3], row[-2], row[-1], pk))
+            continue
+        changed.append(pk)
         if climbing:
             _tick(_Due(row), now, batch, result)
             continue
         if made & _WARN:
-            messages.append((row[0], "warning"))
             result.warnings += 1
         if made & _OVERDUE:
-            messages.append((row[0], "overdue"))
             result.overdue += 1
-    result.events += len(claimed)
+    result.events += len(changed)
     if batch.climbing:
         _climb(batch, now, result)
-    messages += batch.messages
-    sent = _write_inbox(messages) if messages else []
+    if batch.messages:
+        sent += _write_inbox(batch.messages)
     if sent:
         transaction.on_commit(lambda: _deliver(sent), robust=True)
-    changed = [row[0] for row in claimed]
     transaction.on_commit(lambda: services.publish_many(changed, "clock"), robust=True)
+    return len(changed)
 
 
 _encode = DjangoJSONEncoder().encode
@@ -498,30 +554,40 @@ MESSAGES = {
 INBOX_LOCK_TIMEOUT = "2s"
 
 
-def _write_inbox(messages: list[tuple[int, str]]) -> list[Sent]:
-    """The batch's inbox rows, under a savepoint: a failure (or a lock held too long) is logged and
-    rolls back the messages alone, never the steps."""
+def _inbox_params() -> dict:
     with translation.override(settings.LANGUAGE_CODE):  # stored text, in the platform's language
         texts = _encode({kind: str(text) for kind, text in MESSAGES.items()})
-    events, kinds = zip(*messages, strict=True)
-    params = {
-        "events": _array(events),
-        "kinds": _array(kinds),
+    return {
         "texts": texts,
         "zone": settings.TIME_ZONE,
         "center_roles": _array(CENTER_ROLES),
         "department": Role.DEPARTMENT_STAFF.value,
         "created": timezone.now(),
     }
+
+
+def _write_inbox(messages: list[tuple[int, str]]) -> list[Sent]:
+    """Inbox rows for (event id, kind) pairs, under a savepoint: a failure (or a lock held too long)
+    is logged and rolls back the messages alone, never the steps."""
+    events, kinds = zip(*messages, strict=True)
+    params = {"events": _array(events), "kinds": _array(kinds), **_inbox_params()}
     try:
-        with transaction.atomic(), connection.cursor() as cursor:
-            # Local to the savepoint if it rolls back; otherwise until the commit, which follows.
-            cursor.execute("SELECT set_config('lock_timeout', %s, true)", [INBOX_LOCK_TIMEOUT])
+        with transaction.atomic(), connection.cursor() as cursor, _waiting_at_most(cursor, INBOX_LOCK_TIMEOUT):
             cursor.execute(_INBOX_SQL, params)
             return [Sent(*row) for row in cursor.fetchall()]
     except Exception:  # a lost message must not surface as a failed sweep
         log.exception("escalation notifications failed; the steps themselves are committed")
         return []
+
+
+@contextmanager
+def _waiting_at_most(cursor, timeout: str):
+    """Statements inside wait for a lock at most `timeout`, inside a savepoint: after them the
+    previous setting is back; should one fail, rolling back the savepoint restores it."""
+    cursor.execute("SELECT current_setting('lock_timeout'), set_config('lock_timeout', %s, true)", [timeout])
+    [previous, _] = cursor.fetchone()
+    yield
+    cursor.execute("SELECT set_config('lock_timeout', %s, true)", [previous])
 
 
 def _deliver(sent: list[Sent]) -> None:

@@ -437,10 +437,10 @@ def test_a_batch_costs_the_same_queries_whatever_its_size(report, django_capture
         own = ("SAVEPOINT", "SET CONSTRAINTS", "set_config(")
         return [q["sql"] for q in captured if not any(word in q["sql"] for word in own)]
 
-    # Warnings and deadlines: the batch's one statement, then its inbox rows (and for a card the
+    # Warnings and deadlines: the batch's one statement, with its inbox rows (and for a card the
     # phone numbers of the people to text).
-    assert len(queries(1)) == len(queries(6)) == 2
-    assert len(queries(1, "due_at", "overdue")) == len(queries(6, "due_at", "overdue")) == 3
+    assert len(queries(1)) == len(queries(6)) == 1
+    assert len(queries(1, "due_at", "overdue")) == len(queries(6, "due_at", "overdue")) == 2
     # Escalations: the same, and the events loaded whole, the marks, the timeline rows, the clocks.
     climbing = queries(6, "escalate_at", "escalations")
     assert len(queries(1, "escalate_at", "escalations")) == len(climbing) <= 8, climbing
@@ -531,12 +531,49 @@ def test_a_stale_schedule_row_of_a_closed_event_is_removed_and_nothing_else_happ
 @pytest.mark.django_db
 def test_a_failed_inbox_write_rolls_back_the_messages_alone(report, monkeypatch, caplog):
     event = Event.objects.get(pk=report().pk)
-    monkeypatch.setattr(engine, "_INBOX_SQL", "SELECT no_such_column FROM accounts_notification")
+    broken = engine._STEP_SQL.replace("ORDER BY sent.n, sent.user_id", "ORDER BY no_such_column")
+    assert broken != engine._STEP_SQL
+    monkeypatch.setattr(engine, "_STEP_SQL", broken)
     result = engine.sweep(now=event.due_at)
     assert (result.warnings, result.overdue) == (1, 1)
     assert steps(event=event).count() == 2 and Event.objects.get(pk=event.pk).light == "red"
+    assert scheduled(event) == event.escalate_at
     assert not Notification.objects.filter(event=event).exists()
     assert "escalation notifications failed" in caplog.text
+
+
+@pytest.mark.django_db
+def test_a_failed_inbox_write_of_an_escalation_rolls_back_the_messages_alone(report, monkeypatch, caplog):
+    event = Event.objects.get(pk=report().pk)
+    monkeypatch.setattr(engine, "_INBOX_SQL", "SELECT no_such_column FROM accounts_notification")
+    result = engine.sweep(now=event.escalate_at + timedelta(seconds=1))
+    assert (result.warnings, result.overdue, result.escalations) == (1, 1, 1)
+    assert steps(event=event).count() == 3 and Event.objects.get(pk=event.pk).level == "town"
+    assert not Notification.objects.filter(event=event).exists()
+    assert "escalation notifications failed" in caplog.text
+
+
+@pytest.mark.django_db
+def test_the_lock_timeout_is_the_messages_alone(report, monkeypatch):
+    """The batch statement waits for a lock no longer than INBOX_LOCK_TIMEOUT (only its messages
+    can wait); the escalations made after it run under the connection's own setting again."""
+    event = Event.objects.get(pk=report().pk)
+    seen, real = [], engine._climb
+
+    def lock_timeout():
+        with connection.cursor() as cursor:
+            cursor.execute("SHOW lock_timeout")
+            return cursor.fetchone()[0]
+
+    def climb(*args, **kwargs):
+        seen.append(lock_timeout())
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(engine, "_climb", climb)
+    before = lock_timeout()
+    assert before != engine.INBOX_LOCK_TIMEOUT
+    assert engine.sweep(now=event.escalate_at + timedelta(seconds=1)).escalations == 1
+    assert seen == [before] and lock_timeout() == before
 
 
 @pytest.mark.django_db
@@ -546,11 +583,12 @@ def test_a_crash_after_the_statement_rolls_back_the_whole_batch(report, monkeypa
     def killed(*args, **kwargs):
         raise RuntimeError("worker killed")
 
-    monkeypatch.setattr(engine, "_write_inbox", killed)
+    monkeypatch.setattr(engine, "_process", killed)
     with pytest.raises(RuntimeError):
         engine.sweep(now=event.warn_at)
     assert not steps(event=event).exists()
     assert not EventAction.objects.filter(event=event, action="warn").exists()
+    assert not Notification.objects.filter(event=event).exists()
     assert (Event.objects.get(pk=event.pk).light, scheduled(event)) == ("green", event.warn_at)
 
 
@@ -582,13 +620,9 @@ def test_an_inbox_row_refused_by_a_foreign_key_loses_the_messages_not_the_steps(
     _committed_world()
     [event] = _report_many(1)
     event = Event.objects.get(pk=event.pk)
-    monkeypatch.setattr(
-        engine,
-        "_INBOX_SQL",
-        "INSERT INTO accounts_notification (user_id, kind, message, event_id, created_at) "
-        "SELECT -1, 'warning', 'to nobody', unnest(%(events)s::bigint[]), %(created)s "
-        "RETURNING id, user_id, kind, message, event_id",
-    )
+    to_nobody = engine._STEP_SQL.replace("SELECT sent.user_id, sent.kind,", "SELECT -1, sent.kind,")
+    assert to_nobody != engine._STEP_SQL
+    monkeypatch.setattr(engine, "_STEP_SQL", to_nobody)
     result = engine.sweep(now=event.warn_at)
     assert result.warnings == 1
     assert steps(event=event).count() == 1
