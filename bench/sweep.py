@@ -45,20 +45,24 @@ WITH due AS (SELECT id FROM events_event ORDER BY md5(id::text) LIMIT %(due)s),
 warn AS (UPDATE events_event SET warn_at = %(now)s - interval '1 minute' WHERE id IN (SELECT id FROM due))
 UPDATE events_eventschedule SET next_due_at = %(now)s - interval '1 minute' WHERE event_id IN (SELECT id FROM due)
 """
-# The same work as the sweep's on the same rows, in one statement: claim over the schedule's index
-# (event row, then schedule row, as the engine locks them), a yellow light and an urge on the event
-# row, the next moment (the deadline) on the schedule row.
-RAW = """
+# The same work as the sweep's on the same rows, in one statement (RAW): claim over the schedule's
+# index (event row, then schedule row, as the engine locks them), a yellow light and an urge on the
+# event row, the next moment (the deadline) on the schedule row.
+WARNED = """
 WITH d AS (
     SELECT e.id FROM events_eventschedule s JOIN events_event e ON e.id = s.event_id
     WHERE s.next_due_at <= %(now)s ORDER BY s.next_due_at LIMIT %(due)s FOR UPDATE OF e, s SKIP LOCKED
 ), warned AS (
     UPDATE events_event e SET light = 'yellow', supervision = 'urge', clock_marks = e.clock_marks | 1,
         updated_at = %(now)s
-    FROM d WHERE e.id = d.id RETURNING e.id, e.due_at
-)
+    FROM d WHERE e.id = d.id RETURNING {returning}
+)"""
+RAW = (
+    WARNED.format(returning="e.id, e.due_at")
+    + """
 UPDATE events_eventschedule s SET next_due_at = w.due_at FROM warned w WHERE s.event_id = w.id
 """
+)
 
 
 # After each round the sweep's own timeline rows and inbox rows are deleted again, so that every
@@ -78,15 +82,9 @@ ALTER TABLE events_eventaction ENABLE TRIGGER events_action_immutable;
 # as plainly as SQL can: a timeline row with its mark and an inbox row for each of the center's staff
 # (constant text, no recipient rule): in ONE statement for all 10,000, and in the sweep's bounded
 # batches (`--parts` only).
-PLAINEST = """
-WITH d AS (
-    SELECT e.id FROM events_eventschedule s JOIN events_event e ON e.id = s.event_id
-    WHERE s.next_due_at <= %(now)s ORDER BY s.next_due_at LIMIT %(due)s FOR UPDATE OF e, s SKIP LOCKED
-), warned AS (
-    UPDATE events_event e SET light = 'yellow', supervision = 'urge', clock_marks = e.clock_marks | 1,
-        updated_at = %(now)s
-    FROM d WHERE e.id = d.id RETURNING e.id, e.due_at, e.clock_cycle, e.center_id
-), rescheduled AS (
+PLAINEST = (
+    WARNED.format(returning="e.id, e.due_at, e.clock_cycle, e.center_id")
+    + """, rescheduled AS (
     UPDATE events_eventschedule s SET next_due_at = w.due_at FROM warned w WHERE s.event_id = w.id
 ), timeline AS (
     INSERT INTO events_eventaction
@@ -97,6 +95,7 @@ INSERT INTO accounts_notification (user_id, kind, message, event_id, created_at)
 SELECT u.id, 'warning', 'due soon', w.id, %(now)s
 FROM warned w JOIN accounts_user u ON u.center_id = w.center_id AND u.role = 'center_staff'
 """
+)
 
 # Raw statement and sweep in turn; the figures are the medians (the machine is shared and noisy).
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", "3"))
