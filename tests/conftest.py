@@ -4,16 +4,20 @@ Every test runs inside a transaction that is rolled back, so the seeded data is 
 and each test sees it unchanged.
 """
 
+import os
+
 import pytest
 from rest_framework.test import APIClient
 
 from accounts.models import User
 
+TEST_CHANNEL_PREFIX = os.environ.get("TEST_CHANNEL_PREFIX", "wj-test")
+
 
 @pytest.fixture(scope="session", autouse=True)
 def live_pushes_apart():
     """Tests push nothing unless they ask (tests/live does), and never onto a running platform's
-    channels: their own prefix on the shared Redis."""
+    channels: their own prefix on the shared Redis (TEST_CHANNEL_PREFIX keeps parallel checkouts apart)."""
     from channels.layers import channel_layers
     from django.conf import settings
 
@@ -21,7 +25,7 @@ def live_pushes_apart():
     settings.CHANNEL_LAYERS = {
         "default": {
             **settings.CHANNEL_LAYERS["default"],
-            "CONFIG": {**settings.CHANNEL_LAYERS["default"]["CONFIG"], "prefix": "wj-test"},
+            "CONFIG": {**settings.CHANNEL_LAYERS["default"]["CONFIG"], "prefix": TEST_CHANNEL_PREFIX},
         }
     }
     channel_layers.backends.clear()

@@ -24,6 +24,8 @@ import pytest
 from django.db import connection
 from django.utils import timezone, translation
 
+from tests.conftest import TEST_CHANNEL_PREFIX
+
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = "/usr/bin/chromium"
 PASSWORD = "Wenjiang@2026"
@@ -50,7 +52,7 @@ class Server:
         self.env = {
             **os.environ,
             "DATABASE_URL": f"postgis://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}",
-            "CHANNEL_PREFIX": "wj-test",
+            "CHANNEL_PREFIX": TEST_CHANNEL_PREFIX,
             "LIVE_PUSH": "thread",
             "DEBUG": "1",
             "LOG_LEVEL": "WARNING",
