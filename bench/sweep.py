@@ -123,9 +123,9 @@ def main() -> None:
     from django.utils import timezone
 
     from accounts.models import Notification
+    from events.clocks import reference
     from events.engine import sweep
     from events.models import EventAction
-    from events.services import reference
     from wenjiang_ops.live.publish import publisher
 
     now = timezone.now()

@@ -9,9 +9,9 @@ class EventsConfig(AppConfig):
     def ready(self) -> None:
         from django.db.models.signals import post_delete, post_save
 
-        from . import services
+        from . import clocks
         from .models import EventCategory, PhaseLimit
 
         for model in (EventCategory, PhaseLimit):
-            post_save.connect(services.reference_changed, sender=model, dispatch_uid=f"ref-save-{model.__name__}")
-            post_delete.connect(services.reference_changed, sender=model, dispatch_uid=f"ref-del-{model.__name__}")
+            post_save.connect(clocks.reference_changed, sender=model, dispatch_uid=f"ref-save-{model.__name__}")
+            post_delete.connect(clocks.reference_changed, sender=model, dispatch_uid=f"ref-del-{model.__name__}")

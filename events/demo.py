@@ -26,6 +26,7 @@ from django.utils import timezone
 from accounts.models import User
 from grids.models import Center, Department, Grid
 
+from . import clocks as event_clocks
 from . import services
 from .choices import Source, State
 from .domain.states import IllegalTransition
@@ -329,8 +330,8 @@ class History:
         step(self.minutes(240), verifier, "verify_pass", satisfied=self._satisfied())
 
     def _lead(self, event: Event) -> int:
-        category = services.reference().categories[event.category_id]
-        top = services.reference().categories.get(category.parent_id) if category.parent_id else category
+        category = event_clocks.reference().categories[event.category_id]
+        top = event_clocks.reference().categories.get(category.parent_id) if category.parent_id else category
         if top.default_department_id in self.departments and self.rng.random() < 0.9:
             return top.default_department_id
         return self.rng.choice(list(self.departments))
@@ -351,7 +352,7 @@ def seed_events(log: Log, *, count: int = EVENT_COUNT, end: datetime | None = No
     if Event.objects.filter(client_id=uuid.uuid5(NAMESPACE, "0")).exists():
         log("events: already there")
         return
-    services.reference(fresh=True)
+    event_clocks.reference(fresh=True)
     end = end or timezone.now()
     history = History(event_rng(-1), end)
     events, rows_by_event = [], []
@@ -368,7 +369,7 @@ def seed_events(log: Log, *, count: int = EVENT_COUNT, end: datetime | None = No
     ordered = [events[k] for k in events_by_created]
     Event.objects.bulk_create(ordered, batch_size=2000)
     # The open events' next moments, for the escalation engine (what the services write one by one).
-    schedules = [EventSchedule(event_id=e.pk, next_due_at=due) for e in ordered if (due := services._next_due(e))]
+    schedules = [EventSchedule(event_id=e.pk, next_due_at=due) for e in ordered if (due := event_clocks.next_due(e))]
     EventSchedule.objects.bulk_create(schedules, batch_size=5000)
     assignments = [a for event in ordered for a in history.store.assignments[id(event)]]
     for assignment in assignments:

@@ -40,6 +40,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import Role
 from grids.models import Center
 
+from . import clocks as event_clocks
 from . import services
 from .choices import Action, Light, State, Supervision
 from .domain import clocks, states
@@ -131,7 +132,7 @@ def _step_sql(*, timeline: bool = True, inbox: bool = True) -> str:
     row (a HOT update), the next moment on the schedule row (or the row removed when none is pending
     or the event is no longer running), a timeline row per step with its cycle and mark, and (with
     `inbox`) the steps' inbox messages. The running test and the moments are those of
-    services._moments and services._next_due; the decisions those of _tick (tests compare the two).
+    events.clocks.running_moments and next_due; the decisions those of _tick (tests compare the two).
 
     It returns a row per claimed event: its id, the claimed columns for a climbing event (NULL for
     the others, which Python does not read), `climbing` and the step bits `made` here; then a row per
@@ -232,7 +233,7 @@ SELECT * FROM told
 
 
 class _Due:
-    """A claimed event, as plain attributes named like the model's: what `services._moments` and
+    """A claimed event, as plain attributes named like the model's: what `events.clocks.running_moments` and
     `services._raise_supervision` read work on it unchanged."""
 
     __slots__ = ("pk", *_CLAIMED[1:], "next_due_at")
@@ -364,7 +365,7 @@ def _tick(event: _Due, now: datetime, batch: _Batch, result: SweepResult) -> Non
     """The steps of an event whose escalation moment has come: the warning and the deadline if they
     are not marked yet (one sweep long after them makes all three, in order), then the escalation,
     left to `_escalate`, which needs the whole event."""
-    moments = services._moments(event)
+    moments = event_clocks.running_moments(event)
     for bit in clocks.due_marks(moments, event.clock_marks, now):
         if bit == clocks.ESCALATE:
             batch.climbing.append(event)
@@ -430,7 +431,7 @@ def _escalate(batch: _Batch, now: datetime, result: SweepResult) -> list[Event]:
             data: dict = {"auto": True}
             from_state, cycle = event.state, event.clock_cycle
             services.escalate_to_parent(event, now=now, data=data, store=store)  # a new cycle at the new level
-            event.next_due_at = services._next_due(event)  # for _write: the schedule row
+            event.next_due_at = event_clocks.next_due(event)  # for _write: the schedule row
             _row(batch, event, Action.ESCALATE, data, clocks.ESCALATE, cycle=cycle, from_state=from_state)
             batch.messages.append((event.pk, "escalated"))
             result.escalations += 1
@@ -442,7 +443,7 @@ def _escalate(batch: _Batch, now: datetime, result: SweepResult) -> list[Event]:
         _row(batch, due, Action.SUPERVISE, {"card": "red_card", "phase": due.phase}, clocks.ESCALATE)
         batch.messages.append((due.pk, "red_card"))
         result.red_cards += 1
-        due.next_due_at = clocks.next_due(services._moments(due), due.clock_marks)
+        due.next_due_at = clocks.next_due(event_clocks.running_moments(due), due.clock_marks)
     return moved
 
 

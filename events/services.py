@@ -7,10 +7,8 @@ sends `event_changed` after the commit. Only `event_transition` changes an event
 from __future__ import annotations
 
 import logging
-import time
 import uuid
 from contextlib import nullcontext
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -23,14 +21,19 @@ from django.utils.translation import gettext_lazy
 
 from accounts.models import Role, User
 from accounts.scope import scope_for
-from grids.models import Calendar, Center, Department, SpecialDay
+from grids.models import Center, Department
 from grids.selectors import BadCoordinates, GridNotFound, grid_at, point_from_lat_lng
 
-from .choices import Action, AssignmentRole, AssignmentState, Extension, Light, Phase, Source, State, Supervision
-from .domain import clocks, states
-from .domain.calendars import ROUND_THE_CLOCK, WorkingHours, parse_periods
+from .choices import Action, AssignmentRole, AssignmentState, Extension, Phase, Source, State, Supervision
+from .clocks import next_due as _next_due
+from .clocks import reference
+from .clocks import restart_deadline as _restart_deadline
+from .clocks import shift_clocks as _shift_clocks
+from .clocks import start_phase as _start_phase
+from .clocks import write_schedule as _write_schedule
+from .domain import states
 from .domain.permissions import ActorFacts, EventFacts, may
-from .models import Attachment, ClockPolicy, Event, EventAction, EventAssignment, EventCategory, PhaseLimit
+from .models import Attachment, Event, EventAction, EventAssignment
 from .signals import event_changed
 
 log = logging.getLogger(__name__)
@@ -39,156 +42,12 @@ DESCRIPTION_MAX = 2000
 REASON_MAX = 2000
 REOPEN_DAYS = getattr(settings, "EVENT_REOPEN_DAYS", 30)
 MAX_EXTENSION_DAYS = 30
-_CACHE_SECONDS = 30.0
 
 A, S = Action, State
 
 
 class EventNotFound(Exception):
     """The event does not exist or is outside the user's scope (answered 404)."""
-
-
-# --- reference data, cached briefly per process (limits and categories are edited rarely) ----------
-
-
-@dataclass
-class _Reference:
-    loaded: float
-    limits: dict[tuple[str, str, int | None, bool], int]
-    categories: dict[int, EventCategory]
-    policies: dict[str, tuple[float, int]]  # level -> (warning fraction, grace minutes)
-    calendars: dict[int, object]  # calendar id -> RoundTheClock | WorkingHours
-
-
-_reference: _Reference | None = None
-
-
-def reference(*, fresh: bool = False) -> _Reference:
-    """Phase limits and categories, reloaded at most every 30 s (or on demand)."""
-    global _reference
-    if fresh or _reference is None or time.monotonic() - _reference.loaded > _CACHE_SECONDS:
-        limits = {
-            (phase, level, category_id, urgent): minutes
-            for phase, level, category_id, urgent, minutes in PhaseLimit.objects.values_list(
-                "phase", "level", "category_id", "urgent", "minutes"
-            )
-        }
-        categories = {c.pk: c for c in EventCategory.objects.all()}
-        policies = {
-            level: (fraction, grace)
-            for level, fraction, grace in ClockPolicy.objects.values_list("level", "warning_fraction", "grace_minutes")
-        }
-        special = dict(SpecialDay.objects.values_list("date", "workday"))
-        calendars = {
-            c.pk: ROUND_THE_CLOCK if c.round_the_clock else WorkingHours(parse_periods(c.periods), special)
-            for c in Calendar.objects.all()
-        }
-        _reference = _Reference(time.monotonic(), limits, categories, policies, calendars)
-    return _reference
-
-
-DEFAULT_POLICY = (0.7, 60)
-
-
-def calendar_of(center: Center):
-    """The calendar a center counts time on (round the clock when it has none)."""
-    return reference().calendars.get(center.calendar_id, ROUND_THE_CLOCK) if center.calendar_id else ROUND_THE_CLOCK
-
-
-def reference_changed(**kwargs) -> None:
-    global _reference
-    _reference = None
-
-
-def category_chain(category_id: int) -> list[int]:
-    """The category and its ancestors, nearest first."""
-    categories = reference().categories
-    chain, current = [], categories.get(category_id)
-    while current is not None and len(chain) < 10:
-        chain.append(current.pk)
-        current = categories.get(current.parent_id) if current.parent_id else None
-    return chain
-
-
-def _limit(event: Event, phase: str) -> int:
-    try:
-        return clocks.limit_minutes(
-            reference().limits,
-            phase=phase,
-            level=event.level,
-            category_chain=category_chain(event.category_id),
-            urgent=event.urgent,
-        )
-    except clocks.MissingLimit as exc:
-        raise ValidationError(
-            {"category": _("No time limit is configured for this category: %(e)s") % {"e": exc}}
-        ) from None
-
-
-def _start_phase(event: Event, phase: Phase | None, now: datetime) -> None:
-    """Starts the clock of `phase` (or stops the clocks): a new cycle with its warning, deadline
-    and escalation moments on the holding center's calendar (the sweep's next moment follows:
-    see `_next_due`)."""
-    event.phase = phase or ""
-    event.phase_started_at = now if phase else None
-    event.clock_cycle += 1
-    event.clock_marks = 0
-    if not phase:
-        event.warn_at = event.due_at = event.escalate_at = None
-        return
-    fraction, grace = reference().policies.get(event.level, DEFAULT_POLICY)
-    moments = clocks.phase_moments(
-        start=now,
-        minutes=_limit(event, phase),
-        warning_fraction=fraction,
-        grace_minutes=grace,
-        calendar=calendar_of(event.center),
-    )
-    event.warn_at, event.due_at, event.escalate_at = moments.warn_at, moments.due_at, moments.escalate_at
-    event.light = Light.GREEN
-
-
-def _moments(event: Event) -> clocks.Moments | None:
-    if not event.phase or event.due_at is None:
-        return None
-    return clocks.Moments(event.warn_at or event.due_at, event.due_at, event.escalate_at or event.due_at)
-
-
-def _shift_clocks(event: Event, delta: timedelta) -> None:
-    """Moves the running phase's moments and the deadline (suspension, extension)."""
-    for name in ("warn_at", "due_at", "escalate_at", "deadline"):
-        value = getattr(event, name)
-        if value is not None:
-            setattr(event, name, value + delta)
-
-
-def _next_due(event) -> datetime | None:
-    """The escalation engine's next moment for `event` (an Event or the engine's claimed row): the
-    first of its running phase's moments not yet marked; none while it is suspended or closed."""
-    moments = _moments(event)
-    if moments is None or event.state not in states.OPEN_STATES:  # running: neither suspended nor final
-        return None
-    return clocks.next_due(moments, event.clock_marks)
-
-
-def _write_schedule(event: Event) -> None:
-    """Writes the event's next moment to its schedule row, or removes the row when no moment is
-    pending. The caller holds the event's row lock (the engine takes it before the schedule's)."""
-    due = _next_due(event)
-    with connection.cursor() as cursor:
-        if due is None:
-            cursor.execute("DELETE FROM events_eventschedule WHERE event_id = %s", [event.pk])
-        else:
-            cursor.execute(
-                "INSERT INTO events_eventschedule (event_id, next_due_at) VALUES (%s, %s) "
-                "ON CONFLICT (event_id) DO UPDATE SET next_due_at = EXCLUDED.next_due_at",
-                [event.pk, due],
-            )
-
-
-def _restart_deadline(event: Event, now: datetime) -> None:
-    total = sum(_limit(event, phase) for phase in clocks.PHASES)
-    event.deadline = calendar_of(event.center).add(now, total)
 
 
 # --- intake ----------------------------------------------------------------------------------------

@@ -5,6 +5,7 @@ import uuid
 import pytest
 
 from accounts.models import User
+from events import clocks as event_clocks
 from events import services
 from events.models import Event, EventCategory
 from grids.models import Department, Grid
@@ -21,9 +22,9 @@ def round_the_clock(db):
     from grids.models import Center
 
     Center.objects.update(calendar=None)
-    services.reference_changed()
+    event_clocks.reference_changed()
     yield
-    services.reference_changed()
+    event_clocks.reference_changed()
 
 
 @pytest.fixture

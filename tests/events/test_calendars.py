@@ -97,8 +97,9 @@ def test_moments_on_working_hours_skip_the_night():
 
 
 def test_a_suspension_moves_every_moment_by_the_pause():
+    from events.clocks import next_due as _next_due
+    from events.clocks import shift_clocks as _shift_clocks
     from events.models import Event
-    from events.services import _next_due, _shift_clocks
 
     event = Event(
         warn_at=at(2026, 3, 2, 10),

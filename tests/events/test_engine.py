@@ -134,13 +134,13 @@ def test_an_escalation_by_hand_reschedules_at_the_new_level(drive, act):
 
 @pytest.mark.django_db
 def test_every_open_event_has_the_schedule_its_clocks_say(drive, report, act):
-    from events import services
+    from events import clocks as event_clocks
 
     events = [report(), drive("dispatched"), drive("in_progress"), drive("handled"), drive("closed")]
     events.append(act(report(), "hangtianlu", "reject", reason="不属于受理范围"))
     engine.sweep(now=timezone.now() + timedelta(days=2))  # warns, cards and escalates some of them
     for event in Event.objects.filter(pk__in=[e.pk for e in events]):
-        assert scheduled(event) == services._next_due(event), event.state
+        assert scheduled(event) == event_clocks.next_due(event), event.state
     # Not the closed, the rejected, nor the handled one: its verification clock ran out, a red card.
     assert EventSchedule.objects.filter(event__in=events).count() == 3
 
@@ -191,8 +191,9 @@ def _report_many(n, *, when=None):
     import uuid
 
     from accounts.models import User
+    from events.clocks import reference
     from events.models import EventCategory
-    from events.services import event_report, reference
+    from events.services import event_report
     from grids.models import Grid
 
     reference(fresh=True)

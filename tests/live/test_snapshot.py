@@ -8,6 +8,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from accounts.models import User
+from events import clocks as event_clocks
 from events import services
 from events.models import Event
 from events.selectors import Period, stats_summary
@@ -327,7 +328,7 @@ def test_without_redis_the_snapshot_still_loads(api, world, monkeypatch):
 
 
 def test_the_snapshot_takes_the_same_queries_for_more_events(api, world, report):
-    services.reference()  # the categories' cache, loaded at most every 30 s
+    event_clocks.reference()  # the categories' cache, loaded at most every 30 s
 
     def count():
         with CaptureQueriesContext(connection) as queries:

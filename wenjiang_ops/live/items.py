@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from django.db import connection
 
+from events.clocks import reference
 from events.domain.states import FINAL_STATES
 from events.models import event_number
-from events.services import reference
 
 EXCERPT_CHARS = 40
 # One statement for a whole batch: the publisher runs it for every change, and the ORM spent longer
