@@ -9,9 +9,12 @@ class EventsConfig(AppConfig):
     def ready(self) -> None:
         from django.db.models.signals import post_delete, post_save
 
-        from . import clocks
-        from .models import EventCategory, PhaseLimit
+        from clocks import sweep
 
-        for model in (EventCategory, PhaseLimit):
+        from . import clocks, engine
+        from .models import ClockPolicy, EventCategory, PhaseLimit
+
+        sweep.register("events", engine.sweep)  # the escalation engine runs under the shared sweep task
+        for model in (EventCategory, PhaseLimit, ClockPolicy):
             post_save.connect(clocks.reference_changed, sender=model, dispatch_uid=f"ref-save-{model.__name__}")
             post_delete.connect(clocks.reference_changed, sender=model, dispatch_uid=f"ref-del-{model.__name__}")

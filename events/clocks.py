@@ -13,17 +13,18 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.core.exceptions import ValidationError
-from django.db import connection
 from django.utils.translation import gettext as _
 
-from grids.models import Calendar, Center, SpecialDay
+from clocks import cache as clock_cache
+from clocks import sweep as clock_sweep
+from grids.models import Center
 
 from .choices import Light, Phase
 from .domain import clocks, states
-from .domain.calendars import ROUND_THE_CLOCK, WorkingHours, parse_periods
 from .models import ClockPolicy, Event, EventCategory, PhaseLimit
 
 _CACHE_SECONDS = 30.0
+SCHEDULE_TABLE = "events_eventschedule"  # EventSchedule: the sweep's index of moments pending
 
 
 # --- reference data, cached briefly per process (limits and categories are edited rarely) ----------
@@ -35,14 +36,14 @@ class _Reference:
     limits: dict[tuple[str, str, int | None, bool], int]
     categories: dict[int, EventCategory]
     policies: dict[str, tuple[float, int]]  # level -> (warning fraction, grace minutes)
-    calendars: dict[int, object]  # calendar id -> RoundTheClock | WorkingHours
 
 
 _reference: _Reference | None = None
 
 
 def reference(*, fresh: bool = False) -> _Reference:
-    """Phase limits and categories, reloaded at most every 30 s (or on demand)."""
+    """Phase limits, warning policies and categories, reloaded at most every 30 s (or on demand; the
+    calendars are clocks.cache's, reloaded with them when `fresh`)."""
     global _reference
     if fresh or _reference is None or time.monotonic() - _reference.loaded > _CACHE_SECONDS:
         limits = {
@@ -56,12 +57,9 @@ def reference(*, fresh: bool = False) -> _Reference:
             level: (fraction, grace)
             for level, fraction, grace in ClockPolicy.objects.values_list("level", "warning_fraction", "grace_minutes")
         }
-        special = dict(SpecialDay.objects.values_list("date", "workday"))
-        calendars = {
-            c.pk: ROUND_THE_CLOCK if c.round_the_clock else WorkingHours(parse_periods(c.periods), special)
-            for c in Calendar.objects.all()
-        }
-        _reference = _Reference(time.monotonic(), limits, categories, policies, calendars)
+        if fresh:
+            clock_cache.calendars(fresh=True)
+        _reference = _Reference(time.monotonic(), limits, categories, policies)
     return _reference
 
 
@@ -70,12 +68,13 @@ DEFAULT_POLICY = (0.7, 60)
 
 def calendar_of(center: Center):
     """The calendar a center counts time on (round the clock when it has none)."""
-    return reference().calendars.get(center.calendar_id, ROUND_THE_CLOCK) if center.calendar_id else ROUND_THE_CLOCK
+    return clock_cache.calendar(center.calendar_id)
 
 
 def reference_changed(**kwargs) -> None:
     global _reference
     _reference = None
+    clock_cache.invalidate()
 
 
 def category_chain(category_id: int) -> list[int]:
@@ -152,16 +151,7 @@ def next_due(event) -> datetime | None:
 def write_schedule(event: Event) -> None:
     """Writes the event's next moment to its schedule row, or removes the row when no moment is
     pending. The caller holds the event's row lock (the engine takes it before the schedule's)."""
-    due = next_due(event)
-    with connection.cursor() as cursor:
-        if due is None:
-            cursor.execute("DELETE FROM events_eventschedule WHERE event_id = %s", [event.pk])
-        else:
-            cursor.execute(
-                "INSERT INTO events_eventschedule (event_id, next_due_at) VALUES (%s, %s) "
-                "ON CONFLICT (event_id) DO UPDATE SET next_due_at = EXCLUDED.next_due_at",
-                [event.pk, due],
-            )
+    clock_sweep.write_next_due(schedule=SCHEDULE_TABLE, key="event_id", case_id=event.pk, due=next_due(event))
 
 
 def restart_deadline(event: Event, now: datetime) -> None:

@@ -38,6 +38,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Role
+from clocks import sweep as clock_sweep
 from grids.models import Center
 
 from . import clocks as event_clocks
@@ -74,14 +75,9 @@ _CLAIMED = (
     "category_id",
     "created_at",
 )
-_CLAIM_SQL = f"""
-    SELECT {", ".join("e." + column for column in _CLAIMED)}
-    FROM events_eventschedule s JOIN events_event e ON e.id = s.event_id
-    WHERE s.next_due_at <= %(now)s
-    ORDER BY s.next_due_at
-    LIMIT %(limit)s
-    FOR UPDATE OF e, s SKIP LOCKED
-"""
+_CLAIM_SQL = clock_sweep.claim_sql(
+    schedule=event_clocks.SCHEDULE_TABLE, cases="events_event", key="event_id", columns=_CLAIMED
+)
 
 _WARN, _OVERDUE, _ESCALATE = clocks.WARN, clocks.OVERDUE, clocks.ESCALATE
 _SUPERVISION = "ARRAY['none', 'urge', 'yellow_card', 'red_card']::varchar[]"  # services.SUPERVISION_ORDER
@@ -295,19 +291,12 @@ def sweep(*, now: datetime | None = None, batch_size: int = BATCH_SIZE, max_batc
     again: a locked event is skipped by the others, a repeated step is refused by the database."""
     now = now or timezone.now()
     result = SweepResult()
-    while max_batches is None or result.batches < max_batches:
-        with transaction.atomic():
-            with connection.cursor() as cursor:
-                # Foreign keys checked at the end of each statement, not at the commit (Django makes
-                # them deferrable): a message refused by one fails its statement, not the commit.
-                cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-                rows = _steps(cursor, now, batch_size)
-            if not rows:
-                break
-            result.batches += 1
-            claimed = _process(rows, now, result)
-        if claimed < batch_size:
-            break
+
+    def step(cursor, now: datetime, batch_size: int) -> int:
+        rows = _steps(cursor, now, batch_size)
+        return _process(rows, now, result) if rows else 0
+
+    result.batches = clock_sweep.run(step, now=now, batch_size=batch_size, max_batches=max_batches)
     return result
 
 

@@ -9,8 +9,9 @@ from datetime import date, timedelta
 
 from django.db import transaction
 
+from clocks.models import Calendar, SpecialDay
 from grids.choices import Level
-from grids.models import Calendar, Department, SpecialDay
+from grids.models import Department
 
 from .choices import Phase
 from .models import ClockPolicy, EventCategory, PhaseLimit

@@ -5,7 +5,8 @@ from celery import shared_task
 
 @shared_task(name="events.sweep", acks_late=True, ignore_result=True)
 def sweep_task() -> None:
-    """The periodic sweep (beat runs it every few seconds). A repeat is harmless: see events.engine."""
+    """The events' sweep alone. Beat now runs `clocks.sweep` (every case type's clocks); this name stays
+    for the messages a broker still holds from before. A repeat is harmless: see events.engine."""
     from .engine import sweep
 
     sweep()

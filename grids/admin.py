@@ -4,13 +4,11 @@ from django.contrib.gis.admin import GISModelAdmin
 from django.utils.translation import gettext_lazy as _
 
 from .models import (
-    Calendar,
     Center,
     Department,
     DutyCategory,
     DutyItem,
     Grid,
-    SpecialDay,
     Volunteer,
     VolunteerOrganization,
 )
@@ -103,15 +101,3 @@ class VolunteerAdmin(admin.ModelAdmin):
     autocomplete_fields = ["grid", "user"]
     list_select_related = ["organization", "grid"]
     readonly_fields = ["id_number_masked"]
-
-
-@admin.register(Calendar)
-class CalendarAdmin(admin.ModelAdmin):
-    list_display = ["name", "round_the_clock", "periods"]
-
-
-@admin.register(SpecialDay)
-class SpecialDayAdmin(admin.ModelAdmin):
-    list_display = ["date", "name", "workday"]
-    list_filter = ["workday"]
-    date_hierarchy = "date"

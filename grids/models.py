@@ -13,56 +13,6 @@ from .choices import DedicatedSubtype, GridKind, Level
 division_code_validator = RegexValidator(r"^\d{12}$", _("A division code has exactly 12 digits."))
 
 
-class Calendar(models.Model):
-    """When a center counts time: round the clock (duty), or working periods on working days.
-
-    Working days are Monday to Friday, except the public holidays and make-up working days
-    (调休) listed in SpecialDay."""
-
-    name = models.CharField(_("name"), max_length=50, unique=True)
-    round_the_clock = models.BooleanField(_("round the clock"), default=False)
-    periods = models.JSONField(
-        _("working periods"),
-        default=list,
-        blank=True,
-        help_text=_('Start and end of each working period of a day, e.g. [["09:00", "12:00"], ["13:30", "17:30"]].'),
-    )
-
-    class Meta:
-        verbose_name = _("calendar")
-        verbose_name_plural = _("calendars")
-
-    def clean(self) -> None:
-        from events.domain.calendars import parse_periods
-
-        try:
-            periods = parse_periods(self.periods)
-        except (TypeError, ValueError) as exc:
-            message = _('Working periods look like [["09:00", "12:00"]]: %(e)s') % {"e": exc}
-            raise ValidationError({"periods": message}) from None
-        if not self.round_the_clock and not periods:
-            raise ValidationError({"periods": _("A working-hours calendar needs at least one working period.")})
-
-    def __str__(self) -> str:
-        return self.name
-
-
-class SpecialDay(models.Model):
-    """A public holiday (no work) or a make-up working day (调休上班), nationwide."""
-
-    date = models.DateField(_("date"), unique=True)
-    workday = models.BooleanField(_("working day"), help_text=_("On: a make-up working day. Off: a holiday."))
-    name = models.CharField(_("name"), max_length=50)
-
-    class Meta:
-        verbose_name = _("holiday or make-up working day")
-        verbose_name_plural = _("holidays and make-up working days")
-        ordering = ["date"]
-
-    def __str__(self) -> str:
-        return f"{self.date} {self.name}"
-
-
 class Center(models.Model):
     """A social-governance center (综治中心) covering one administrative area.
 
@@ -86,7 +36,7 @@ class Center(models.Model):
     depth = models.PositiveSmallIntegerField(editable=False, default=0)
     boundary = models.MultiPolygonField(_("boundary"), srid=4326, null=True, blank=True)
     calendar = models.ForeignKey(
-        Calendar,
+        "clocks.Calendar",
         verbose_name=_("calendar"),
         null=True,
         blank=True,

@@ -2,11 +2,12 @@
 
 from collections.abc import Callable
 
+from clocks.models import Calendar
 from events.demo import seed_events
 from events.reference import CALENDARS, load_reference
 from grids.choices import Level
 from grids.demo.seed import seed_all
-from grids.models import Calendar, Center
+from grids.models import Center
 
 
 def seed_demo(log: Callable[[str], None], *, events: bool = True) -> None:

@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "channels",
     "axes",
+    "clocks",
     "accounts",
     "grids",
     "events",
@@ -147,7 +148,8 @@ CELERY_TIMEZONE = "Asia/Shanghai"
 SWEEP_SECONDS = float(os.environ.get("SWEEP_SECONDS", "5"))
 CELERY_BEAT_SCHEDULE: dict = {
     # The escalation engine: one periodic sweep, never one timer per event.
-    "events-sweep": {"task": "events.sweep", "schedule": SWEEP_SECONDS, "options": {"expires": SWEEP_SECONDS * 2}},
+    # Every case type's clocks (clocks.sweep.register): events now, disputes next.
+    "clocks-sweep": {"task": "clocks.sweep", "schedule": SWEEP_SECONDS, "options": {"expires": SWEEP_SECONDS * 2}},
 }
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 SMS_BACKEND = os.environ.get("SMS_BACKEND", "accounts.notify.LoggingSMSBackend")

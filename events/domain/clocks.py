@@ -1,14 +1,32 @@
-"""Deadlines from the phase limits and the center's calendar. Plain Python: the limits come in as a
-mapping, the calendar as an object with `add(start, minutes)` (see calendars.py)."""
+"""The events' limits: which phase limit applies, and the deadlines it gives. Plain Python: the limits
+come in as a mapping, the calendar as an object with `add(start, minutes)` (clocks.calendars). The
+moments of a running phase and its marks are shared by every case type: clocks.moments (re-exported
+here for the events' code)."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from datetime import datetime
 
+from clocks.calendars import ROUND_THE_CLOCK
+from clocks.moments import ESCALATE, OVERDUE, WARN, Calendar, Moments, due_marks, next_due, phase_moments
+
 from ..choices import Phase
-from .calendars import ROUND_THE_CLOCK, RoundTheClock, WorkingHours
+
+__all__ = [
+    "ESCALATE",
+    "OVERDUE",
+    "PHASES",
+    "WARN",
+    "MissingLimit",
+    "Moments",
+    "due_marks",
+    "limit_minutes",
+    "next_due",
+    "overall_deadline",
+    "phase_due",
+    "phase_moments",
+]
 
 # (phase, level, category_id or None, urgent) -> minutes
 LimitTable = Mapping[tuple[str, str, int | None, bool], int]
@@ -18,9 +36,6 @@ PHASES = (Phase.ACCEPT, Phase.SIGN, Phase.HANDLE, Phase.VERIFY)
 
 class MissingLimit(LookupError):
     """No limit row applies: the administrators must add one."""
-
-
-Calendar = RoundTheClock | WorkingHours
 
 
 def limit_minutes(limits: LimitTable, *, phase: str, level: str, category_chain: Sequence[int], urgent: bool) -> int:
@@ -62,48 +77,3 @@ def overall_deadline(
         limit_minutes(limits, phase=p, level=level, category_chain=category_chain, urgent=urgent) for p in PHASES
     )
     return calendar.add(start, total)
-
-
-@dataclass(frozen=True)
-class Moments:
-    """The three moments of a running phase: the warning, the deadline, the automatic escalation."""
-
-    warn_at: datetime
-    due_at: datetime
-    escalate_at: datetime
-
-
-def phase_moments(
-    *, start: datetime, minutes: int, warning_fraction: float, grace_minutes: int, calendar: Calendar = ROUND_THE_CLOCK
-) -> Moments:
-    """At `warning_fraction` of the limit a warning, at the limit the deadline, `grace_minutes`
-    later the escalation; all counted on `calendar`."""
-    due_at = calendar.add(start, minutes)
-    return Moments(
-        warn_at=calendar.add(start, minutes * warning_fraction),
-        due_at=due_at,
-        escalate_at=calendar.add(due_at, grace_minutes),
-    )
-
-
-WARN, OVERDUE, ESCALATE = 1, 2, 4  # the marks of a phase cycle, as bits
-
-
-def next_due(moments_or_none, marks: int) -> datetime | None:
-    """The next moment the sweep must act on, given the marks already made in this cycle."""
-    if moments_or_none is None:
-        return None
-    m = moments_or_none
-    for bit, at in ((WARN, m.warn_at), (OVERDUE, m.due_at), (ESCALATE, m.escalate_at)):
-        if not marks & bit:
-            return at
-    return None
-
-
-def due_marks(m: Moments, marks: int, now: datetime) -> list[int]:
-    """The marks whose moment has come and that are not made yet, in order."""
-    return [
-        bit
-        for bit, at in ((WARN, m.warn_at), (OVERDUE, m.due_at), (ESCALATE, m.escalate_at))
-        if not marks & bit and at <= now
-    ]

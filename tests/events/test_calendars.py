@@ -6,8 +6,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from clocks.calendars import ROUND_THE_CLOCK, WorkingHours, parse_periods
 from events.domain import clocks
-from events.domain.calendars import ROUND_THE_CLOCK, WorkingHours, parse_periods
 from events.reference import special_days
 
 TZ = ZoneInfo("Asia/Shanghai")

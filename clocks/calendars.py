@@ -1,4 +1,4 @@
-"""Counting time limits on a center's calendar. Plain Python, no database.
+"""Counting time limits on a calendar. Plain Python, no database (the rows are clocks.models).
 
 A limit of N minutes ends after N minutes of counted time: every minute on a round-the-clock
 calendar; on a working-hours calendar, only minutes inside the working periods of working days
