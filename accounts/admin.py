@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext_lazy as _
 
-from .models import Notification, User
+from .models import User
 
 
 @admin.register(User)
@@ -20,11 +20,3 @@ class UserAdmin(BaseUserAdmin):
         *BaseUserAdmin.add_fieldsets,
         (_("Platform"), {"fields": ["role", "center", "department", "phone"]}),
     ]
-
-
-@admin.register(Notification)
-class NotificationAdmin(admin.ModelAdmin):
-    list_display = ["created_at", "user", "kind", "message", "read_at"]
-    list_filter = ["kind"]
-    search_fields = ["message", "user__username"]
-    raw_id_fields = ["user", "event"]

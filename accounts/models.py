@@ -53,25 +53,3 @@ class User(AbstractUser):
     def get_full_name(self) -> str:
         # Chinese names are written family name first, without a space.
         return f"{self.last_name}{self.first_name}".strip()
-
-
-class Notification(models.Model):
-    """A message in a user's inbox (催办, cards, escalations, tasks)."""
-
-    user = models.ForeignKey(  # indexed by notification_inbox
-        User, on_delete=models.CASCADE, related_name="notifications", db_index=False
-    )
-    kind = models.CharField(_("kind"), max_length=30)
-    message = models.CharField(_("message"), max_length=500)
-    event = models.ForeignKey("events.Event", null=True, blank=True, on_delete=models.CASCADE, related_name="+")
-    created_at = models.DateTimeField(_("at"), auto_now_add=True)
-    read_at = models.DateTimeField(_("read at"), null=True, blank=True)
-
-    class Meta:
-        verbose_name = _("notification")
-        verbose_name_plural = _("notifications")
-        ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["user", "read_at", "-created_at"], name="notification_inbox")]
-
-    def __str__(self) -> str:
-        return self.message

@@ -72,7 +72,7 @@ UPDATE events_eventschedule s SET next_due_at = w.due_at FROM warned w WHERE s.e
 # session ever sees it off).
 CLEAN = """
 SET CONSTRAINTS ALL IMMEDIATE;
-DELETE FROM accounts_notification WHERE id > %(inbox)s AND kind = 'warning';
+DELETE FROM inbox_notification WHERE id > %(inbox)s AND kind = 'warning';
 ALTER TABLE events_eventaction DISABLE TRIGGER events_action_immutable;
 DELETE FROM events_eventaction WHERE id > %(rows)s AND actor_id IS NULL;
 ALTER TABLE events_eventaction ENABLE TRIGGER events_action_immutable;
@@ -91,8 +91,8 @@ PLAINEST = (
         (event_id, action, actor_role, level, from_state, to_state, reason, data, created_at, cycle, mark)
     SELECT id, 'warn', '', 'community', 'reported', 'reported', '', '{}', %(now)s, clock_cycle, 1 FROM warned
 )
-INSERT INTO accounts_notification (user_id, kind, message, event_id, created_at)
-SELECT u.id, 'warning', 'due soon', w.id, %(now)s
+INSERT INTO inbox_notification (user_id, kind, message, subject_type, subject_id, created_at)
+SELECT u.id, 'warning', 'due soon', 'events.event', w.id, %(now)s
 FROM warned w JOIN accounts_user u ON u.center_id = w.center_id AND u.role = 'center_staff'
 """
 )
@@ -122,10 +122,10 @@ def main() -> None:
     from django.db.models import Max
     from django.utils import timezone
 
-    from accounts.models import Notification
     from events.clocks import reference
     from events.engine import sweep
     from events.models import EventAction
+    from inbox.models import Notification
     from wenjiang_ops.live.publish import publisher
 
     now = timezone.now()
@@ -136,7 +136,7 @@ def main() -> None:
         cursor.execute("SELECT count(*) FROM events_eventschedule")
         open_events = cursor.fetchone()[0]
         tables = ("events_event", "events_eventschedule", "events_eventaction")
-        for table in (*tables, "accounts_notification"):
+        for table in (*tables, "inbox_notification"):
             cursor.execute(f"VACUUM ANALYZE {table}")  # autovacuum may be off
     reference(fresh=True)
 
@@ -249,9 +249,9 @@ def parts(now, make_due, raw_s: float, sweep_s: float) -> float:
     from django.db import connection, transaction
     from django.db.models import Max
 
-    from accounts.models import Notification
     from events import engine
     from events.models import EventAction
+    from inbox.models import Notification
 
     full = engine._STEP_SQL
     variants = {

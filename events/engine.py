@@ -40,6 +40,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import Role
 from clocks import sweep as clock_sweep
 from grids.models import Center
+from inbox import subjects
 
 from . import clocks as event_clocks
 from . import services
@@ -54,6 +55,7 @@ log = logging.getLogger(__name__)
 # of 5000 were no faster in all: a commit costs by the WAL it flushes, not by its number).
 BATCH_SIZE = 2000
 CENTER_ROLES = services.CENTER_INBOX_ROLES  # who hears for a center
+SUBJECT = subjects.label(Event)  # what the sweep's inbox messages are about (inbox.subjects)
 
 # The claim returns what the decision reads: the locked rows' current values (FOR UPDATE in READ
 # COMMITTED re-reads a row changed since the snapshot), so no second query loads them. It walks the
@@ -108,17 +110,17 @@ sent AS (
     JOIN accounts_user u ON u.department_id = acting.department_id AND u.is_active AND u.role = %(department)s
 ),
 told AS (
-    INSERT INTO accounts_notification (user_id, kind, message, event_id, created_at)
+    INSERT INTO inbox_notification (user_id, kind, message, subject_type, subject_id, created_at)
     SELECT sent.user_id, sent.kind,
         replace(replace(replace((%(texts)s::jsonb) ->> sent.kind,
             '%%(number)s', to_char(sent.created_at AT TIME ZONE %(zone)s, 'YYYYMMDD') || '-'
                 || lpad(sent.id::text, greatest(6, length(sent.id::text)), '0')),
             '%%(category)s', cat.name),
             '%%(center)s', ce.name),
-        sent.id, %(created)s
+        %(subject)s, sent.id, %(created)s
     FROM sent JOIN events_eventcategory cat ON cat.id = sent.category_id JOIN grids_center ce ON ce.id = sent.center_id
     ORDER BY sent.n, sent.user_id
-    RETURNING id, user_id, kind, message, event_id
+    RETURNING id, user_id, kind, message, subject_type, subject_id
 )"""
 
 
@@ -206,7 +208,7 @@ def _step_sql(*, timeline: bool = True, inbox: bool = True) -> str:
     return (
         "WITH " + ",\n".join(ctes) + f",{_TOLD}\n"
         f"{select}, NULL, NULL, NULL, NULL FROM d\n"
-        f"UNION ALL SELECT t.event_id, {nulls}, NULL, NULL, t.id, t.user_id, t.kind, t.message FROM told t"
+        f"UNION ALL SELECT t.subject_id, {nulls}, NULL, NULL, t.id, t.user_id, t.kind, t.message FROM told t"
     )
 
 
@@ -283,7 +285,8 @@ class Sent:
     user_id: int
     kind: str
     message: str
-    event_id: int
+    subject_type: str
+    subject_id: int
 
 
 def sweep(*, now: datetime | None = None, batch_size: int = BATCH_SIZE, max_batches: int | None = None) -> SweepResult:
@@ -326,7 +329,7 @@ def _process(rows: list[tuple], now: datetime, result: SweepResult) -> int:
     for row in rows:
         pk, climbing, made, told = row[0], row[-6], row[-5], row[-4]
         if told is not None:  # a message written
-            sent.append(Sent(told, row[-3], row[-2], row[-1], pk))
+            sent.append(Sent(told, row[-3], row[-2], row[-1], SUBJECT, pk))
             continue
         changed.append(pk)
         if climbing:
@@ -553,6 +556,7 @@ def _inbox_params() -> dict:
         "center_roles": _array(CENTER_ROLES),
         "department": Role.DEPARTMENT_STAFF.value,
         "created": timezone.now(),
+        "subject": SUBJECT,
     }
 
 
@@ -582,7 +586,7 @@ def _waiting_at_most(cursor, timeout: str):
 
 def _deliver(sent: list[Sent]) -> None:
     """SMS and the realtime push, after the commit."""
-    from accounts.notify import deliver
+    from inbox.notify import deliver
 
     try:
         deliver(sent)

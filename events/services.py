@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import DatabaseError, IntegrityError, connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models.sql import InsertQuery
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -23,6 +23,7 @@ from accounts.models import Role, User
 from accounts.scope import scope_for
 from grids.models import Center, Department
 from grids.selectors import BadCoordinates, GridNotFound, grid_at, point_from_lat_lng
+from inbox.services import inbox_send
 
 from .choices import Action, AssignmentRole, AssignmentState, Extension, Phase, Source, State, Supervision
 from .clocks import next_due as _next_due
@@ -498,13 +499,10 @@ def _people(*, center: int | None = None, departments: list[int] = ()) -> list[i
 
 
 def _tell(event: Event, actor: User, kind: str, people: list[int], **values) -> None:
-    """Inbox rows for a step, to `people` but the one who acted, written with it under a savepoint
-    (a failure loses the messages, never the step), and sent after the commit (the push, and SMS
-    for the urgent kinds)."""
-    from accounts.models import Notification
-    from accounts.notify import deliver
-
-    people = [pk for pk in dict.fromkeys(people) if pk != actor.pk]
+    """Inbox messages of a step, to `people` but the one who acted, written with it under a
+    savepoint (a failure loses the messages, never the step), and sent after the commit (the push,
+    and SMS for the urgent kinds): inbox.services.inbox_send."""
+    people = [pk for pk in people if pk != actor.pk]
     if not people:
         return
     with translation.override(settings.LANGUAGE_CODE):  # stored text, in the platform's language
@@ -513,15 +511,7 @@ def _tell(event: Event, actor: User, kind: str, people: list[int], **values) -> 
             "category": reference().categories[event.category_id].name,
             **{name: str(value) for name, value in values.items()},
         }
-    try:
-        with transaction.atomic():
-            rows = Notification.objects.bulk_create(
-                [Notification(user_id=pk, kind=kind, message=text[:500], event=event) for pk in people]
-            )
-    except DatabaseError:
-        log.exception("the messages of a workflow step failed; the step stands")
-        return
-    transaction.on_commit(lambda: deliver(rows), robust=True)
+    inbox_send(users=people, kind=kind, message=text, subject=event)
 
 
 def apply_action(

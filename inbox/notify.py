@@ -24,7 +24,7 @@ class LoggingSMSBackend:
 
 
 def sms_backend():
-    return import_string(getattr(settings, "SMS_BACKEND", "accounts.notify.LoggingSMSBackend"))()
+    return import_string(getattr(settings, "SMS_BACKEND", "inbox.notify.LoggingSMSBackend"))()
 
 
 SMS_KINDS = {"overdue", "escalated", "red_card", "yellow_card"}
@@ -32,12 +32,13 @@ SMS_KINDS = {"overdue", "escalated", "red_card", "yellow_card"}
 
 def deliver(notifications) -> None:
     """Sends SMS for the urgent kinds and announces every notification; failures are logged."""
-    from .models import User
+    from django.contrib.auth import get_user_model
 
+    user_model = get_user_model()
     urgent = [n for n in notifications if n.kind in SMS_KINDS]
     if urgent:
         phones = dict(
-            User.objects.filter(pk__in={n.user_id for n in urgent}).exclude(phone="").values_list("id", "phone")
+            user_model.objects.filter(pk__in={n.user_id for n in urgent}).exclude(phone="").values_list("id", "phone")
         )
         backend = sms_backend()
         for n in urgent:

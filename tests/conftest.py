@@ -44,7 +44,7 @@ def django_db_setup(django_db_setup, django_db_blocker):
 @pytest.fixture
 def announced():
     """The inbox rows announced for delivery (`notification_created`) while the test runs."""
-    from accounts.notify import notification_created
+    from inbox.notify import notification_created
 
     rows = []
 

@@ -6,12 +6,12 @@ def site(request):
     """Values every page's layout needs (the unread count only when a page asks for it)."""
 
     def unread():
-        from accounts.models import Notification
+        from inbox.selectors import unread_count
 
         user = getattr(request, "user", None)
         if user is None or not user.is_authenticated:
             return 0
-        return Notification.objects.filter(user=user, read_at__isnull=True).count()
+        return unread_count(user=user)
 
     return {
         "MAP_TILE_URL": settings.MAP_TILE_URL,

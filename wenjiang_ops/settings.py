@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "axes",
     "clocks",
     "accounts",
+    "inbox",
     "grids",
     "events",
     "disputes",
@@ -152,7 +153,7 @@ CELERY_BEAT_SCHEDULE: dict = {
     "clocks-sweep": {"task": "clocks.sweep", "schedule": SWEEP_SECONDS, "options": {"expires": SWEEP_SECONDS * 2}},
 }
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
-SMS_BACKEND = os.environ.get("SMS_BACKEND", "accounts.notify.LoggingSMSBackend")
+SMS_BACKEND = os.environ.get("SMS_BACKEND", "inbox.notify.LoggingSMSBackend")
 
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [

@@ -10,6 +10,7 @@ from .live import urls as live_urls
 
 api_patterns = [
     path("", include("accounts.api.urls")),
+    path("", include("inbox.api.urls")),
     path("", include("grids.api.urls")),
     path("", include("events.api.urls")),
     path("", include(live_urls.api_urlpatterns)),
@@ -20,7 +21,7 @@ api_patterns = [
 urlpatterns = [
     path("", views.home, name="home"),
     path("map/", views.map_page, name="map"),
-    path("inbox/", views.inbox, name="inbox"),
+    path("", include("inbox.urls")),
     path("events/", include("events.urls")),
     path("", include(live_urls)),
     path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),

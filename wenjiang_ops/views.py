@@ -30,23 +30,3 @@ def home(request):
 @login_required
 def map_page(request):
     return render(request, "map.html", {"center": request.user.center})
-
-
-@login_required
-def inbox(request):
-    """My messages (催办, cards, escalations), newest first; opening the page does not mark them read."""
-    from django.core.paginator import Paginator
-    from django.shortcuts import redirect
-    from django.utils import timezone
-
-    from accounts.models import Notification
-
-    mine = Notification.objects.filter(user=request.user)
-    if request.method == "POST":
-        if request.POST.get("id"):
-            mine.filter(pk=request.POST["id"], read_at__isnull=True).update(read_at=timezone.now())
-        else:
-            mine.filter(read_at__isnull=True).update(read_at=timezone.now())
-        return redirect("inbox")
-    page = Paginator(mine.order_by("-created_at", "-id"), 30).get_page(request.GET.get("page"))
-    return render(request, "inbox.html", {"page": page})

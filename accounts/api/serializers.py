@@ -29,11 +29,3 @@ class TokenRequestSerializer(serializers.Serializer):
 
 class TokenResponseSerializer(serializers.Serializer):
     token = serializers.CharField()
-
-
-class NotificationSerializer(serializers.ModelSerializer):
-    class Meta:
-        from accounts.models import Notification
-
-        model = Notification
-        fields = ["id", "kind", "message", "event", "created_at", "read_at"]

@@ -1,19 +1,15 @@
 from django.contrib.auth import authenticate
-from django.utils import timezone
 from django.utils.translation import gettext as _
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
-from rest_framework import mixins, status, viewsets
+from rest_framework import status
 from rest_framework.authtoken.models import Token
-from rest_framework.decorators import action
-from rest_framework.exceptions import NotFound
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.models import Notification, User
+from accounts.models import User
 
-from .serializers import MeSerializer, NotificationSerializer, TokenRequestSerializer, TokenResponseSerializer
+from .serializers import MeSerializer, TokenRequestSerializer, TokenResponseSerializer
 
 
 class MeView(APIView):
@@ -49,39 +45,3 @@ class TokenView(APIView):
             return Response({"detail": _("This account is disabled.")}, status=status.HTTP_403_FORBIDDEN)
         token, _created = Token.objects.get_or_create(user=user)
         return Response({"token": token.key})
-
-
-class NotificationViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
-    """My inbox, newest first (`?unread=1` for the unread ones); the unread count in `X-Unread-Count`
-    and at /api/notifications/unread-count/."""
-
-    serializer_class = NotificationSerializer
-
-    def get_queryset(self):
-        queryset = Notification.objects.filter(user=self.request.user).order_by("-created_at", "-id")
-        if self.request.query_params.get("unread") in ("1", "true"):
-            queryset = queryset.filter(read_at__isnull=True)
-        return queryset
-
-    @extend_schema(responses={200: OpenApiTypes.OBJECT})
-    @action(detail=False, url_path="unread-count")
-    def unread_count(self, request):
-        return Response({"unread": Notification.objects.filter(user=request.user, read_at__isnull=True).count()})
-
-    @extend_schema(request=None, responses={200: NotificationSerializer})
-    @action(detail=True, methods=["post"])
-    def read(self, request, pk=None):
-        """Marks one message read (404 for someone else's)."""
-        notification = Notification.objects.filter(user=request.user, pk=pk).first()
-        if notification is None:
-            raise NotFound(_("No such message."))
-        if notification.read_at is None:
-            notification.read_at = timezone.now()
-            notification.save(update_fields=["read_at"])
-        return Response(NotificationSerializer(notification).data)
-
-    @extend_schema(request=None, responses={200: OpenApiTypes.OBJECT})
-    @action(detail=False, methods=["post"], url_path="read-all")
-    def read_all(self, request):
-        n = Notification.objects.filter(user=request.user, read_at__isnull=True).update(read_at=timezone.now())
-        return Response({"marked": n})

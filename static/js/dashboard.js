@@ -705,7 +705,7 @@ Everything it keeps is capped (feed rows, alarms, markers, buffers), so the wall
 
   function onNotification(data) {
     if (window.inbox) window.inbox.setUnread(data.unread);  // static/js/inbox.js: the badge in the menu
-    if (data.message) showToast(data.message, 8000, data.event_id ? "/events/" + data.event_id + "/" : null);
+    if (data.message) showToast(data.message, 8000, data.url || null);
   }
 
   let toastTimer = null;

@@ -43,7 +43,7 @@ messages there (`data-inbox-socket="off"`), and it calls setUnread. */
 
   let toast = null;
   let toastTimer = null;
-  function show(text, eventId) {
+  function show(text, url) {
     if (!text) return;
     if (!toast) {
       toast = document.createElement("div");
@@ -52,9 +52,11 @@ messages there (`data-inbox-socket="off"`), and it calls setUnread. */
       document.body.appendChild(toast);
     }
     toast.replaceChildren();
-    const line = document.createElement(eventId ? "a" : "span");
+    // Only a link within the platform: the push names its subject's page (inbox.subjects).
+    const link = typeof url === "string" && url.startsWith("/") && !url.startsWith("//");
+    const line = document.createElement(link ? "a" : "span");
     line.textContent = text;
-    if (eventId) line.href = "/events/" + encodeURIComponent(eventId) + "/";
+    if (link) line.href = url;
     toast.appendChild(line);
     toast.hidden = false;
     clearTimeout(toastTimer);
@@ -74,7 +76,7 @@ messages there (`data-inbox-socket="off"`), and it calls setUnread. */
       if (message.type === "hello") { attempts = 0; setUnread(message.data.unread); }
       if (message.type === "notification") {
         setUnread(message.data.unread);
-        show(message.data.message, message.data.event_id);
+        show(message.data.message, message.data.url);
         // Pages that list events offer to refresh (static/js/events.js).
         document.dispatchEvent(new CustomEvent("inbox:message", { detail: message.data }));
       }

@@ -6,13 +6,14 @@ their open page after the commit, and a failed message never undoes the step."""
 import pytest
 from django.db import DatabaseError
 
-from accounts.models import Notification, Role, User
+from accounts.models import Role, User
+from inbox.models import Notification
 
 pytestmark = pytest.mark.django_db
 
 
 def inbox(event, **filters):
-    return Notification.objects.filter(event_id=event.pk, **filters)
+    return Notification.objects.filter(subject_type="events.event", subject_id=event.pk, **filters)
 
 
 def staff_of(*codes):
@@ -57,7 +58,7 @@ def test_a_dispatch_stands_when_its_messages_fail(drive, monkeypatch, caplog):
     event = drive("dispatched")
     assert event.state == "dispatched" and event.assignments.filter(active=True).count() == 2
     assert not inbox(event).exists()
-    assert "the messages of a workflow step failed" in caplog.text
+    assert "inbox messages (ticket) failed" in caplog.text
 
 
 # --- urges and cards from a higher center ---------------------------------------------------------

@@ -13,12 +13,17 @@ import pytest
 from django.db import IntegrityError, connection, connections, transaction
 from django.utils import timezone
 
-from accounts.models import Notification
 from events import engine
 from events.models import Event, EventAction, EventSchedule
 from events.tasks import sweep_task
+from inbox.models import Notification
 
 ROOT = Path(__file__).resolve().parents[2]
+
+
+def about(event) -> dict:
+    """The inbox rows about `event`."""
+    return {"subject_type": "events.event", "subject_id": event.pk}
 
 
 def actions(event):
@@ -45,7 +50,7 @@ def test_warning_card_and_escalation_level_by_level(report, django_capture_on_co
     event.refresh_from_db()
     assert (result.warnings, event.light, event.supervision) == (1, "yellow", "urge")
     assert scheduled(event) == event.due_at
-    assert Notification.objects.filter(event=event, kind="warning", user__username="hangtianlu").exists()
+    assert Notification.objects.filter(**about(event), kind="warning", user__username="hangtianlu").exists()
     assert engine.sweep(now=event.warn_at).events == 0  # nothing twice
 
     engine.sweep(now=event.due_at)
@@ -87,7 +92,7 @@ def test_warning_card_and_escalation_level_by_level(report, django_capture_on_co
 
 @pytest.mark.django_db
 def test_a_failed_notification_never_undoes_an_escalation(report, monkeypatch, django_capture_on_commit_callbacks):
-    from accounts import notify
+    from inbox import notify
 
     event = Event.objects.get(pk=report().pk)
 
@@ -386,12 +391,12 @@ def test_departments_at_work_are_the_ones_urged_and_carded(drive, django_capture
     assert staff and center
     with django_capture_on_commit_callbacks(execute=True):
         engine.sweep(now=event.warn_at)
-    warned = Notification.objects.filter(event=event, kind="warning")
+    warned = Notification.objects.filter(**about(event), kind="warning")
     assert set(warned.values_list("user_id", flat=True)) == staff  # the center is not urged: it is not its move
     assert event.number in warned.first().message and "垃圾" in warned.first().message  # the number as quoted
     with django_capture_on_commit_callbacks(execute=True):
         engine.sweep(now=event.due_at)
-    carded = Notification.objects.filter(event=event, kind="overdue")
+    carded = Notification.objects.filter(**about(event), kind="overdue")
     assert set(carded.values_list("user_id", flat=True)) == staff | center  # the holding center hears of it too
 
 
@@ -404,7 +409,7 @@ def test_messages_quote_the_event_number_by_the_local_date(report, django_captur
     assert event.number.startswith("20260302-")
     with django_capture_on_commit_callbacks(execute=True):
         engine.sweep(now=event.warn_at)
-    [message] = set(Notification.objects.filter(event=event).values_list("message", flat=True))
+    [message] = set(Notification.objects.filter(**about(event)).values_list("message", flat=True))
     assert f"事件 {event.number}（" in message
 
 
@@ -413,14 +418,15 @@ def test_the_inbox_rows_announced_are_the_stored_ones(report, announced, django_
     event = report()
     with django_capture_on_commit_callbacks(execute=True):
         engine.sweep(now=timezone.now() + timedelta(days=1))
-    stored = {n.pk: n for n in Notification.objects.filter(event=event)}
+    stored = {n.pk: n for n in Notification.objects.filter(**about(event))}
     assert announced and {n.pk for n in announced} == set(stored)  # ids, not unsaved rows
     for n in announced:
-        assert (n.user_id, n.kind, n.message, n.event_id) == (
+        assert (n.user_id, n.kind, n.message, n.subject_type, n.subject_id) == (
             stored[n.pk].user_id,
             stored[n.pk].kind,
             stored[n.pk].message,
-            stored[n.pk].event_id,
+            stored[n.pk].subject_type,
+            stored[n.pk].subject_id,
         )
 
 
@@ -539,18 +545,18 @@ def test_a_failed_inbox_write_rolls_back_the_messages_alone(report, monkeypatch,
     assert (result.warnings, result.overdue) == (1, 1)
     assert steps(event=event).count() == 2 and Event.objects.get(pk=event.pk).light == "red"
     assert scheduled(event) == event.escalate_at
-    assert not Notification.objects.filter(event=event).exists()
+    assert not Notification.objects.filter(**about(event)).exists()
     assert "escalation notifications failed" in caplog.text
 
 
 @pytest.mark.django_db
 def test_a_failed_inbox_write_of_an_escalation_rolls_back_the_messages_alone(report, monkeypatch, caplog):
     event = Event.objects.get(pk=report().pk)
-    monkeypatch.setattr(engine, "_INBOX_SQL", "SELECT no_such_column FROM accounts_notification")
+    monkeypatch.setattr(engine, "_INBOX_SQL", "SELECT no_such_column FROM inbox_notification")
     result = engine.sweep(now=event.escalate_at + timedelta(seconds=1))
     assert (result.warnings, result.overdue, result.escalations) == (1, 1, 1)
     assert steps(event=event).count() == 3 and Event.objects.get(pk=event.pk).level == "town"
-    assert not Notification.objects.filter(event=event).exists()
+    assert not Notification.objects.filter(**about(event)).exists()
     assert "escalation notifications failed" in caplog.text
 
 
@@ -589,7 +595,7 @@ def test_a_crash_after_the_statement_rolls_back_the_whole_batch(report, monkeypa
         engine.sweep(now=event.warn_at)
     assert not steps(event=event).exists()
     assert not EventAction.objects.filter(event=event, action="warn").exists()
-    assert not Notification.objects.filter(event=event).exists()
+    assert not Notification.objects.filter(**about(event)).exists()
     assert (Event.objects.get(pk=event.pk).light, scheduled(event)) == ("green", event.warn_at)
 
 
@@ -598,7 +604,7 @@ def test_every_foreign_key_of_the_busy_tables_leads_some_index():
     """Deleting a user, a center or an event must never scan the timeline or the inbox:
     every foreign key column leads an index (a partial one where the column is mostly empty)."""
     with connection.cursor() as cursor:
-        for table in ("events_eventaction", "accounts_notification"):
+        for table in ("events_eventaction", "inbox_notification"):
             cursor.execute(
                 "SELECT a.attname FROM pg_constraint c JOIN pg_attribute a ON a.attrelid = c.conrelid "
                 "AND a.attnum = c.conkey[1] WHERE c.conrelid = %s::regclass AND c.contype = 'f'",
@@ -628,7 +634,7 @@ def test_an_inbox_row_refused_by_a_foreign_key_loses_the_messages_not_the_steps(
     assert result.warnings == 1
     assert steps(event=event).count() == 1
     assert EventAction.objects.filter(event=event, action="warn").count() == 1
-    assert not Notification.objects.filter(event=event).exists()
+    assert not Notification.objects.filter(**about(event)).exists()
     assert "escalation notifications failed" in caplog.text
 
 
@@ -665,9 +671,9 @@ def test_messages_held_up_by_a_lock_are_given_up_and_the_steps_commit(monkeypatc
         other.close()
     assert result.warnings == 1 and waited < 3, waited
     assert EventAction.objects.filter(event=event, action="warn").count() == 1
-    assert not Notification.objects.filter(event=event).exists()
+    assert not Notification.objects.filter(**about(event)).exists()
     assert "escalation notifications failed" in caplog.text
     # The lock timeout was the messages' alone: the next batch's inbox rows go in as usual.
     [later] = _report_many(1)
     engine.sweep(now=Event.objects.get(pk=later.pk).warn_at)
-    assert Notification.objects.filter(event=later, user=staff).exists()
+    assert Notification.objects.filter(**about(later), user=staff).exists()

@@ -331,7 +331,11 @@ def test_an_inbox_message_updates_the_badge_and_pings_are_answered(dashboard):
     page, server = dashboard
     page.open(snapshot(10))
     go_live(page, server, 10)
-    server.push("notification", 3, {"id": 1, "kind": "urge", "message": "请加快处置", "event_id": 5, "unread": 4})
+    server.push(
+        "notification",
+        3,
+        {"id": 1, "kind": "urge", "message": "请加快处置", "event_id": 5, "url": "/events/5/", "unread": 4},
+    )
     page.wait_for_function("() => document.querySelector('[data-inbox-link] .badge')?.textContent === '4'")
     assert "请加快处置" in page.inner_text("#dash-toast")
     ping_pong(page, server)

@@ -8,8 +8,9 @@ import pytest
 from asgiref.sync import sync_to_async
 from channels.layers import get_channel_layer
 
-from accounts.models import Notification, User
+from accounts.models import User
 from events.choices import Action
+from inbox.models import Notification
 from wenjiang_ops.live import groups
 from wenjiang_ops.live.publish import Publisher, _Job, encode, publisher, redis_client
 
@@ -191,6 +192,7 @@ def test_an_inbox_message_reaches_its_user_with_the_unread_count(run_async):
         "kind": "escalated",
         "message": "事件已上报至温江区",
         "event_id": None,
+        "url": None,
         "unread": unread,
     }
     assert quiet, "someone else's inbox stays theirs"
@@ -498,7 +500,14 @@ def test_every_role_has_an_inbox_socket_that_hears_its_own_messages_only(run_asy
     hello, pushed, nothing_more, theirs = run_async(scenario)
     assert hello["type"] == "hello" and hello["data"] == {"unread": 1}
     assert pushed["type"] == "notification"
-    assert pushed["data"] == {"id": theirs.pk, "kind": "task", "message": "请核查", "event_id": None, "unread": 2}
+    assert pushed["data"] == {
+        "id": theirs.pk,
+        "kind": "task",
+        "message": "请核查",
+        "event_id": None,
+        "url": None,
+        "unread": 2,
+    }
     assert nothing_more, "another user's message never reaches this socket"
 
 

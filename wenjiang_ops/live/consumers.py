@@ -161,9 +161,9 @@ class InboxConsumer(_PushSocket):
 
 
 def _unread(user) -> int:
-    from accounts.models import Notification
+    from inbox.selectors import unread_count
 
-    return Notification.objects.filter(user=user, read_at__isnull=True).count()
+    return unread_count(user=user)
 
 
 class Refused(Exception):

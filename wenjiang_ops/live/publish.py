@@ -39,8 +39,8 @@ from django.db import close_old_connections, connections
 from django.db.models import Count, Q
 from django.dispatch import receiver
 
-from accounts.notify import notification_created
 from events.signals import event_changed
+from inbox.notify import notification_created
 
 from . import groups
 from .items import event_items
@@ -225,7 +225,8 @@ class Publisher:
         return messages
 
     def _notification_messages(self, notifications) -> list[tuple[str, bytes]]:
-        from accounts.models import Notification
+        from inbox.models import Notification
+        from inbox.subjects import url_for
 
         users = {n.user_id for n in notifications}
         unread = dict(
@@ -239,7 +240,9 @@ class Publisher:
                 "id": n.pk,
                 "kind": n.kind,
                 "message": n.message,
-                "event_id": n.event_id,
+                # The subject's page; `event_id` stays for the pages written before other subjects.
+                "event_id": n.subject_id if n.subject_type == "events.event" else None,
+                "url": url_for(n.subject_type, n.subject_id),
                 "unread": unread.get(n.user_id, 0),
             }
             messages.append((groups.user_group(n.user_id), encode("notification", data)))
@@ -290,12 +293,12 @@ def queue_key() -> str:
     return f"{groups.layer_prefix()}:live-queue"
 
 
-_NOTIFICATION_FIELDS = ("pk", "user_id", "kind", "message", "event_id")
+_NOTIFICATION_FIELDS = ("pk", "user_id", "kind", "message", "subject_type", "subject_id")
 
 
 def _load_notifications(ids: list[int]) -> list[SimpleNamespace]:
     """The inbox rows queued by id, in one query (a row deleted since is skipped)."""
-    from accounts.models import Notification
+    from inbox.models import Notification
 
     rows = Notification.objects.filter(pk__in=ids).order_by("pk").values_list(*_NOTIFICATION_FIELDS)
     return [SimpleNamespace(**dict(zip(_NOTIFICATION_FIELDS, row, strict=True))) for row in rows]
