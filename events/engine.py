@@ -92,7 +92,7 @@ _ISO = (
 )
 
 # Who is told, and what: from `m` (n, kind, id, center_id, phase, created_at, category_id), one message
-# per row and recipient, as _who_acts says: while departments hold the event (sign-off and handling) a
+# per row and recipient, as services.who_hears says: while departments hold the event (sign-off and handling) a
 # warning goes to them and not to the center, a yellow or red card to both; an escalation tells the
 # center it went up to. Text in the platform's language, from MESSAGES; the event number as
 # events.models.event_number writes it. `told` returns the rows written.

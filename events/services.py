@@ -481,12 +481,27 @@ def _tell_the_urged(event: Event, action: str, actor: User, data: dict, reason: 
     kind = "urge" if action == Action.URGE else str(data.get("card", ""))
     if kind not in STEP_MESSAGES:
         return
-    holding = event.phase in (Phase.SIGN, Phase.HANDLE) and departments
-    if kind == "urge":
-        people = _people(departments=departments) if holding else _people(center=event.center_id)
-    else:
-        people = _people(center=event.center_id) + (_people(departments=departments) if holding else [])
+    people = who_hears(kind, center=event.center_id, phase=event.phase, departments=departments)
     _tell(event, actor, kind, people, by=_by(actor), reason=reason or gettext_lazy("please act on it"))
+
+
+# Pushes to act, by hand (urge, cards) or by the engine's clock (warning, overdue's yellow card, red card).
+URGES = frozenset({"urge", "warning"})
+CARDS = frozenset({"yellow_card", "overdue", "red_card"})
+
+
+def who_hears(kind: str, *, center: int, phase: str, departments: list[int]) -> list[int]:
+    """Who hears of a push to act on an event: while departments hold it (signing for it or handling
+    it) an urge or a warning goes to them and not to the holding center, a card to both; anything
+    else (an escalation) to the holding center alone. The escalation engine writes the same rule in
+    SQL (engine._TOLD); tests/events/test_sweep_paths.py proves the two agree."""
+    holding = phase in (Phase.SIGN, Phase.HANDLE) and bool(departments)
+    if kind in URGES:
+        return _people(departments=departments) if holding else _people(center=center)
+    people = _people(center=center)
+    if kind in CARDS and holding:
+        people += _people(departments=departments)
+    return people
 
 
 def _people(*, center: int | None = None, departments: list[int] = ()) -> list[int]:
