@@ -1,9 +1,11 @@
-"""The events' clocks: the reference data they count with (phase limits, warning policies, categories
-and calendars, cached briefly per process), and the scheduling of one event: a phase's moments on its
-holding center's calendar, the overall deadline, and the sweep's next moment (the schedule row).
+"""The events' clocks: the reference data they count with (phase limits, warning policies and
+categories, cached briefly per process; the calendars are the shared clocks.cache), and the scheduling
+of one event: a phase's moments on its holding center's calendar, the overall deadline, and the
+sweep's next moment (the schedule row, written through clocks.sweep).
 
 The workflow (events.services) calls these when an action starts, stops or shifts a clock; the
-escalation engine (events.engine) when a step is made. Plain arithmetic lives in events.domain.clocks.
+escalation engine (events.engine) when a step is made. Plain arithmetic lives in events.domain.clocks
+and, shared by every case type, in clocks.moments and clocks.calendars.
 """
 
 from __future__ import annotations

@@ -1,5 +1,6 @@
 """The escalation engine (预警督办, 层层向上呼叫): one periodic sweep over the events whose next moment
-has come.
+has come, run by the shared sweep driver (clocks.sweep: its batches, their transactions, the beat
+task) with the events' own step.
 
 The sweep claims due events in bounded batches (`FOR UPDATE SKIP LOCKED` over the index on the
 schedule's `next_due_at`: EventSchedule, a narrow table with a row per event that has a moment
