@@ -1,12 +1,31 @@
-"""The calendars that centers count time on, and the nationwide holidays and make-up working days.
+"""The calendars that centers count time on, and the nationwide holidays and make-up working days;
+and what a case type's timeline needs to record each clock step once.
 
-The tables were made by `grids`, which held these models first: they keep their names."""
+The calendar tables were made by `grids`, which held these models first: they keep their names."""
 
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from . import moments
 from .calendars import parse_periods
+
+
+class Mark(models.IntegerChoices):
+    """A sweep's steps in one phase cycle of a case, as bits (clocks.moments): each is recorded once,
+    on a timeline row carrying its cycle and mark (see `step_once`)."""
+
+    WARN = moments.WARN, _("Warning")
+    OVERDUE = moments.OVERDUE, _("Overdue")
+    ESCALATE = moments.ESCALATE, _("Escalation")
+
+
+def step_once(case: str, *, name: str) -> models.UniqueConstraint:
+    """The constraint that makes a case type's clock steps happen once: on its timeline, one row per
+    (case, cycle, mark) among the rows that carry a mark. Whatever runs twice (parallel sweeps, a
+    redelivered task) fails on it, inside the batch's transaction, and changes nothing."""
+    return models.UniqueConstraint(fields=[case, "cycle", "mark"], name=name, condition=Q(mark__isnull=False))
 
 
 class Calendar(models.Model):

@@ -11,6 +11,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from clocks.models import Mark, step_once
 from grids.choices import Level
 
 from .choices import (
@@ -260,13 +261,7 @@ class ClockPolicy(models.Model):
         return str(self.get_level_display())
 
 
-class ClockMark(models.IntegerChoices):
-    """The engine's steps in one phase cycle of an event, as bits (events.domain.clocks): each is
-    recorded once, on its timeline row (EventAction.mark, unique per event and cycle)."""
-
-    WARN = 1, _("Warning")
-    OVERDUE = 2, _("Overdue")
-    ESCALATE = 4, _("Escalation")
+ClockMark = Mark  # the engine's steps in one phase cycle of an event (clocks.models.Mark)
 
 
 class EventAssignment(models.Model):
@@ -351,9 +346,7 @@ class EventAction(models.Model):
             GistIndex(fields=["location"], name="action_location", condition=Q(location__isnull=False)),
         ]
         constraints = [
-            models.UniqueConstraint(
-                fields=["event", "cycle", "mark"], name="action_clock_once", condition=Q(mark__isnull=False)
-            )
+            step_once("event", name="action_clock_once"),
         ]
 
 
