@@ -75,8 +75,9 @@ REASON_LABELS = {
     A.VERIFY_PASS: _("Note"),
     A.DISPATCH: _("Instructions"),
     A.URGE: _("Note"),
+    A.ATTACH: _("Note"),
 }
-OPTIONAL_REASON = frozenset({A.HANDLE, A.SELF_HANDLE, A.VERIFY_PASS, A.DISPATCH, A.URGE})
+OPTIONAL_REASON = frozenset({A.HANDLE, A.SELF_HANDLE, A.VERIFY_PASS, A.DISPATCH, A.URGE, A.ATTACH})
 CONFIRM = {
     A.REJECT: _("Reject this event? It will be closed as not accepted."),
     A.MERGE: _("Merge this event into the other one? It will be closed."),
@@ -128,6 +129,8 @@ def action_specs(event: Event, user: User, actions: list[str]) -> list[dict]:
             ]
         if action == A.HANDLE:
             spec["photo"] = True
+        if action == A.ATTACH:
+            spec["photos"] = True
         spec["simple"] = not reason and action not in (
             A.DISPATCH,
             A.HANDLE,

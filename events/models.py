@@ -365,8 +365,18 @@ def thumbnail_path(instance: Attachment, filename: str) -> str:
     return f"events/{instance.event_id}/thumbs/{uuid.uuid4().hex}.jpg"
 
 
+class AttachmentQuerySet(models.QuerySet):
+    def on_timeline(self):
+        """The photos shown with an event: those of a timeline step. An after-photo waiting for
+        the handling step that will name it is seen by its uploader only (events.media)."""
+        return self.filter(action__isnull=False)
+
+
 class Attachment(models.Model):
-    """A photo of an event, re-encoded without its metadata (no GPS, no camera serial)."""
+    """A photo of an event, re-encoded without its metadata (no GPS, no camera serial).
+
+    Served only through events.media (to whoever may see the event), never from MEDIA_URL; each
+    belongs to the timeline step that added it (`action`)."""
 
     class Kind(models.TextChoices):
         REPORT = "report", _("At report")
@@ -383,6 +393,8 @@ class Attachment(models.Model):
     size = models.PositiveIntegerField(default=0)
     uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = AttachmentQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("photo")

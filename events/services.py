@@ -540,7 +540,7 @@ def event_transition(
     now = now or timezone.now()
     from_state = event.state
     action, data = apply_action(event, action=action, actor=actor, assignments=assignments, now=now, store=DB, **params)
-    linked = _attachments(event, attachments)
+    linked = _attachments(event, attachments, actor)
     if linked:
         data["attachments"] = [a.pk for a in linked]
     event.save()
@@ -694,6 +694,8 @@ def apply_action(
         raise PermissionDenied(
             _("You may not take the action “%(action)s” on this event.") % {"action": Action(action).label}
         )
+    if action == A.ATTACH:  # its step carries the photos: see attachments_add
+        raise ValidationError({"action": _("Photos are added by uploading them (POST /api/events/{id}/attachments/).")})
     reason = (reason or "").strip()
     if len(reason) > REASON_MAX:
         raise ValidationError({"reason": _("The text is too long (at most %(max)d characters).") % {"max": REASON_MAX}})
@@ -724,14 +726,15 @@ def apply_action(
     return action, data
 
 
-def _attachments(event: Event, ids) -> list[Attachment]:
+def _attachments(event: Event, ids, actor: User) -> list[Attachment]:
+    """The actor's own photos waiting for this step (see `_photo_placement`)."""
     if not ids:
         return []
     try:
         wanted = {int(i) for i in ids}
     except (TypeError, ValueError):
         raise ValidationError({"attachments": _("Attachments are given by their ids.")}) from None
-    found = list(Attachment.objects.filter(event=event, pk__in=wanted, action__isnull=True))
+    found = list(Attachment.objects.filter(event=event, pk__in=wanted, action__isnull=True, uploaded_by=actor))
     if len(found) != len(wanted):
         raise ValidationError({"attachments": _("Unknown photo, or one already used by another step.")})
     return found
@@ -1027,23 +1030,89 @@ _EFFECTS = {
 
 # --- photos ------------------------------------------------------------------------------------------
 
+PHOTO_ON_REPORT, PHOTO_PENDING, PHOTO_STEP = "report", "pending", "step"
 
-def attachment_add(*, event_id: int, uploader: User, upload, kind: str = "report") -> Attachment:
-    """Stores a photo of a visible event (raises EventNotFound, TooLarge, NotAnImage).
-    A report photo added by the reporter joins the report step of the timeline."""
-    from .attachments import clean_image
 
-    event = scope_for(uploader).events(Event.objects.filter(pk=event_id)).first()
-    if event is None:
-        raise EventNotFound(_("No such event in your area."))
+def _photo_placement(event: Event, uploader: User, kind: str, assignments: list[EventAssignment]) -> str:
+    """Where photos added now go, once the uploader may add them at all (adding photos is a step:
+    the state table refuses it once the event is final, 409; `may` says who, 403):
+
+    - the reporter's own photos of a report still waiting for acceptance join the report step;
+    - an after-photo of whoever may report the event handled now waits, unseen by others, for the
+      handling step that names it (`event_transition(attachments=...)`);
+    - otherwise a new `attach` step of the timeline carries them."""
+    states.next_state(event.state, A.ATTACH)  # IllegalTransition
+    actor, facts = actor_facts(uploader), event_facts(event, assignments)
+    if not may(actor, facts, A.ATTACH):
+        raise PermissionDenied(_("You may not add photos to this event now."))
+    if kind == Attachment.Kind.REPORT and event.state == S.REPORTED and event.reporter_id == uploader.pk:
+        return PHOTO_ON_REPORT
+    if kind == Attachment.Kind.AFTER and (event.state, A.HANDLE) in states.TRANSITIONS and may(actor, facts, A.HANDLE):
+        return PHOTO_PENDING
+    return PHOTO_STEP
+
+
+def attachments_add(
+    *,
+    event_id: int,
+    uploader: User,
+    uploads,
+    kind: str = Attachment.Kind.REPORT,
+    reason: str = "",
+    content_length: int | None = None,
+    now: datetime | None = None,
+) -> list[Attachment]:
+    """Adds photos to an event, as a step of its timeline (see `_photo_placement`). Takes the
+    event's row lock, briefly: the photos are checked and re-encoded before it.
+
+    Raises EventNotFound (404), IllegalTransition (409), PermissionDenied (403), ValidationError
+    (400), TooLarge (413) or NotAnImage (415), and then writes nothing. Every refusal comes before
+    any photo is decoded: the request's size and count, the visibility and the permission, then
+    each file's header (format, pixels)."""
+    from .attachments import check_request, clean_image
+
+    uploads = list(uploads or ())
+    if not uploads:
+        raise ValidationError({"image": [_("Attach at least one photo.")]})
     if kind not in Attachment.Kind.values:
         raise ValidationError({"kind": _("Unknown kind of photo.")})
-    image, thumbnail, size = clean_image(upload)
-    action = None
-    if kind == Attachment.Kind.REPORT and event.reporter_id == uploader.pk:
-        action = event.actions.filter(action=A.REPORT).first()
-    attachment = Attachment(event=event, kind=kind, uploaded_by=uploader, size=size, action=action)
-    attachment.image.save(image.name, image, save=False)
-    attachment.thumbnail.save(thumbnail.name, thumbnail, save=False)
-    attachment.save()
-    return attachment
+    reason = (reason or "").strip()
+    if len(reason) > REASON_MAX:
+        raise ValidationError({"reason": _("The text is too long (at most %(max)d characters).") % {"max": REASON_MAX}})
+    check_request(uploads, content_length=content_length)
+    event = scope_for(uploader).events(Event.objects.filter(pk=event_id)).select_related("center").first()
+    if event is None:
+        raise EventNotFound(_("No such event in your area."))
+    _photo_placement(event, uploader, kind, list(event.assignments.filter(active=True)))  # no decoding for a refusal
+    cleaned = [clean_image(upload) for upload in uploads]
+    now = now or timezone.now()
+    written: list[str] = []
+    try:
+        with transaction.atomic():
+            event = Event.objects.select_for_update(of=("self",)).select_related("center").get(pk=event_id)
+            # Again under the lock: the event may have moved on while the photos were re-encoded.
+            placement = _photo_placement(event, uploader, kind, list(event.assignments.filter(active=True)))
+            step = None
+            if placement == PHOTO_ON_REPORT:
+                step = event.actions.filter(action=A.REPORT).order_by("created_at", "id").first()
+            if placement == PHOTO_STEP or (placement == PHOTO_ON_REPORT and step is None):
+                data = {"kind": kind, "photos": len(cleaned)}
+                step = timeline_row(
+                    event, A.ATTACH, uploader, from_state=event.state, now=now, reason=reason, data=data
+                )
+                step.save()
+                transaction.on_commit(lambda: _publish(event.pk, A.ATTACH, step.pk), robust=True)
+            added = []
+            for image, thumbnail, size in cleaned:
+                attachment = Attachment(event=event, kind=kind, uploaded_by=uploader, size=size, action=step)
+                attachment.image.save(image.name, image, save=False)
+                written.append(attachment.image.name)
+                attachment.thumbnail.save(thumbnail.name, thumbnail, save=False)
+                written.append(attachment.thumbnail.name)
+                attachment.save()
+                added.append(attachment)
+    except BaseException:
+        for name in written:  # no file without its row
+            Attachment._meta.get_field("image").storage.delete(name)
+        raise
+    return added

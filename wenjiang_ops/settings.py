@@ -195,6 +195,15 @@ STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", BASE_DIR / "staticfiles"))
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "media"))
+# Uploaded photos are never served from MEDIA_URL: events.media checks who asks, then streams the
+# file (development, tests) or hands it to nginx's internal location with X-Accel-Redirect.
+MEDIA_ACCEL_REDIRECT = env_bool("MEDIA_ACCEL_REDIRECT", not DEBUG)
+MEDIA_ACCEL_PREFIX = os.environ.get("MEDIA_ACCEL_PREFIX", "/protected-media/")
+# Photo uploads (events.attachments): per file, per request, pixels (checked before decoding).
+ATTACHMENT_MAX_BYTES = int(float(os.environ.get("ATTACHMENT_MAX_MB", 10)) * 1024 * 1024)
+ATTACHMENT_MAX_REQUEST_BYTES = int(float(os.environ.get("ATTACHMENT_MAX_REQUEST_MB", 20)) * 1024 * 1024)
+ATTACHMENT_MAX_FILES = int(os.environ.get("ATTACHMENT_MAX_FILES", 9))
+ATTACHMENT_MAX_PIXELS = int(float(os.environ.get("ATTACHMENT_MAX_MEGAPIXELS", 40)) * 1_000_000)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {

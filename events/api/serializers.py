@@ -1,7 +1,10 @@
 from django.utils import timezone
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from events.choices import Action, Source
+from events.media import photo_url
 from events.models import Attachment, Event, EventAction, EventAssignment, EventCategory
 
 
@@ -163,9 +166,26 @@ class AssignmentSerializer(serializers.ModelSerializer):
 
 
 class AttachmentSerializer(serializers.ModelSerializer):
+    """A photo; `image` and `thumbnail` are URLs of events.media (signed in, within the event's scope)."""
+
+    image = serializers.SerializerMethodField()
+    thumbnail = serializers.SerializerMethodField()
+
     class Meta:
         model = Attachment
         fields = ["id", "kind", "image", "thumbnail", "width", "height", "size", "action", "created_at"]
+
+    def _url(self, path: str) -> str:
+        request = self.context.get("request")
+        return request.build_absolute_uri(path) if request is not None else path
+
+    @extend_schema_field(OpenApiTypes.URI)
+    def get_image(self, obj) -> str:
+        return self._url(photo_url(obj.pk))
+
+    @extend_schema_field(OpenApiTypes.URI)
+    def get_thumbnail(self, obj) -> str:
+        return self._url(photo_url(obj.pk, thumbnail=True))
 
 
 class EventDetailSerializer(EventFields):

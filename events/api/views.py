@@ -1,4 +1,5 @@
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import TooManyFilesSent
 from django.db.models import Prefetch
 from django.http import HttpResponse
 from django.utils import timezone
@@ -14,10 +15,10 @@ from rest_framework.views import APIView
 
 from accounts.scope import scope_for, subtree_ids
 from events import services
-from events.attachments import NotAnImage, TooLarge
+from events.attachments import NotAnImage, TooLarge, check_content_length
 from events.domain.states import IllegalTransition
 from events.export import events_xlsx
-from events.models import EventAction, EventAssignment, EventCategory
+from events.models import Attachment, EventAction, EventAssignment, EventCategory
 from events.selectors import SLICES, Period, stats_summary
 from grids.models import Center
 
@@ -73,7 +74,7 @@ class EventViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
                 .defer("origin_center__boundary")  # as the page: the outline is never shown here
                 .prefetch_related(
                     Prefetch("assignments", queryset=EventAssignment.objects.select_related("department")),
-                    "attachments",
+                    Prefetch("attachments", queryset=Attachment.objects.on_timeline()),
                 )
             )
         return queryset.order_by("-created_at", "-id")
@@ -150,30 +151,55 @@ class EventViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
         request={
             "multipart/form-data": {
                 "type": "object",
-                "properties": {"image": {"type": "string", "format": "binary"}, "kind": {"type": "string"}},
+                "properties": {
+                    "image": {"type": "array", "items": {"type": "string", "format": "binary"}},
+                    "kind": {"type": "string", "enum": ["report", "after", "other"]},
+                    "reason": {"type": "string"},
+                },
+                "required": ["image"],
             }
         },
-        responses={201: AttachmentSerializer(many=True), 413: OpenApiResponse(), 415: OpenApiResponse()},
+        responses={
+            201: AttachmentSerializer(many=True),
+            400: OpenApiResponse(description="no photo, or bad input"),
+            403: OpenApiResponse(description="you may not add photos to this event now"),
+            404: OpenApiResponse(description="no such event in your area"),
+            409: OpenApiResponse(description="the event is closed (or rejected, merged)"),
+            413: OpenApiResponse(description="too many photos, bytes or pixels"),
+            415: OpenApiResponse(description="not a JPEG, PNG or WebP image"),
+        },
     )
     @action(detail=True, methods=["post"], filterset_class=None, parser_classes=[MultiPartParser, FormParser])
     def attachments(self, request, pk=None):
-        """Adds photos (`image`, repeatable). Images only, checked by decoding; metadata removed."""
-        files = request.FILES.getlist("image") or request.FILES.getlist("images")
-        if not files:
-            raise ValidationError({"image": [_("Attach at least one photo.")]})
-        kind = request.data.get("kind", "report")
-        created = []
-        for upload in files:
+        """Adds photos (`image`, repeatable; at most ATTACHMENT_MAX_FILES): one step of the timeline,
+        open to whoever may act on the event now. JPEG, PNG or WebP, checked from the header before
+        decoding (size, pixels), then decoded and re-encoded without metadata."""
+        event_id = _int(pk)
+        try:
+            # The declared size first: an oversized request is refused before its body is parsed.
+            check_content_length(request.META.get("CONTENT_LENGTH"))
             try:
-                created.append(
-                    services.attachment_add(event_id=_int(pk), uploader=request.user, upload=upload, kind=kind)
-                )
-            except services.EventNotFound as exc:
-                raise NotFound(str(exc)) from None
-            except TooLarge as exc:
-                return Response({"detail": str(exc)}, status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE)
-            except NotAnImage as exc:
-                return Response({"detail": str(exc)}, status=status.HTTP_415_UNSUPPORTED_MEDIA_TYPE)
+                files = request.FILES.getlist("image") or request.FILES.getlist("images")
+            except TooManyFilesSent:  # Django's own cap on file parts (DATA_UPLOAD_MAX_NUMBER_FILES)
+                raise TooLarge(_("Too many files in one request.")) from None
+            created = services.attachments_add(
+                event_id=event_id,
+                uploader=request.user,
+                uploads=files,
+                kind=request.data.get("kind") or "report",
+                reason=request.data.get("reason") or "",
+            )
+        except services.EventNotFound as exc:
+            raise NotFound(str(exc)) from None
+        except IllegalTransition as exc:
+            return _conflict(exc)
+        except DjangoPermissionDenied as exc:
+            # `action` tells the report page's outbox that this photo is refused, not the sign-in.
+            return Response({"detail": str(exc), "action": "attach"}, status=status.HTTP_403_FORBIDDEN)
+        except TooLarge as exc:
+            return Response({"detail": str(exc)}, status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE)
+        except NotAnImage as exc:
+            return Response({"detail": str(exc)}, status=status.HTTP_415_UNSUPPORTED_MEDIA_TYPE)
         return Response(AttachmentSerializer(created, many=True, context={"request": request}).data, status=201)
 
 
