@@ -239,3 +239,14 @@ def test_the_event_page_refuses_a_bomb_as_after_photo_before_decoding(client, dr
     event.refresh_from_db()
     assert event.state == "in_progress"
     assert not Attachment.objects.filter(event=event).exists()
+
+
+def test_djangos_own_cap_on_file_parts_is_a_json_413_not_a_bare_400(api, report, settings):
+    settings.DATA_UPLOAD_MAX_NUMBER_FILES = 2
+    event = report("gridworker")
+    files = [SimpleUploadedFile(f"p{i}.jpg", image_bytes("JPEG")) for i in range(3)]
+    response = api.as_user("gridworker").post(
+        f"/api/events/{event.pk}/attachments/", {"image": files}, format="multipart"
+    )
+    assert response.status_code == 413
+    assert response.json()["detail"]
