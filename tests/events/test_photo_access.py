@@ -166,3 +166,12 @@ def test_an_after_photo_waiting_for_its_step_is_seen_by_its_uploader_only(api, d
     assert [a["id"] for a in api.as_user("hangtianlu").get(f"/api/events/{event.pk}/").json()["attachments"]] == [
         pending["id"]
     ]
+
+
+def test_the_admin_shows_photos_through_the_guarded_view_and_adds_none(photo):
+    admin = signed_in("admin")
+    page = admin.get(f"/admin/events/attachment/{photo.pk}/change/")
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert f"/events/photos/{photo.pk}/thumb/" in html and "/media/" not in html
+    assert admin.get("/admin/events/attachment/add/").status_code == 403
