@@ -48,17 +48,15 @@ def django_setup():
 
 def demo_point_and_token() -> tuple[float, float, str]:
     django_setup()
-    from rest_framework.authtoken.models import Token
-
     from accounts.models import User
+    from accounts.services import token_issue
     from grids.models import Grid
 
     grid = Grid.objects.filter(center__name="航天路社区").order_by("code").first()
     if grid is None:
         sys.exit("No demo data: run `python manage.py seed_demo` first (make run does).")
     point = grid.boundary.point_on_surface
-    token, _ = Token.objects.get_or_create(user=User.objects.get(username="duty"))
-    return point.y, point.x, token.key
+    return point.y, point.x, token_issue(user=User.objects.get(username="duty"), client="bench")
 
 
 def start(command: list[str], port: int, extra_env: dict) -> subprocess.Popen:

@@ -45,7 +45,6 @@ INSTALLED_APPS = [
     "django.contrib.gis",
     "django.contrib.postgres",
     "rest_framework",
-    "rest_framework.authtoken",
     "rest_framework_gis",
     "django_filters",
     "drf_spectacular",
@@ -168,17 +167,31 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 
-# Lockout after repeated failed logins (django-axes), per username.
+# Lockout after repeated failed logins (django-axes), per username AND address: a stranger who
+# types wrong passwords for `duty` locks out only himself, not the duty officer at her desk.
+# Every failure is kept in AccessFailureLog (username, address, time, user agent; never the
+# password), readable in /admin/.
 AXES_FAILURE_LIMIT = int(os.environ.get("LOGIN_FAILURE_LIMIT", "5"))
 AXES_COOLOFF_TIME = float(os.environ.get("LOGIN_LOCKOUT_HOURS", "0.25"))
-AXES_LOCKOUT_PARAMETERS = ["username"]
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "accounts.lockout.lockout_response"
+AXES_CLIENT_IP_CALLABLE = "accounts.client_ip.client_ip"
+AXES_ENABLE_ACCESS_FAILURE_LOG = True
 AXES_VERBOSE = False
+# The client address comes from nginx's X-Real-IP only when the app is reachable through nginx
+# alone (docker compose, deploy/nginx.conf); otherwise a client could write the header itself.
+TRUST_X_REAL_IP = env_bool("TRUST_X_REAL_IP", False)
+# Token requests (POST /api/auth/token/) one address may make (DRF rate: N/second|minute|hour|day).
+SIGN_IN_RATE = os.environ.get("SIGN_IN_RATE", "30/minute")
+
+# API tokens live this many hours from their issue, however much they are used (a fixed lifetime:
+# a stolen token dies on time, and the hot path writes nothing); sign-out revokes one sooner.
+API_TOKEN_LIFETIME_HOURS = int(os.environ.get("API_TOKEN_LIFETIME_HOURS", str(7 * 24)))
+# Seconds a one-time WebSocket ticket (POST /api/auth/socket-ticket/) stays valid.
+SOCKET_TICKET_SECONDS = int(os.environ.get("SOCKET_TICKET_SECONDS", "60"))
 
 SILENCED_SYSTEM_CHECKS = [
-    # Lockout is per username on purpose: rotating cookies or user agents does not lift it.
-    "axes.W006",
     # Debian 12's GDAL is 3.6; the platform never opens spatial files from untrusted sources.
     "gis.W001",
 ]
