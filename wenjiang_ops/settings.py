@@ -32,6 +32,14 @@ SECRET_KEY = os.environ.get("SECRET_KEY", DEFAULT_SECRET_KEY)
 if not DEBUG and SECRET_KEY == DEFAULT_SECRET_KEY:
     raise ImproperlyConfigured("SECRET_KEY must be set to a secret value when DEBUG is off (production mode).")
 
+# The key of the volunteers' ID-number hashes (grids.services.id_number_hash): its own key, so that
+# rotating SECRET_KEY changes no hash. A deployment that hashed with SECRET_KEY before this setting
+# existed sets ID_HASH_KEY to that old SECRET_KEY once, and its stored hashes keep matching.
+DEFAULT_ID_HASH_KEY = "dev-insecure-wenjiang-ops-id-hash-key"
+ID_HASH_KEY = os.environ.get("ID_HASH_KEY", DEFAULT_ID_HASH_KEY)
+if not DEBUG and ID_HASH_KEY in {DEFAULT_ID_HASH_KEY, ""}:
+    raise ImproperlyConfigured("ID_HASH_KEY must be set to a secret value when DEBUG is off (production mode).")
+
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", "")
 
