@@ -26,10 +26,13 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "wenjiang_ops.settings")
+# This process only reads the demo database (make run's); the servers it starts run with DEBUG off.
+os.environ.setdefault("DEBUG", "1")
 
 BENCH_ENV = {
     "DEBUG": "0",
     "SECRET_KEY": "bench-only-secret-key-not-used-anywhere-else-0123456789",
+    "ID_HASH_KEY": "bench-only-id-hash-key-not-used-anywhere-else-0123456789",
     "ALLOWED_HOSTS": "127.0.0.1,localhost",
     "SESSION_COOKIE_SECURE": "0",
     "CSRF_COOKIE_SECURE": "0",
