@@ -9,10 +9,11 @@ setup:
 run: setup
 	bash scripts/run.sh
 
-# The browser tests drive Debian's Chromium (never a browser download), with CJK fonts.
+# The browser tests drive Debian's Chromium (never a browser download), with CJK fonts; tests/test_nginx.py
+# runs deploy/nginx.conf in Debian's nginx.
 # DEBUG=1: the tests run with development settings (DEBUG is off unless set).
 test:
-	EXTRA_APT_PACKAGES="chromium fonts-noto-cjk" bash scripts/setup.sh
+	EXTRA_APT_PACKAGES="chromium fonts-noto-cjk nginx-light" bash scripts/setup.sh
 	DEBUG=1 $(PY) manage.py makemigrations --check --dry-run
 	DEBUG=1 $(PY) -m pytest $(PYTEST_ARGS)
 
