@@ -11,8 +11,8 @@ def lockout_response(request, original_response=None, credentials=None):
     lockout is per username and address, so a stranger cannot lock an officer out of her desk)."""
     seconds = round(settings.AXES_COOLOFF_TIME * 3600)
     message = _(
-        "Too many failed login attempts: this account is locked for %(minutes)d minutes. "
-        "Try again later or ask an administrator to unlock it."
+        "Too many failed login attempts: signing in to this account from your address is locked for "
+        "%(minutes)d minutes. Try again later or ask an administrator to unlock it."
     ) % {"minutes": round(seconds / 60)}
     if request.path.startswith("/api/"):
         response = JsonResponse({"detail": message}, status=429)
