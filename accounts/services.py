@@ -110,6 +110,17 @@ def user_changed(*, user: User, changed: set[str]) -> None:
         user_sockets_close(user_id=user.pk, reason="changed")
 
 
+def token_sign_out(*, user: User, key: str | None, everywhere: bool = False) -> int:
+    """An API sign-out: revokes the presented key (or, `everywhere`, every key of the user: a lost
+    phone) and closes the user's sockets; how many keys were revoked."""
+    if everywhere:
+        revoked = token_revoke_all(user_id=user.pk)
+    else:
+        revoked = int(token_revoke(key=key)) if key else 0
+    user_signed_out(user=user)
+    return revoked
+
+
 def user_signed_out(*, user: User) -> None:
     """A session sign-out: the user's sockets close (those still signed in elsewhere reconnect)."""
     user_sockets_close(user_id=user.pk, reason="signed_out")

@@ -91,3 +91,14 @@ def test_the_map_tile_server_is_allowed_for_images():
     assert _origin("http://tiles.intranet:8080/{z}/{x}/{y}.png") == ["http://tiles.intranet:8080"]
     assert _origin("https://{s}.tiles.example/{z}/{x}/{y}.png") == ["https://*.tiles.example"]
     assert _origin("") == []
+
+
+def test_under_make_run_pages_may_open_sockets_on_the_asgi_port():
+    # make run serves pages on :8000 and sockets on :8001 (LIVE_WS_PORT); Chromium accepts ws://*:8001
+    # for the socket and still refuses any other port.
+    value = settings_value(
+        'settings.CONTENT_SECURITY_POLICY["DIRECTIVES"]["connect-src"]', DEBUG="1", LIVE_WS_PORT="8001"
+    )
+    assert eval(value) == ["'self'", "ws://*:8001", "wss://*:8001"]
+    value = settings_value('settings.CONTENT_SECURITY_POLICY["DIRECTIVES"]["connect-src"]', DEBUG="1")
+    assert eval(value) == ["'self'"]

@@ -18,9 +18,8 @@ from accounts.models import Notification, User
 from accounts.services import (
     socket_ticket_issue,
     token_issue,
-    token_revoke,
     token_revoke_all,
-    user_signed_out,
+    token_sign_out,
 )
 from accounts.throttling import SignInRateThrottle
 
@@ -110,17 +109,12 @@ class LogoutView(APIView):
     def post(self, request):
         serializer = LogoutRequestSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        user = request.user
-        if serializer.validated_data["all"]:
-            revoked = token_revoke_all(user_id=user.pk)
-        elif isinstance(request.auth, str):  # the key of FastTokenAuthentication
-            revoked = int(token_revoke(key=request.auth))
-        else:
-            revoked = 0
-        if request.auth is None:  # a session: end it (this sends user_logged_out)
+        user, everywhere = request.user, serializer.validated_data["all"]
+        if request.auth is None:  # a session: end it (Django's user_logged_out closes the sockets)
             logout(request._request)
-        else:
-            user_signed_out(user=user)
+            revoked = token_revoke_all(user_id=user.pk) if everywhere else 0
+        else:  # the key of FastTokenAuthentication
+            revoked = token_sign_out(user=user, key=request.auth, everywhere=everywhere)
         return Response({"revoked": revoked})
 
 

@@ -156,3 +156,13 @@ def test_the_schema_describes_the_token_endpoints():
     assert {"200", "401"} <= set(logout["responses"])
     ticket = schema["paths"]["/api/auth/socket-ticket/"]["post"]
     assert {"201", "401"} <= set(ticket["responses"])
+
+
+def test_a_session_signing_out_everywhere_revokes_the_tokens_too(client):
+    duty = User.objects.get(username="duty")
+    key = token_issue(user=duty)
+    client.force_login(duty)
+    response = client.post("/api/auth/logout/", {"all": True}, content_type="application/json")
+    assert response.json() == {"revoked": 1}
+    assert client_with(key).get("/api/me/").status_code == 401
+    assert client.get("/api/me/").status_code == 401
