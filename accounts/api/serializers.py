@@ -28,7 +28,27 @@ class TokenRequestSerializer(serializers.Serializer):
 
 
 class TokenResponseSerializer(serializers.Serializer):
-    token = serializers.CharField()
+    token = serializers.CharField(help_text="The API key, shown only here: send it as `Authorization: Token <key>`.")
+    expires_in = serializers.IntegerField(help_text="Seconds until the key expires (a fixed lifetime).")
+
+
+class DetailSerializer(serializers.Serializer):
+    detail = serializers.CharField()
+
+
+class LogoutRequestSerializer(serializers.Serializer):
+    all = serializers.BooleanField(
+        default=False, help_text="Revoke every API token of the user, not only the one presented."
+    )
+
+
+class LogoutResponseSerializer(serializers.Serializer):
+    revoked = serializers.IntegerField(help_text="How many API tokens were revoked.")
+
+
+class SocketTicketSerializer(serializers.Serializer):
+    ticket = serializers.CharField(help_text="Open the socket with `?ticket=<ticket>`; it works once.")
+    expires_in = serializers.IntegerField(help_text="Seconds the ticket stays valid.")
 
 
 class NotificationSerializer(serializers.ModelSerializer):

@@ -151,19 +151,19 @@ def test_the_cached_insert_statement_matches_djangos_compiler(report, hangtianlu
 
 
 def test_token_authentication(api, body):
-    from rest_framework.authtoken.models import Token
     from rest_framework.test import APIClient
 
     from accounts.models import User
+    from accounts.services import token_issue
 
     user = User.objects.get(username="gridworker")
-    token = Token.objects.create(user=user)
+    key = token_issue(user=user)
     client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
     assert client.get("/api/me/").json()["username"] == "gridworker"
     client.credentials(HTTP_AUTHORIZATION="Token not-a-token")
     assert client.get("/api/me/").status_code == 401
     user.is_active = False
     user.save()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
     assert client.get("/api/me/").status_code == 401
