@@ -73,10 +73,10 @@ def test_within_scope_the_photo_is_streamed_with_private_headers(photo):
 
 
 def test_an_api_client_with_a_token_gets_the_photo(photo):
-    from rest_framework.authtoken.models import Token
+    from accounts.services import token_issue
 
-    token, _ = Token.objects.get_or_create(user=User.objects.get(username="hangtianlu"))
-    response = Client().get(f"/events/photos/{photo.pk}/", HTTP_AUTHORIZATION=f"Token {token.key}")
+    key = token_issue(user=User.objects.get(username="hangtianlu"))
+    response = Client().get(f"/events/photos/{photo.pk}/", HTTP_AUTHORIZATION=f"Token {key}")
     assert response.status_code == 200
     assert response["Content-Type"] == "image/jpeg"
 
