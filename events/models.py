@@ -154,6 +154,18 @@ class Event(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="assigned_events",
+        help_text=_("The grid worker who handles the event (signs, handles, may return it)."),
+    )
+    # Verification on site is a different role from handling: the verifier may pass or fail the
+    # check and nothing else, so a worker sent to verify never gains the handler's rights.
+    verifier = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("verifying grid worker"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="verifying_events",
+        help_text=_("The grid worker sent to verify the handling on site (passes or fails it, nothing else)."),
     )
     merged_into = models.ForeignKey(
         "self", verbose_name=_("merged into"), null=True, blank=True, on_delete=models.PROTECT, related_name="merged"

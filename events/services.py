@@ -485,6 +485,7 @@ def event_facts(event: Event, assignments: list[EventAssignment]) -> EventFacts:
         center_path=event.center.path,
         reporter_id=event.reporter_id,
         assignee_id=event.assignee_id,
+        verifier_id=event.verifier_id,
         departments={a.department_id: a.state for a in assignments if a.active},
     )
 
@@ -784,8 +785,10 @@ def _effect_dispatch(
         # Verification on site by a grid worker.
         if assignee in (None, ""):
             raise ValidationError({"assignee": _("Choose the grid worker who verifies on site.")})
-        event.assignee = _grid_worker(assignee, event, store)
-        data["assignee"] = event.assignee_id
+        # The verifier, not a handler: the handling assignee (if any) keeps its role for a rework.
+        event.verifier = _grid_worker(assignee, event, store)
+        data["assignee"] = event.verifier_id
+        data["role"] = "verifier"  # the timeline says which role the grid worker was given
         return target
     if assignee not in (None, "") and lead_department in (None, ""):
         event.assignee = _grid_worker(assignee, event, store)
@@ -882,6 +885,8 @@ def _effect_verify_pass(event, *, now, target, satisfied, data, **kw):
 
 
 def _effect_verify_fail(event, *, now, target, assignments, **kw):
+    # Rework goes back to the handlers only: the verifier stays named (who checked) but its rights
+    # end with the verifying state (see domain.permissions.may).
     event.reworks += 1
     if target == S.IN_PROGRESS:
         for a in assignments:

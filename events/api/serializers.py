@@ -172,6 +172,7 @@ class EventDetailSerializer(EventFields):
     origin_center = serializers.SerializerMethodField()
     reporter = serializers.SerializerMethodField()
     assignee = serializers.SerializerMethodField()
+    verifier = serializers.SerializerMethodField()
     assignments = serializers.SerializerMethodField()
     attachments = AttachmentSerializer(many=True, read_only=True)
     available_actions = serializers.SerializerMethodField()
@@ -182,6 +183,7 @@ class EventDetailSerializer(EventFields):
             "origin_center",
             "reporter",
             "assignee",
+            "verifier",
             "assignments",
             "attachments",
             "merged_into",
@@ -212,6 +214,13 @@ class EventDetailSerializer(EventFields):
         return (
             {"id": obj.assignee.pk, "name": obj.assignee.get_full_name() or obj.assignee.username}
             if obj.assignee
+            else None
+        )
+
+    def get_verifier(self, obj):
+        return (
+            {"id": obj.verifier.pk, "name": obj.verifier.get_full_name() or obj.verifier.username}
+            if obj.verifier
             else None
         )
 

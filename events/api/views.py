@@ -17,7 +17,7 @@ from events import services
 from events.attachments import NotAnImage, TooLarge
 from events.domain.states import IllegalTransition
 from events.export import events_xlsx
-from events.models import EventAction, EventAssignment, EventCategory
+from events.models import Event, EventAction, EventAssignment, EventCategory
 from events.selectors import SLICES, Period, stats_summary
 from grids.models import Center
 
@@ -60,16 +60,14 @@ class EventViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     filterset_class = EventFilter
 
     def get_queryset(self):
+        return self._shaped(scope_for(self.request.user).events())
+
+    def _shaped(self, queryset):
         # The joined centers' and grids' polygons are not shown: skip reading and decoding them.
-        queryset = (
-            scope_for(self.request.user)
-            .events()
-            .select_related("category", "center", "grid")
-            .defer("center__boundary", "grid__boundary")
-        )
+        queryset = queryset.select_related("category", "center", "grid").defer("center__boundary", "grid__boundary")
         if self.action not in ("list", "export"):
             queryset = (
-                queryset.select_related("origin_center", "reporter", "assignee")
+                queryset.select_related("origin_center", "reporter", "assignee", "verifier")
                 .defer("origin_center__boundary")  # as the page: the outline is never shown here
                 .prefetch_related(
                     Prefetch("assignments", queryset=EventAssignment.objects.select_related("department")),
@@ -84,8 +82,12 @@ class EventViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     def get_serializer_context(self):
         return {**super().get_serializer_context(), "now": timezone.now()}
 
-    def _detail(self, pk):
-        return EventDetailSerializer(self.get_queryset().get(pk=pk), context=self.get_serializer_context()).data
+    def _detail_after_action(self, pk):
+        """The event as the action left it. An action can take the event out of the actor's scope
+        (a grid worker returning a task no longer sees it): the step has committed, so the answer
+        is still the event they acted on, never a 404 or a 500 for a change that happened."""
+        event = self.get_queryset().filter(pk=pk).first() or self._shaped(Event.objects.all()).get(pk=pk)
+        return EventDetailSerializer(event, context=self.get_serializer_context()).data
 
     @extend_schema(request=ReportSerializer, responses={201: EventCreatedSerializer, 200: EventCreatedSerializer})
     def create(self, request, *args, **kwargs):
@@ -120,7 +122,7 @@ class EventViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
             return _conflict(exc)
         except DjangoPermissionDenied as exc:
             raise PermissionDenied(str(exc)) from None
-        return Response(self._detail(pk))
+        return Response(self._detail_after_action(_int(pk)))
 
     @extend_schema(responses={(200, XLSX): OpenApiTypes.BINARY})
     @action(detail=False, pagination_class=None)
