@@ -79,7 +79,8 @@ class Scope:
             return queryset.filter(reporter_id=self.user_id)
         if self.role == Role.GRID_WORKER:
             mine = Grid.workers.through.objects.filter(user_id=self.user_id, grid_id=OuterRef("grid_id"))
-            return queryset.filter(Q(reporter_id=self.user_id) | Q(assignee_id=self.user_id) | Q(verifier_id=self.user_id) | Exists(mine))
+            mine_to_act = Q(assignee_id=self.user_id) | Q(verifier_id=self.user_id)
+            return queryset.filter(Q(reporter_id=self.user_id) | mine_to_act | Exists(mine))
         if self.center_path is None:
             return queryset.none()
         # Escalation only climbs, so the holding center is always the first center or above it:
