@@ -17,6 +17,7 @@ from .api.filters import EventFilter
 from .choices import Action, State, Supervision
 from .models import Event, EventCategory
 from .services import MAX_EXTENSION_DAYS, REASON_MAX, REASON_REQUIRED
+from .services import dispatch_departments as services_dispatch_departments
 
 A = Action
 
@@ -88,8 +89,8 @@ PRIMARY = frozenset({A.ACCEPT, A.SIGN, A.HANDLE, A.VERIFY_PASS, A.DISPATCH, A.RE
 
 
 def dispatch_departments(user: User):
-    """Departments a user may dispatch to: the active ones serving the user's area."""
-    return scope_for(user).departments().filter(active=True).order_by("code")
+    """The departments the service accepts from this user (`services.dispatch_departments`), in order."""
+    return services_dispatch_departments(user).order_by("code")
 
 
 def grid_workers_for(event: Event):

@@ -395,6 +395,24 @@ def _same_reporter(event: Event, reporter: User) -> Event:
 # --- the workflow ----------------------------------------------------------------------------------
 
 
+def dispatch_departments(actor: User):
+    """The departments `actor` may dispatch to: the active ones serving the actor's area (at its
+    center or above, or inside it). The one rule: the page offers these, the service accepts these."""
+    return scope_for(actor).departments().filter(active=True)
+
+
+def _dispatchable(store, actor: User, value, field: str) -> Department:
+    department = store.department(value, field)
+    if not store.serves(actor, department):
+        raise ValidationError(
+            {
+                field: _("%(department)s does not serve your area: choose a department that does.")
+                % {"department": department.name}
+            }
+        )
+    return department
+
+
 class DbStore:
     """Where the workflow reads the few things it looks up and writes assignments: the database.
 
@@ -406,6 +424,9 @@ class DbStore:
             return Department.objects.get(pk=int(value), active=True)
         except (Department.DoesNotExist, TypeError, ValueError):
             raise ValidationError({field: _("Choose an active department.")}) from None
+
+    def serves(self, actor: User, department: Department) -> bool:
+        return dispatch_departments(actor).filter(pk=department.pk).exists()
 
     def grid_worker(self, value) -> User:
         try:
@@ -794,10 +815,10 @@ def _effect_dispatch(
         event.assignee = _grid_worker(assignee, event, store)
         data["assignee"] = event.assignee_id
     elif lead_department not in (None, ""):
-        lead = store.department(lead_department, "lead_department")
+        lead = _dispatchable(store, actor, lead_department, "lead_department")
         assisting = []
         for value in departments or ():
-            department = store.department(value, "departments")
+            department = _dispatchable(store, actor, value, "departments")
             if department.pk != lead.pk and department not in assisting:
                 assisting.append(department)
         for old in assignments:

@@ -420,3 +420,49 @@ def test_an_action_that_takes_the_event_out_of_sight_still_answers_with_the_even
     assert response.status_code == 200, response.content
     assert response.json()["state"] == "accepted" and response.json()["assignee"] is None
     assert api.as_user(worker).get(f"/api/events/{event.pk}/").status_code == 404
+
+
+# --- dispatch: one rule for the page and the API ------------------------------------------------------
+
+
+@pytest.fixture
+def yongning_squad(db):
+    """A department serving another town only (永宁街道), out of 航天路社区's reach."""
+    from grids.models import Center, Department
+
+    return Department.objects.create(
+        code="yongning-squad",
+        name="永宁街道综合执法中队",
+        short_name="永宁执法",
+        center=Center.objects.get(name="永宁街道"),
+    )
+
+
+def test_the_api_dispatches_only_to_departments_serving_the_area(api, drive, dept, yongning_squad):
+    event = drive("accepted")
+    response = post(api, "hangtianlu", event, "dispatch", lead_department=yongning_squad.pk)
+    assert response.status_code == 400
+    assert "永宁街道综合执法中队" in response.json()["lead_department"][0]
+    response = post(
+        api, "hangtianlu", event, "dispatch", lead_department=dept("police").pk, departments=[yongning_squad.pk]
+    )
+    assert response.status_code == 400 and "永宁街道综合执法中队" in response.json()["departments"][0]
+    assert Event.objects.get(pk=event.pk).state == "accepted"
+    assert post(api, "yongning", event, "dispatch", lead_department=yongning_squad.pk).status_code == 404
+    assert post(api, "hangtianlu", event, "dispatch", lead_department=dept("police").pk).status_code == 200
+
+
+def test_the_page_offers_exactly_what_the_service_accepts(demo_user, drive, yongning_squad):
+    from events.forms import ActionForm, dispatch_departments
+    from events.services import dispatch_departments as accepted
+
+    user = demo_user("hangtianlu")
+    offered = set(dispatch_departments(user))
+    assert yongning_squad not in offered and offered == set(accepted(user))
+    assert yongning_squad in set(dispatch_departments(demo_user("yongning")))
+    form = ActionForm(
+        {"action": "dispatch", "dispatch_to": "department", "lead_department": yongning_squad.pk},
+        event=drive("accepted"),
+        user=user,
+    )
+    assert not form.is_valid() and "lead_department" in form.errors
