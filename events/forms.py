@@ -129,13 +129,20 @@ def action_specs(event: Event, user: User, actions: list[str]) -> list[dict]:
             ]
         if action == A.HANDLE:
             spec["photo"] = True
-        spec["simple"] = not reason and action not in (
-            A.DISPATCH,
-            A.HANDLE,
-            A.VERIFY_PASS,
-            A.SUPERVISE,
-            A.REQUEST_EXTENSION,
-            A.MERGE,
+        # A volunteer asked for urgency: accepting is where the center confirms or declines it.
+        spec["urgent_request"] = action == A.ACCEPT and event.urgent_requested
+        spec["simple"] = (
+            not reason
+            and not spec["urgent_request"]
+            and action
+            not in (
+                A.DISPATCH,
+                A.HANDLE,
+                A.VERIFY_PASS,
+                A.SUPERVISE,
+                A.REQUEST_EXTENSION,
+                A.MERGE,
+            )
         )
         specs.append(spec)
     return specs
@@ -171,6 +178,7 @@ class ActionForm(forms.Form):
         choices=[("", _("Unknown")), ("yes", _("Satisfied")), ("no", _("Not satisfied"))],
     )
     photo = forms.FileField(label=_("Photo after handling"), required=False)
+    confirm_urgent = forms.BooleanField(label=_("Confirm it is urgent"), required=False)
 
     def __init__(self, *args, event: Event, user: User, **kwargs):
         super().__init__(*args, **kwargs)
@@ -203,6 +211,8 @@ class ActionForm(forms.Form):
                 lead = data.get("lead_department")
                 params["lead_department"] = lead.pk if lead else None
                 params["departments"] = [d.pk for d in data.get("departments") or ()]
+        elif action == A.ACCEPT:
+            params["confirm_urgent"] = bool(data.get("confirm_urgent"))
         elif action == A.REQUEST_EXTENSION:
             params["days"] = data.get("days")
         elif action == A.MERGE:

@@ -116,6 +116,9 @@ class Event(models.Model):
     location = models.PointField(_("location"), srid=4326)
     address = models.CharField(_("address"), max_length=200, blank=True)
     urgent = models.BooleanField(_("urgent"), default=False)
+    # A volunteer's "urgent" is a request: the event is not urgent (no urgent limits, no alarm)
+    # until the accepting center confirms it.
+    urgent_requested = models.BooleanField(_("urgency requested"), default=False)
     source = models.CharField(_("source"), max_length=10, choices=Source.choices, default=Source.PATROL)
     reporter = models.ForeignKey(
         settings.AUTH_USER_MODEL,

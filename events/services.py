@@ -25,6 +25,7 @@ from accounts.models import Role, User
 from accounts.scope import scope_for
 from grids.models import Calendar, Center, Department, SpecialDay
 from grids.selectors import BadCoordinates, GridNotFound, grid_at, point_from_lat_lng
+from wenjiang_ops import ratelimit
 
 from .choices import Action, AssignmentRole, AssignmentState, Extension, Light, Phase, Source, State, Supervision
 from .domain import clocks, states
@@ -194,6 +195,19 @@ def _restart_deadline(event: Event, now: datetime) -> None:
 # --- intake ----------------------------------------------------------------------------------------
 
 
+# Roles whose "urgent" is only a request, confirmed (or not) by the accepting center: volunteers
+# report what they see, and an urgent event sounds alarms at three levels and shortens every limit.
+URGENCY_IS_A_REQUEST = frozenset({Role.VOLUNTEER})
+INTAKE_RULE = "intake"
+
+
+def intake_limit(user: User) -> ratelimit.Limit | None:
+    """How many reports `user` may send per window (settings.INTAKE_RATE_LIMITS, by role)."""
+    limits = settings.INTAKE_RATE_LIMITS
+    value = limits[user.role] if user.role in limits else settings.INTAKE_RATE_LIMIT_DEFAULT
+    return ratelimit.Limit(*value) if value else None
+
+
 def _default_source(user: User) -> str:
     return {Role.GRID_WORKER: Source.PATROL, Role.VOLUNTEER: Source.VOLUNTEER}.get(user.role, Source.CITIZEN)
 
@@ -216,7 +230,11 @@ def event_report(
     the event made the first time, never a second one (phones retry on bad networks).
 
     The grid comes from the point and the holding center is that grid's community; a point
-    outside every grid is refused unless a center in the reporter's scope is chosen by hand."""
+    outside every grid is refused unless a center in the reporter's scope is chosen by hand.
+
+    Each new report counts against the reporter's intake limit (`intake_limit`): over it, raises
+    `ratelimit.RateLimited` (429), except for a retry of a report already taken in, which is
+    answered as always and not counted."""
     errors: dict[str, list[str]] = {}
     try:
         client_uuid = uuid.UUID(str(client_id))
@@ -240,6 +258,17 @@ def event_report(
         center_id=center_id,
         now=now,
     )
+    # Counted once the report is valid, before it is written: one cache round trip.
+    counted = ratelimit.hit(INTAKE_RULE, reporter.pk, intake_limit(reporter))
+    if not counted.allowed:
+        existing = Event.objects.filter(client_id=client_uuid).first()
+        if existing is not None:  # a phone retrying what was taken in: never refused
+            ratelimit.undo(counted)
+            return _same_reporter(existing, reporter), False
+        raise ratelimit.RateLimited(
+            counted.retry_after,
+            _("Too many reports in a short time: try again in %(s)d seconds.") % {"s": counted.retry_after},
+        )
     point = event.location
     now = event.created_at
     action = timeline_row(event, A.REPORT, reporter, from_state="", now=now, location=point)
@@ -256,6 +285,7 @@ def event_report(
         existing = Event.objects.filter(client_id=client_uuid).first()
         if existing is None:
             raise
+        ratelimit.undo(counted)  # a retry is not a new report
         return _same_reporter(existing, reporter), False
     return event, True
 
@@ -319,13 +349,16 @@ def report_build(
         raise ValidationError(errors)
 
     now = now or timezone.now()
+    wanted = category.default_urgent if urgent is None else bool(urgent)
+    requested = wanted and reporter.role in URGENCY_IS_A_REQUEST
     event = Event(
         client_id=client_id,
         category=category,
         description=description,
         location=point,
         address=(address or "").strip(),
-        urgent=category.default_urgent if urgent is None else bool(urgent),
+        urgent=wanted and not requested,
+        urgent_requested=requested,
         source=source or _default_source(reporter),
         reporter=reporter,
         grid=grid,
@@ -703,6 +736,7 @@ def apply_action(
     merge_into=None,
     card: str | None = None,
     satisfied: bool | None = None,
+    confirm_urgent: bool | None = None,
 ) -> tuple[Action, dict]:
     """The rules of one action on a loaded event: the state table, permissions, input checks and
     effects. Changes `event` (and assignments through `store`) in memory; returns the action and
@@ -739,6 +773,7 @@ def apply_action(
             merge_into=merge_into,
             card=card,
             satisfied=satisfied,
+            confirm_urgent=confirm_urgent,
             store=store,
         )
     event.state = target
@@ -759,8 +794,22 @@ def _attachments(event: Event, ids) -> list[Attachment]:
     return found
 
 
-def _effect_accept(event, *, now, target, **kw):
+def _effect_accept(event, *, now, target, confirm_urgent, data, **kw):
+    """Accepting decides a volunteer's request for urgency: confirmed, the event is urgent from now
+    (urgent limits counted from the confirmation, the alarms sound); otherwise it stays ordinary.
+    The timeline row records the decision."""
     event.accepted_at = event.accepted_at or now
+    if confirm_urgent and not event.urgent_requested:
+        raise ValidationError(
+            {"confirm_urgent": _("The reporter did not ask for urgency: there is nothing to confirm.")}
+        )
+    if event.urgent_requested:
+        data["urgent_request"] = "confirmed" if confirm_urgent else "declined"
+        event.urgent_requested = False
+        if confirm_urgent:
+            event.urgent = True
+            _start_phase(event, states.PHASE_OF_STATE[State(target)], now)
+            _restart_deadline(event, now)
     return target
 
 

@@ -35,6 +35,9 @@ class ActionRequestSerializer(serializers.Serializer):
     merge_into = serializers.IntegerField(required=False)
     card = serializers.ChoiceField(choices=["yellow_card", "red_card"], required=False)
     satisfied = serializers.BooleanField(required=False, allow_null=True)
+    confirm_urgent = serializers.BooleanField(
+        required=False, help_text="accept only: confirm the urgency a volunteer asked for (else it is declined)"
+    )
     attachments = serializers.ListField(child=serializers.IntegerField(), required=False)
 
 
@@ -65,6 +68,7 @@ def event_brief(obj: Event, now) -> dict:
         "lat": obj.location.y,
         "lng": obj.location.x,
         "urgent": obj.urgent,
+        "urgent_requested": obj.urgent_requested,
         "source": obj.source,
         "source_display": str(obj.get_source_display()),
         "light": obj.light,
@@ -108,6 +112,7 @@ class EventFields(serializers.ModelSerializer):
             "lat",
             "lng",
             "urgent",
+            "urgent_requested",
             "source",
             "source_display",
             "light",

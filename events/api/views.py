@@ -92,6 +92,7 @@ class EventViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     @extend_schema(request=ReportSerializer, responses={201: EventCreatedSerializer, 200: EventCreatedSerializer})
     def create(self, request, *args, **kwargs):
         data = request.data
+        # Over the intake limit, `event_report` raises RateLimited: 429 with Retry-After (wenjiang_ops.api).
         event, created = services.event_report(
             reporter=request.user,
             category_id=data.get("category"),
