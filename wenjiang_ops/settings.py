@@ -262,6 +262,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Every operation lists its error answers (400/401/403/404/409/413/415/429) with one Error component.
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "wenjiang_ops.api.error_responses_hook",
+    ],
 }
 
 if not DEBUG:

@@ -31,6 +31,8 @@ urlpatterns = [
     path("admin/", admin.site.urls),
 ]
 
+handler404 = "wenjiang_ops.api.not_found"  # JSON under /api/
+
 if settings.DEBUG:
     from django.conf.urls.static import static
 

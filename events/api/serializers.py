@@ -1,4 +1,5 @@
 from django.utils import timezone
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from events.choices import Action, Source
@@ -39,6 +40,25 @@ class ActionRequestSerializer(serializers.Serializer):
         required=False, help_text="accept only: confirm the urgency a volunteer asked for (else it is declined)"
     )
     attachments = serializers.ListField(child=serializers.IntegerField(), required=False)
+
+
+class Ref(serializers.Serializer):
+    """An object named in another's answer: its id and name."""
+
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+
+
+class CenterRef(Ref):
+    level = serializers.CharField()
+
+
+class GridRef(Ref):
+    code = serializers.CharField()
+
+
+ID_NAME = Ref(allow_null=True)
+CENTER = CenterRef(allow_null=True)
 
 
 def _brief(obj, *fields):
@@ -129,12 +149,15 @@ class EventFields(serializers.ModelSerializer):
             "closed_at",
         ]
 
+    @extend_schema_field(ID_NAME)
     def get_category(self, obj):
         return _brief(obj.category, "id", "name")
 
+    @extend_schema_field(CENTER)
     def get_center(self, obj):
         return _brief(obj.center, "id", "name", "level")
 
+    @extend_schema_field(GridRef(allow_null=True))
     def get_grid(self, obj):
         return _brief(obj.grid, "id", "code", "name")
 
@@ -163,6 +186,7 @@ class AssignmentSerializer(serializers.ModelSerializer):
         model = EventAssignment
         fields = ["department", "role", "state", "dispatched_at", "signed_at", "handled_at"]
 
+    @extend_schema_field(ID_NAME)
     def get_department(self, obj):
         return _brief(obj.department, "id", "name")
 
@@ -205,9 +229,11 @@ class EventDetailSerializer(EventFields):
             "available_actions",
         ]
 
+    @extend_schema_field(CENTER)
     def get_origin_center(self, obj):
         return _brief(obj.origin_center, "id", "name", "level")
 
+    @extend_schema_field(ID_NAME)
     def get_reporter(self, obj):
         return (
             {"id": obj.reporter.pk, "name": obj.reporter.get_full_name() or obj.reporter.username}
@@ -215,6 +241,7 @@ class EventDetailSerializer(EventFields):
             else None
         )
 
+    @extend_schema_field(ID_NAME)
     def get_assignee(self, obj):
         return (
             {"id": obj.assignee.pk, "name": obj.assignee.get_full_name() or obj.assignee.username}
@@ -222,6 +249,7 @@ class EventDetailSerializer(EventFields):
             else None
         )
 
+    @extend_schema_field(ID_NAME)
     def get_verifier(self, obj):
         return (
             {"id": obj.verifier.pk, "name": obj.verifier.get_full_name() or obj.verifier.username}
@@ -229,6 +257,7 @@ class EventDetailSerializer(EventFields):
             else None
         )
 
+    @extend_schema_field(AssignmentSerializer(many=True))
     def get_assignments(self, obj):
         return AssignmentSerializer([a for a in obj.assignments.all() if a.active], many=True).data
 
@@ -267,14 +296,17 @@ class TimelineSerializer(serializers.ModelSerializer):
             "created_at",
         ]
 
+    @extend_schema_field(ID_NAME)
     def get_actor(self, obj):
         if obj.actor is None:
             return None
         return {"id": obj.actor.pk, "name": obj.actor.get_full_name() or obj.actor.username}
 
+    @extend_schema_field(CENTER)
     def get_actor_center(self, obj):
         return _brief(obj.actor_center, "id", "name", "level")
 
+    @extend_schema_field(ID_NAME)
     def get_actor_department(self, obj):
         return _brief(obj.actor_department, "id", "name")
 
@@ -287,6 +319,7 @@ class EventCreatedSerializer(EventFields):
     class Meta(EventFields.Meta):
         fields = [*EventFields.Meta.fields, "origin_center", "accept_due_at", "client_id"]
 
+    @extend_schema_field(CENTER)
     def get_origin_center(self, obj):
         return _brief(obj.origin_center, "id", "name", "level")
 

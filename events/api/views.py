@@ -89,7 +89,11 @@ class EventViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
         event = self.get_queryset().filter(pk=pk).first() or self._shaped(Event.objects.all()).get(pk=pk)
         return EventDetailSerializer(event, context=self.get_serializer_context()).data
 
-    @extend_schema(request=ReportSerializer, responses={201: EventCreatedSerializer, 200: EventCreatedSerializer})
+    @extend_schema(
+        request=ReportSerializer,
+        responses={201: EventCreatedSerializer, 200: EventCreatedSerializer},
+        extensions={"x-error-codes": [429]},  # the intake limit (wenjiang_ops.ratelimit)
+    )
     def create(self, request, *args, **kwargs):
         data = request.data
         # Over the intake limit, `event_report` raises RateLimited: 429 with Retry-After (wenjiang_ops.api).
