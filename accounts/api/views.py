@@ -34,7 +34,11 @@ class TokenView(APIView):
     authentication_classes: list = []
     throttle_classes: list = []
 
-    @extend_schema(request=TokenRequestSerializer, responses={200: TokenResponseSerializer})
+    @extend_schema(
+        request=TokenRequestSerializer,
+        responses={200: TokenResponseSerializer},
+        extensions={"x-error-codes": [429]},  # locked out after repeated failures
+    )
     def post(self, request):
         serializer = TokenRequestSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
