@@ -17,8 +17,8 @@ class ReportSerializer(serializers.Serializer):
 
     category = serializers.IntegerField()
     description = serializers.CharField(max_length=2000)
-    lat = serializers.FloatField()
-    lng = serializers.FloatField()
+    lat = serializers.FloatField(min_value=-90, max_value=90)
+    lng = serializers.FloatField(min_value=-180, max_value=180)
     address = serializers.CharField(required=False, allow_blank=True, max_length=200)
     urgent = serializers.BooleanField(required=False)
     source = serializers.ChoiceField(choices=Source.choices, required=False)

@@ -157,7 +157,11 @@ class EventViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
         request={
             "multipart/form-data": {
                 "type": "object",
-                "properties": {"image": {"type": "string", "format": "binary"}, "kind": {"type": "string"}},
+                "properties": {
+                    "image": {"type": "string", "format": "binary"},
+                    "kind": {"type": "string", "enum": ["report", "after", "other"]},
+                },
+                "required": ["image"],
             }
         },
         responses={201: AttachmentSerializer(many=True), 413: OpenApiResponse(), 415: OpenApiResponse()},
