@@ -116,6 +116,9 @@ class Event(models.Model):
     location = models.PointField(_("location"), srid=4326)
     address = models.CharField(_("address"), max_length=200, blank=True)
     urgent = models.BooleanField(_("urgent"), default=False)
+    # A volunteer's "urgent" is a request: the event is not urgent (no urgent limits, no alarm)
+    # until the accepting center confirms it.
+    urgent_requested = models.BooleanField(_("urgency requested"), default=False)
     source = models.CharField(_("source"), max_length=10, choices=Source.choices, default=Source.PATROL)
     reporter = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -154,6 +157,18 @@ class Event(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="assigned_events",
+        help_text=_("The grid worker who handles the event (signs, handles, may return it)."),
+    )
+    # Verification on site is a different role from handling: the verifier may pass or fail the
+    # check and nothing else, so a worker sent to verify never gains the handler's rights.
+    verifier = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("verifying grid worker"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="verifying_events",
+        help_text=_("The grid worker sent to verify the handling on site (passes or fails it, nothing else)."),
     )
     merged_into = models.ForeignKey(
         "self", verbose_name=_("merged into"), null=True, blank=True, on_delete=models.PROTECT, related_name="merged"

@@ -25,6 +25,7 @@ from accounts.models import Role, User
 from accounts.scope import scope_for
 from grids.models import Calendar, Center, Department, SpecialDay
 from grids.selectors import BadCoordinates, GridNotFound, grid_at, point_from_lat_lng
+from wenjiang_ops import ratelimit
 
 from .choices import Action, AssignmentRole, AssignmentState, Extension, Light, Phase, Source, State, Supervision
 from .domain import clocks, states
@@ -194,6 +195,19 @@ def _restart_deadline(event: Event, now: datetime) -> None:
 # --- intake ----------------------------------------------------------------------------------------
 
 
+# Roles whose "urgent" is only a request, confirmed (or not) by the accepting center: volunteers
+# report what they see, and an urgent event sounds alarms at three levels and shortens every limit.
+URGENCY_IS_A_REQUEST = frozenset({Role.VOLUNTEER})
+INTAKE_RULE = "intake"
+
+
+def intake_limit(user: User) -> ratelimit.Limit | None:
+    """How many reports `user` may send per window (settings.INTAKE_RATE_LIMITS, by role)."""
+    limits = settings.INTAKE_RATE_LIMITS
+    value = limits[user.role] if user.role in limits else settings.INTAKE_RATE_LIMIT_DEFAULT
+    return ratelimit.Limit(*value) if value else None
+
+
 def _default_source(user: User) -> str:
     return {Role.GRID_WORKER: Source.PATROL, Role.VOLUNTEER: Source.VOLUNTEER}.get(user.role, Source.CITIZEN)
 
@@ -216,7 +230,11 @@ def event_report(
     the event made the first time, never a second one (phones retry on bad networks).
 
     The grid comes from the point and the holding center is that grid's community; a point
-    outside every grid is refused unless a center in the reporter's scope is chosen by hand."""
+    outside every grid is refused unless a center in the reporter's scope is chosen by hand.
+
+    Each new report counts against the reporter's intake limit (`intake_limit`): over it, raises
+    `ratelimit.RateLimited` (429), except for a retry of a report already taken in, which is
+    answered as always and not counted."""
     errors: dict[str, list[str]] = {}
     try:
         client_uuid = uuid.UUID(str(client_id))
@@ -240,6 +258,17 @@ def event_report(
         center_id=center_id,
         now=now,
     )
+    # Counted once the report is valid, before it is written: one cache round trip.
+    counted = ratelimit.hit(INTAKE_RULE, reporter.pk, intake_limit(reporter))
+    if not counted.allowed:
+        existing = Event.objects.filter(client_id=client_uuid).first()
+        if existing is not None:  # a phone retrying what was taken in: never refused
+            ratelimit.undo(counted)
+            return _same_reporter(existing, reporter), False
+        raise ratelimit.RateLimited(
+            counted.retry_after,
+            _("Too many reports in a short time: try again in %(s)d seconds.") % {"s": counted.retry_after},
+        )
     point = event.location
     now = event.created_at
     action = timeline_row(event, A.REPORT, reporter, from_state="", now=now, location=point)
@@ -256,6 +285,7 @@ def event_report(
         existing = Event.objects.filter(client_id=client_uuid).first()
         if existing is None:
             raise
+        ratelimit.undo(counted)  # a retry is not a new report
         return _same_reporter(existing, reporter), False
     return event, True
 
@@ -319,13 +349,16 @@ def report_build(
         raise ValidationError(errors)
 
     now = now or timezone.now()
+    wanted = category.default_urgent if urgent is None else bool(urgent)
+    requested = wanted and reporter.role in URGENCY_IS_A_REQUEST
     event = Event(
         client_id=client_id,
         category=category,
         description=description,
         location=point,
         address=(address or "").strip(),
-        urgent=category.default_urgent if urgent is None else bool(urgent),
+        urgent=wanted and not requested,
+        urgent_requested=requested,
         source=source or _default_source(reporter),
         reporter=reporter,
         grid=grid,
@@ -395,6 +428,24 @@ def _same_reporter(event: Event, reporter: User) -> Event:
 # --- the workflow ----------------------------------------------------------------------------------
 
 
+def dispatch_departments(actor: User):
+    """The departments `actor` may dispatch to: the active ones serving the actor's area (at its
+    center or above, or inside it). The one rule: the page offers these, the service accepts these."""
+    return scope_for(actor).departments().filter(active=True)
+
+
+def _dispatchable(store, actor: User, value, field: str) -> Department:
+    department = store.department(value, field)
+    if not store.serves(actor, department):
+        raise ValidationError(
+            {
+                field: _("%(department)s does not serve your area: choose a department that does.")
+                % {"department": department.name}
+            }
+        )
+    return department
+
+
 class DbStore:
     """Where the workflow reads the few things it looks up and writes assignments: the database.
 
@@ -406,6 +457,9 @@ class DbStore:
             return Department.objects.get(pk=int(value), active=True)
         except (Department.DoesNotExist, TypeError, ValueError):
             raise ValidationError({field: _("Choose an active department.")}) from None
+
+    def serves(self, actor: User, department: Department) -> bool:
+        return dispatch_departments(actor).filter(pk=department.pk).exists()
 
     def grid_worker(self, value) -> User:
         try:
@@ -485,6 +539,7 @@ def event_facts(event: Event, assignments: list[EventAssignment]) -> EventFacts:
         center_path=event.center.path,
         reporter_id=event.reporter_id,
         assignee_id=event.assignee_id,
+        verifier_id=event.verifier_id,
         departments={a.department_id: a.state for a in assignments if a.active},
     )
 
@@ -681,6 +736,7 @@ def apply_action(
     merge_into=None,
     card: str | None = None,
     satisfied: bool | None = None,
+    confirm_urgent: bool | None = None,
 ) -> tuple[Action, dict]:
     """The rules of one action on a loaded event: the state table, permissions, input checks and
     effects. Changes `event` (and assignments through `store`) in memory; returns the action and
@@ -719,6 +775,7 @@ def apply_action(
             merge_into=merge_into,
             card=card,
             satisfied=satisfied,
+            confirm_urgent=confirm_urgent,
             store=store,
         )
     event.state = target
@@ -740,8 +797,22 @@ def _attachments(event: Event, ids, actor: User) -> list[Attachment]:
     return found
 
 
-def _effect_accept(event, *, now, target, **kw):
+def _effect_accept(event, *, now, target, confirm_urgent, data, **kw):
+    """Accepting decides a volunteer's request for urgency: confirmed, the event is urgent from now
+    (urgent limits counted from the confirmation, the alarms sound); otherwise it stays ordinary.
+    The timeline row records the decision."""
     event.accepted_at = event.accepted_at or now
+    if confirm_urgent and not event.urgent_requested:
+        raise ValidationError(
+            {"confirm_urgent": _("The reporter did not ask for urgency: there is nothing to confirm.")}
+        )
+    if event.urgent_requested:
+        data["urgent_request"] = "confirmed" if confirm_urgent else "declined"
+        event.urgent_requested = False
+        if confirm_urgent:
+            event.urgent = True
+            _start_phase(event, states.PHASE_OF_STATE[State(target)], now)
+            _restart_deadline(event, now)
     return target
 
 
@@ -787,17 +858,19 @@ def _effect_dispatch(
         # Verification on site by a grid worker.
         if assignee in (None, ""):
             raise ValidationError({"assignee": _("Choose the grid worker who verifies on site.")})
-        event.assignee = _grid_worker(assignee, event, store)
-        data["assignee"] = event.assignee_id
+        # The verifier, not a handler: the handling assignee (if any) keeps its role for a rework.
+        event.verifier = _grid_worker(assignee, event, store)
+        data["assignee"] = event.verifier_id
+        data["role"] = "verifier"  # the timeline says which role the grid worker was given
         return target
     if assignee not in (None, "") and lead_department in (None, ""):
         event.assignee = _grid_worker(assignee, event, store)
         data["assignee"] = event.assignee_id
     elif lead_department not in (None, ""):
-        lead = store.department(lead_department, "lead_department")
+        lead = _dispatchable(store, actor, lead_department, "lead_department")
         assisting = []
         for value in departments or ():
-            department = store.department(value, "departments")
+            department = _dispatchable(store, actor, value, "departments")
             if department.pk != lead.pk and department not in assisting:
                 assisting.append(department)
         for old in assignments:
@@ -885,6 +958,8 @@ def _effect_verify_pass(event, *, now, target, satisfied, data, **kw):
 
 
 def _effect_verify_fail(event, *, now, target, assignments, **kw):
+    # Rework goes back to the handlers only: the verifier stays named (who checked) but its rights
+    # end with the verifying state (see domain.permissions.may).
     event.reworks += 1
     if target == S.IN_PROGRESS:
         for a in assignments:

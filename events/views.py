@@ -193,7 +193,15 @@ def _visible_event(user: User, pk: int) -> Event:
         scope_for(user)
         .events()
         .select_related(
-            "category", "category__parent", "center", "origin_center", "grid", "reporter", "assignee", "merged_into"
+            "category",
+            "category__parent",
+            "center",
+            "origin_center",
+            "grid",
+            "reporter",
+            "assignee",
+            "verifier",
+            "merged_into",
         )
         .defer("center__boundary", "origin_center__boundary")
         .filter(pk=pk)

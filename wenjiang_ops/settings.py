@@ -137,6 +137,32 @@ CACHES = {
     }
 }
 
+# Reports one user may send per window (POST /api/events/, which the report page uses), by role:
+# (count, seconds), or None for no limit; counted in the cache (wenjiang_ops/ratelimit.py). Well
+# above real use, far below a flood: a volunteer reports what they pass (the district's ~11,000
+# volunteers send a few thousand reports a year); a grid worker on patrol rarely reports more than
+# one every few minutes; center staff enter hotline calls for citizens. An idempotent retry of a
+# report (same client_id) is not counted. Roles not listed get INTAKE_RATE_LIMIT_DEFAULT.
+# The environment can override entries: INTAKE_RATE_LIMITS="volunteer=10/3600,admin=off".
+INTAKE_RATE_LIMITS: dict[str, tuple[int, int] | None] = {
+    "volunteer": (10, 3600),
+    "grid_worker": (60, 3600),
+    "department_staff": (60, 3600),
+    "mediator": (10, 3600),
+    "center_staff": (120, 3600),
+    "duty_officer": (120, 3600),
+    "duty_leader": (120, 3600),
+    "admin": (600, 3600),
+}
+INTAKE_RATE_LIMIT_DEFAULT = (10, 3600)
+for _entry in filter(None, os.environ.get("INTAKE_RATE_LIMITS", "").split(",")):
+    _role, _sep, _value = _entry.strip().partition("=")
+    if _value.strip() == "off":
+        INTAKE_RATE_LIMITS[_role.strip()] = None
+    else:
+        _count, _sep, _seconds = _value.partition("/")
+        INTAKE_RATE_LIMITS[_role.strip()] = (int(_count), int(_seconds or 3600))
+
 # channels-redis's pub/sub layer (one Redis message per group push, fanned out in each ASGI process;
 # the stock RedisChannelLayer's group_send grows with the group, see research/performance.md), with a
 # fast path for the dashboards' pushes (wenjiang_ops/live/layer.py).
@@ -281,6 +307,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Every operation lists its error answers (400/401/403/404/409/413/415/429) with one Error component.
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "wenjiang_ops.api.error_responses_hook",
+    ],
 }
 
 if not DEBUG:

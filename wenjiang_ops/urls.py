@@ -37,3 +37,5 @@ urlpatterns = [
     path("admin/", admin.site.urls),
 ]
 # No static(MEDIA_URL): uploaded photos are served only by events.media, to whoever may see them.
+
+handler404 = "wenjiang_ops.api.not_found"  # JSON under /api/

@@ -14,8 +14,8 @@ class DepartmentBriefSerializer(serializers.ModelSerializer):
 class MeSerializer(serializers.ModelSerializer):
     full_name = serializers.CharField(source="get_full_name", read_only=True)
     role_display = serializers.CharField(source="get_role_display", read_only=True)
-    center = CenterBriefSerializer(read_only=True)
-    department = DepartmentBriefSerializer(read_only=True)
+    center = CenterBriefSerializer(read_only=True, allow_null=True)
+    department = DepartmentBriefSerializer(read_only=True, allow_null=True)
 
     class Meta:
         model = User

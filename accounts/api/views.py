@@ -142,6 +142,7 @@ class NotificationViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     and at /api/notifications/unread-count/."""
 
     serializer_class = NotificationSerializer
+    lookup_value_regex = r"[0-9]+"  # a malformed id is no route (404), never a failed query (500)
 
     def get_queryset(self):
         queryset = Notification.objects.filter(user=self.request.user).order_by("-created_at", "-id")

@@ -18,7 +18,7 @@ from events import services
 from events.attachments import NotAnImage, TooLarge, check_content_length
 from events.domain.states import IllegalTransition
 from events.export import events_xlsx
-from events.models import Attachment, EventAction, EventAssignment, EventCategory
+from events.models import Attachment, Event, EventAction, EventAssignment, EventCategory
 from events.selectors import SLICES, Period, stats_summary
 from grids.models import Center
 
@@ -61,16 +61,14 @@ class EventViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     filterset_class = EventFilter
 
     def get_queryset(self):
+        return self._shaped(scope_for(self.request.user).events())
+
+    def _shaped(self, queryset):
         # The joined centers' and grids' polygons are not shown: skip reading and decoding them.
-        queryset = (
-            scope_for(self.request.user)
-            .events()
-            .select_related("category", "center", "grid")
-            .defer("center__boundary", "grid__boundary")
-        )
+        queryset = queryset.select_related("category", "center", "grid").defer("center__boundary", "grid__boundary")
         if self.action not in ("list", "export"):
             queryset = (
-                queryset.select_related("origin_center", "reporter", "assignee")
+                queryset.select_related("origin_center", "reporter", "assignee", "verifier")
                 .defer("origin_center__boundary")  # as the page: the outline is never shown here
                 .prefetch_related(
                     Prefetch("assignments", queryset=EventAssignment.objects.select_related("department")),
@@ -85,12 +83,21 @@ class EventViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     def get_serializer_context(self):
         return {**super().get_serializer_context(), "now": timezone.now()}
 
-    def _detail(self, pk):
-        return EventDetailSerializer(self.get_queryset().get(pk=pk), context=self.get_serializer_context()).data
+    def _detail_after_action(self, pk):
+        """The event as the action left it. An action can take the event out of the actor's scope
+        (a grid worker returning a task no longer sees it): the step has committed, so the answer
+        is still the event they acted on, never a 404 or a 500 for a change that happened."""
+        event = self.get_queryset().filter(pk=pk).first() or self._shaped(Event.objects.all()).get(pk=pk)
+        return EventDetailSerializer(event, context=self.get_serializer_context()).data
 
-    @extend_schema(request=ReportSerializer, responses={201: EventCreatedSerializer, 200: EventCreatedSerializer})
+    @extend_schema(
+        request=ReportSerializer,
+        responses={201: EventCreatedSerializer, 200: EventCreatedSerializer},
+        extensions={"x-error-codes": [429]},  # the intake limit (wenjiang_ops.ratelimit)
+    )
     def create(self, request, *args, **kwargs):
         data = request.data
+        # Over the intake limit, `event_report` raises RateLimited: 429 with Retry-After (wenjiang_ops.api).
         event, created = services.event_report(
             reporter=request.user,
             category_id=data.get("category"),
@@ -121,7 +128,7 @@ class EventViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
             return _conflict(exc)
         except DjangoPermissionDenied as exc:
             raise PermissionDenied(str(exc)) from None
-        return Response(self._detail(pk))
+        return Response(self._detail_after_action(_int(pk)))
 
     @extend_schema(responses={(200, XLSX): OpenApiTypes.BINARY})
     @action(detail=False, pagination_class=None)

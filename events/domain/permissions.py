@@ -26,7 +26,8 @@ class EventFacts:
     state: str
     center_path: str
     reporter_id: int | None
-    assignee_id: int | None
+    assignee_id: int | None  # the grid worker who handles it
+    verifier_id: int | None = None  # the grid worker sent to verify on site (a different role)
     # department id -> assignment state, for the active assignments
     departments: dict[int, str] = field(default_factory=dict)
 
@@ -72,7 +73,9 @@ def may(actor: ActorFacts, event: EventFacts, action: Action) -> bool:
     """Whether `actor` may take `action` on `event` (the state table is checked separately)."""
     action = Action(action)
     own = event.departments.get(actor.department_id) if actor.role == Role.DEPARTMENT_STAFF else None
+    # Handling (sign, handle, return, extension) belongs to the handler; verifying to the verifier.
     is_assignee = event.assignee_id is not None and event.assignee_id == actor.user_id
+    is_verifier = event.verifier_id is not None and event.verifier_id == actor.user_id
     if action in (A.REPORT, A.WARN):
         return False  # intake and the escalation engine only
     if action == A.SUPERVISE:
@@ -81,7 +84,7 @@ def may(actor: ActorFacts, event: EventFacts, action: Action) -> bool:
         return is_holder_staff(actor, event) or is_higher_staff(actor, event)
     if action == A.SELF_HANDLE and event.state == State.REPORTED and actor.role == Role.GRID_WORKER:
         return event.reporter_id == actor.user_id
-    if action in (A.VERIFY_PASS, A.VERIFY_FAIL) and event.state == State.VERIFYING and is_assignee:
+    if action in (A.VERIFY_PASS, A.VERIFY_FAIL) and event.state == State.VERIFYING and is_verifier:
         return True
     if action in HOLDER_ACTIONS:
         return is_holder_staff(actor, event)

@@ -182,7 +182,8 @@
   }
 
   function classify(status) {
-    if (status >= 500 || status === 0 || status === 408 || status === 429) return "server";
+    if (status === 429) return "limited";  // too many reports: kept in the outbox, sent later
+    if (status >= 500 || status === 0 || status === 408) return "server";
     if (status === 401 || status === 403) return "login";
     return null;
   }
@@ -200,6 +201,7 @@
     offline: gettext("No network."),
     server: gettext("The server did not answer properly."),
     login: gettext("Sign in again, then send."),
+    limited: gettext("Too many reports in a short time: it will be sent later."),
   };
 
   async function renderOutbox() {

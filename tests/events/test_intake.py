@@ -68,9 +68,14 @@ def test_someone_elses_client_id_is_refused(api, body):
 
 def test_a_categorys_default_urgency_applies(api, body):
     body["category"] = EventCategory.objects.get(code="fire-safety").pk
-    event = Event.objects.get(pk=api.as_user("volunteer").post("/api/events/", body, format="json").json()["id"])
-    assert event.urgent is True and event.source == "volunteer"
+    event = Event.objects.get(pk=api.as_user("gridworker").post("/api/events/", body, format="json").json()["id"])
+    assert event.urgent is True and event.source == "patrol"
     assert event.due_at - event.created_at == timedelta(minutes=30)
+    # From a volunteer, the category's urgency is a request for the accepting center to confirm.
+    body["client_id"] = str(uuid.uuid4())
+    event = Event.objects.get(pk=api.as_user("volunteer").post("/api/events/", body, format="json").json()["id"])
+    assert (event.urgent, event.urgent_requested, event.source) == (False, True, "volunteer")
+    assert event.due_at - event.created_at == timedelta(minutes=120)
 
 
 @pytest.mark.parametrize(
