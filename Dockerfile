@@ -28,12 +28,12 @@ COPY --chown=app:app . /app
 USER app
 
 # Compile translations and collect static files into STATIC_ROOT (/app/staticfiles).
-# DEBUG=0 selects the hashed, compressed static storage; the secret key exists only for this
-# RUN line (settings refuse to load with DEBUG off and no key) and is not kept in the image.
+# DEBUG=0 selects the hashed, compressed static storage; the secret keys exist only for this
+# RUN line (settings refuse to load with DEBUG off and no keys) and are not kept in the image.
 # `locale/` is created because compilemessages fails without it and git does not keep empty dirs.
 # /app/media is created so a named volume mounted there inherits the app user's ownership.
 RUN set -eu; \
-    export DEBUG=0 SECRET_KEY=build-only-not-a-secret; \
+    export DEBUG=0 SECRET_KEY=build-only-not-a-secret ID_HASH_KEY=build-only-not-a-secret; \
     mkdir -p locale media; \
     python manage.py compilemessages --ignore=.venv; \
     python manage.py collectstatic --noinput

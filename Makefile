@@ -9,11 +9,13 @@ setup:
 run: setup
 	bash scripts/run.sh
 
-# The browser tests drive Debian's Chromium (never a browser download), with CJK fonts.
+# The browser tests drive Debian's Chromium (never a browser download), with CJK fonts; tests/test_nginx.py
+# runs deploy/nginx.conf in Debian's nginx.
+# DEBUG=1: the tests run with development settings (DEBUG is off unless set).
 test:
-	EXTRA_APT_PACKAGES="chromium fonts-noto-cjk" bash scripts/setup.sh
-	$(PY) manage.py makemigrations --check --dry-run
-	$(PY) -m pytest $(PYTEST_ARGS)
+	EXTRA_APT_PACKAGES="chromium fonts-noto-cjk nginx-light" bash scripts/setup.sh
+	DEBUG=1 $(PY) manage.py makemigrations --check --dry-run
+	DEBUG=1 $(PY) -m pytest $(PYTEST_ARGS)
 
 lint: setup
 	.venv/bin/ruff check .
@@ -40,7 +42,7 @@ wrk:
 	@command -v wrk >/dev/null || { sudo=""; [ "$$(id -u)" -ne 0 ] && sudo=sudo; $$sudo apt-get install -y -qq wrk; }
 
 bench-rest: setup wrk
-	$(PY) manage.py seed_demo >/dev/null
+	DEBUG=1 $(PY) manage.py seed_demo >/dev/null
 	$(PY) bench/rest_servers.py
 
 # Uses its own database (BENCH_DB, default wenjiang_ops_bench) with 1,000,000 generated events.

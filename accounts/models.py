@@ -3,6 +3,7 @@
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
@@ -53,3 +54,28 @@ class User(AbstractUser):
     def get_full_name(self) -> str:
         # Chinese names are written family name first, without a space.
         return f"{self.last_name}{self.first_name}".strip()
+
+
+class ApiToken(models.Model):
+    """An API key of one user on one client (a phone, a script, a wall display's player).
+
+    Only the SHA-256 of the key is stored: the key itself is shown once, when it is issued, so a copy
+    of the database (a backup, a replica, a read-only support login) holds no usable credential. The
+    key is 256 random bits, so a plain fast hash is enough (nothing to brute-force, unlike a password).
+    A token dies at `expires_at` however much it is used (a fixed lifetime, API_TOKEN_LIFETIME_HOURS),
+    on sign-out, and with every token of its user on a password change or deactivation
+    (`accounts.services`)."""
+
+    digest = models.CharField(_("key digest"), max_length=64, primary_key=True)
+    user = models.ForeignKey(User, verbose_name=_("user"), on_delete=models.CASCADE, related_name="api_tokens")
+    client = models.CharField(_("client"), max_length=200, blank=True)
+    created_at = models.DateTimeField(_("issued at"), default=timezone.now)
+    expires_at = models.DateTimeField(_("expires at"))
+
+    class Meta:
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")
+
+    def __str__(self) -> str:
+        # A prefix of the digest, never the key (which is not stored): enough to tell tokens apart.
+        return f"{self.user_id}:{self.digest[:8]}"

@@ -3,14 +3,10 @@
 Every API view and page asks `scope_for(user)` and filters through it, so an object
 outside a user's scope is simply not found (404), never shown and never changed.
 
-- administrators (and superusers) see everything;
-- anyone else with a center sees that center's subtree (a district duty officer the
-  whole district, a town user the town and its communities, a community user the
-  community);
-- department staff see the area their department serves (for maps and lookups) and,
-  for tickets, only their own department's (applied by the events app through
-  `department_id`);
-- a user with neither sees nothing.
+Visibility is granted role by role, in two explicit tables below: `EVENTS_BY_ROLE` (events,
+with reporters' names and photos) and `AREA_BY_ROLE` (centers, grids and departments: the map
+and lookups). A role missing from a table sees nothing there — a new role must be added to both
+on purpose (a test fails until it is). Superusers see everything whatever their role.
 """
 
 from __future__ import annotations
@@ -23,6 +19,41 @@ from grids.models import Center, Department, Grid
 
 from .models import Role, User
 
+# What a role sees of events.
+EVERYTHING = "everything"  # administrators
+SUBTREE = "subtree"  # events first held in the user's center's subtree (it keeps them after an escalation)
+TICKETS = "tickets"  # department staff: their department's tickets and their own reports
+GRID_WORK = "grid_work"  # grid workers: their reports, their tasks (handling or verifying) and their grids' events
+OWN_REPORTS = "own_reports"  # volunteers: what they reported
+NOTHING = "nothing"
+
+EVENTS_BY_ROLE: dict[str, str] = {
+    Role.ADMIN: EVERYTHING,
+    Role.DUTY_OFFICER: SUBTREE,
+    Role.DUTY_LEADER: SUBTREE,
+    Role.CENTER_STAFF: SUBTREE,
+    Role.DEPARTMENT_STAFF: TICKETS,
+    Role.GRID_WORKER: GRID_WORK,
+    Role.VOLUNTEER: OWN_REPORTS,
+    # Mediators run dispute cases (the disputes app grants those): events, with reporters' names,
+    # are not theirs to read.
+    Role.MEDIATOR: NOTHING,
+}
+
+# What a role sees of the area (centers, grids, departments): names and outlines, no personal data.
+# SUBTREE here is the subtree of the user's center (department staff: of the center their department
+# serves, when they have none of their own).
+AREA_BY_ROLE: dict[str, str] = {
+    Role.ADMIN: EVERYTHING,
+    Role.DUTY_OFFICER: SUBTREE,
+    Role.DUTY_LEADER: SUBTREE,
+    Role.CENTER_STAFF: SUBTREE,
+    Role.DEPARTMENT_STAFF: SUBTREE,
+    Role.GRID_WORKER: SUBTREE,  # the map of their community, to report and to patrol
+    Role.VOLUNTEER: SUBTREE,  # to choose the center by hand when a point lies outside every grid
+    Role.MEDIATOR: SUBTREE,  # disputes are placed in the mediator's area
+}
+
 
 @dataclass(frozen=True)
 class Scope:
@@ -34,11 +65,15 @@ class Scope:
     user_id: int | None = None
     role: str = ""
 
+    @property
+    def area(self) -> str:
+        return EVERYTHING if self.everything else AREA_BY_ROLE.get(self.role, NOTHING)
+
     def center_q(self, field: str = "") -> Q:
         """A filter on a center relation (`field`, e.g. "center") limiting it to this scope."""
-        if self.everything:
+        if self.area == EVERYTHING:
             return Q()
-        if self.center_path is None:
+        if self.center_path is None or self.area != SUBTREE:
             return Q(pk__in=[])
         prefix = f"{field}__" if field else ""
         return Q(**{f"{prefix}path__startswith": self.center_path})
@@ -51,40 +86,37 @@ class Scope:
 
     def departments(self) -> QuerySet[Department]:
         """Departments serving this scope's area (at its root or above) or working inside it."""
-        if self.everything:
+        if self.area == EVERYTHING:
             return Department.objects.all()
-        if self.center_path is None:
+        if self.center_path is None or self.area != SUBTREE:
             return Department.objects.none()
         ancestors = self.center_path.strip("/").split("/")
         return Department.objects.filter(Q(center__code__in=ancestors) | self.center_q("center"))
 
     def events(self, queryset=None) -> QuerySet:
-        """Events this user may see: a center's subtree holds them or held them first (a lower
-        center keeps read access after an escalation); department staff see their department's
-        tickets and their own reports; grid workers their reports, their tasks and their grids' events; volunteers
-        their own reports."""
+        """Events this user may see, by the role's rule in `EVENTS_BY_ROLE` (none if unlisted)."""
         from django.db.models import Exists, OuterRef
 
         from events.models import Event, EventAssignment
 
         queryset = Event.objects.all() if queryset is None else queryset
-        if self.everything:
+        rule = EVERYTHING if self.everything else EVENTS_BY_ROLE.get(self.role, NOTHING)
+        if rule == EVERYTHING:
             return queryset
-        if self.role == Role.DEPARTMENT_STAFF:
-            if self.department_id is None:
-                return queryset.none()
+        if rule == TICKETS and self.department_id is not None:
             tickets = EventAssignment.objects.filter(event=OuterRef("pk"), department_id=self.department_id)
             return queryset.filter(Exists(tickets) | Q(reporter_id=self.user_id))
-        if self.role == Role.VOLUNTEER:
+        if rule == OWN_REPORTS:
             return queryset.filter(reporter_id=self.user_id)
-        if self.role == Role.GRID_WORKER:
+        if rule == GRID_WORK:
             mine = Grid.workers.through.objects.filter(user_id=self.user_id, grid_id=OuterRef("grid_id"))
-            return queryset.filter(Q(reporter_id=self.user_id) | Q(assignee_id=self.user_id) | Exists(mine))
-        if self.center_path is None:
-            return queryset.none()
-        # Escalation only climbs, so the holding center is always the first center or above it:
-        # "first center in my subtree" covers both "held in my subtree" and "held here before".
-        return queryset.filter(origin_center_id__in=subtree_ids(self.center_path))
+            mine_to_act = Q(assignee_id=self.user_id) | Q(verifier_id=self.user_id)
+            return queryset.filter(Q(reporter_id=self.user_id) | mine_to_act | Exists(mine))
+        if rule == SUBTREE and self.center_path is not None:
+            # Escalation only climbs, so the holding center is always the first center or above it:
+            # "first center in my subtree" covers both "held in my subtree" and "held here before".
+            return queryset.filter(origin_center_id__in=subtree_ids(self.center_path))
+        return queryset.none()
 
     def filter_by_center(self, queryset: QuerySet, field: str = "center") -> QuerySet:
         """Any queryset whose rows belong to a center, limited to this scope."""

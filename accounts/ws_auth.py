@@ -1,4 +1,8 @@
-"""WebSocket authentication: the session cookie for pages, `?token=` for other clients."""
+"""WebSocket authentication: the session cookie for pages, a one-time `?ticket=` for other clients.
+
+A ticket comes from POST /api/auth/socket-ticket/ (signed in by session or token), opens one socket
+within a minute, and is gone once used (`accounts.services.socket_ticket_redeem`). The long-lived
+API token is never accepted in a socket's URL: URLs end up in proxy logs and browser histories."""
 
 from urllib.parse import parse_qs
 
@@ -10,37 +14,38 @@ from django.conf import settings
 
 
 @database_sync_to_async
-def _user_for_token(key: str):
-    from rest_framework.authtoken.models import Token
+def _active_user(user_id: int):
+    from .models import User
 
-    try:
-        token = Token.objects.select_related("user").get(key=key)
-    except Token.DoesNotExist:
-        return None
-    return token.user if token.user.is_active else None
+    return User.objects.filter(pk=user_id, is_active=True).first()
 
 
-class TokenAuthMiddleware(BaseMiddleware):
-    """Sets scope["user"] from a `token` query parameter when one is given."""
+class TicketAuthMiddleware(BaseMiddleware):
+    """Sets scope["user"] from a `ticket` query parameter when one is given. A ticket that is
+    unknown, expired or used leaves the scope as it is (the consumer refuses a socket without a
+    signed-in user)."""
 
     async def __call__(self, scope, receive, send):
+        from .services import socket_ticket_redeem
+
         params = parse_qs(scope.get("query_string", b"").decode())
-        keys = params.get("token")
-        if keys:
-            user = await _user_for_token(keys[0])
+        tickets = params.get("ticket")
+        if tickets:
+            user_id = await socket_ticket_redeem(tickets[0])
+            user = await _active_user(user_id) if user_id is not None else None
             if user is not None:
                 scope["user"] = user
         return await super().__call__(scope, receive, send)
 
 
-def TokenOrSessionAuthMiddlewareStack(inner):  # noqa: N802 (named like Channels' own stacks)
-    return AuthMiddlewareStack(TokenAuthMiddleware(inner))
+def TicketOrSessionAuthMiddlewareStack(inner):  # noqa: N802 (named like Channels' own stacks)
+    return AuthMiddlewareStack(TicketAuthMiddleware(inner))
 
 
 class BrowserOriginValidator(OriginValidator):
     """Refuses a socket whose Origin is not one of ALLOWED_HOSTS (another site's page riding on the
     user's session cookie). Browsers always send an Origin; a client without one is not a page
-    (a wall display's player, a script with a token) and cannot be hijacked that way, so it passes
+    (a wall display's player, a script with a ticket) and cannot be hijacked that way, so it passes
     and still has to sign in."""
 
     def __init__(self, application):

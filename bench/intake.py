@@ -52,20 +52,19 @@ end
 
 
 def fixtures() -> dict:
-    from rest_framework.authtoken.models import Token
-
     from accounts.models import User
+    from accounts.services import token_issue
     from events.models import EventCategory
     from grids.models import Center, Grid
 
     reporter = User.objects.get(username="gridworker")
-    token, _ = Token.objects.get_or_create(user=reporter)
-    lister, _ = Token.objects.get_or_create(user=User.objects.get(username="duty"))
+    token = token_issue(user=reporter, client="bench")
+    lister = token_issue(user=User.objects.get(username="duty"), client="bench")
     grids = Grid.objects.order_by("code")[::12]
     points = [(g.boundary.point_on_surface.y, g.boundary.point_on_surface.x) for g in grids]
     return {
-        "token": token.key,
-        "list_token": lister.key,
+        "token": token,
+        "list_token": lister,
         "points": points,
         "reporter_id": reporter.pk,
         "category": EventCategory.objects.get(code="cm-facilities").pk,

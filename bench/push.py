@@ -51,9 +51,9 @@ def percentile(values: list[float], p: float) -> float:
 
 
 class Clients:
-    def __init__(self, mode: str, k: int, target: str) -> None:
+    def __init__(self, mode: str, k: int, target: str, cookie: str = "") -> None:
         self.process = subprocess.Popen(
-            [PYTHON, str(ROOT / "bench" / "push_clients.py"), mode, str(k), target],
+            [PYTHON, str(ROOT / "bench" / "push_clients.py"), mode, str(k), target, *([cookie] if cookie else [])],
             cwd=ROOT,
             env=env(),
             stdin=subprocess.PIPE,
@@ -122,11 +122,10 @@ def wait_for(clients: Clients, sent: dict, k: int, timeout: float = 15.0) -> dic
 def main() -> None:
     print("preparing the benchmark database …", flush=True)
     prepare_database()
-    manage("seed_demo")  # the demo events (once)
+    manage("seed_demo", "--force")  # the demo events (once), in the bench-only database (DEBUG=0)
     os.environ["LIVE_PUSH"] = "queue"  # as in production: the publisher process does the pushing
     django_setup()
     import redis
-    from rest_framework.authtoken.models import Token
 
     from accounts.models import User
     from events.models import EventCategory
@@ -136,7 +135,14 @@ def main() -> None:
 
     reference(fresh=True)
     duty = User.objects.get(username="duty")
-    token = Token.objects.get_or_create(user=duty)[0].key
+    # The dashboards sign in as the pages do, with the session cookie (a token is never put in a
+    # socket's URL; a one-time ticket opens one socket only).
+    from django.conf import settings
+    from django.test import Client
+
+    browser = Client()
+    browser.force_login(duty)
+    cookie = f"{settings.SESSION_COOKIE_NAME}={browser.cookies[settings.SESSION_COOKIE_NAME].value}"
     reporter = User.objects.get(username="gridworker")
     category = EventCategory.objects.get(code="sa-garbage")
     point = Grid.objects.get(code="510115001001001").boundary.point_on_surface
@@ -176,7 +182,7 @@ def main() -> None:
     try:
         for k in KS:
             # our stack
-            clients = Clients("ws", k, f"ws://127.0.0.1:{PORT}/ws/dashboard/?token={token}")
+            clients = Clients("ws", k, f"ws://127.0.0.1:{PORT}/ws/dashboard/", cookie)
             for rate in RATES:
                 ids: list[str] = []
                 report_one(-1)  # warm-up, not counted: connections opened, caches filled

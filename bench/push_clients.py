@@ -1,6 +1,6 @@
 """The clients of the push benchmark, in a process of their own (bench/push.py starts it).
 
-    push_clients.py ws  K URL      K dashboard WebSockets on URL
+    push_clients.py ws  K URL [COOKIE]  K dashboard WebSockets on URL (signed in by the Cookie header)
     push_clients.py raw K CHANNEL  K Redis pub/sub subscribers (one connection each) on CHANNEL
 
 Prints "ready" once every client is connected, then records, for each message carrying an event id,
@@ -23,10 +23,11 @@ def note(event_id) -> None:
     RECEIVED.setdefault(str(event_id), []).append(time.time())
 
 
-async def websocket_client(url: str, ready: asyncio.Event, connected: list) -> None:
+async def websocket_client(url: str, ready: asyncio.Event, connected: list, cookie: str = "") -> None:
     import websockets
 
-    async with websockets.connect(url, max_size=2**22, ping_interval=None) as socket:
+    headers = {"Cookie": cookie} if cookie else None
+    async with websockets.connect(url, max_size=2**22, ping_interval=None, additional_headers=headers) as socket:
         hello = json.loads(await socket.recv())
         assert hello["type"] == "hello", hello
         connected.append(1)
@@ -48,7 +49,7 @@ async def redis_client(channel: str, connected: list) -> None:
             note(json.loads(message["data"])["data"]["id"])
 
 
-async def main(mode: str, k: int, target: str) -> None:
+async def main(mode: str, k: int, target: str, cookie: str = "") -> None:
     _soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
     connected: list = []
@@ -56,7 +57,7 @@ async def main(mode: str, k: int, target: str) -> None:
     for start in range(0, k, 50):  # connect in waves, as a hall of screens coming up would
         for _ in range(start, min(k, start + 50)):
             if mode == "ws":
-                tasks.append(asyncio.ensure_future(websocket_client(target, asyncio.Event(), connected)))
+                tasks.append(asyncio.ensure_future(websocket_client(target, asyncio.Event(), connected, cookie)))
             else:
                 tasks.append(asyncio.ensure_future(redis_client(target, connected)))
         while len(connected) < min(k, start + 50):
@@ -80,4 +81,4 @@ async def main(mode: str, k: int, target: str) -> None:
 
 
 if __name__ == "__main__":
-    asyncio.run(main(sys.argv[1], int(sys.argv[2]), sys.argv[3]))
+    asyncio.run(main(sys.argv[1], int(sys.argv[2]), sys.argv[3], *sys.argv[4:5]))

@@ -26,10 +26,13 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "wenjiang_ops.settings")
+# This process only reads the demo database (make run's); the servers it starts run with DEBUG off.
+os.environ.setdefault("DEBUG", "1")
 
 BENCH_ENV = {
     "DEBUG": "0",
     "SECRET_KEY": "bench-only-secret-key-not-used-anywhere-else-0123456789",
+    "ID_HASH_KEY": "bench-only-id-hash-key-not-used-anywhere-else-0123456789",
     "ALLOWED_HOSTS": "127.0.0.1,localhost",
     "SESSION_COOKIE_SECURE": "0",
     "CSRF_COOKIE_SECURE": "0",
@@ -48,17 +51,15 @@ def django_setup():
 
 def demo_point_and_token() -> tuple[float, float, str]:
     django_setup()
-    from rest_framework.authtoken.models import Token
-
     from accounts.models import User
+    from accounts.services import token_issue
     from grids.models import Grid
 
     grid = Grid.objects.filter(center__name="航天路社区").order_by("code").first()
     if grid is None:
         sys.exit("No demo data: run `python manage.py seed_demo` first (make run does).")
     point = grid.boundary.point_on_surface
-    token, _ = Token.objects.get_or_create(user=User.objects.get(username="duty"))
-    return point.y, point.x, token.key
+    return point.y, point.x, token_issue(user=User.objects.get(username="duty"), client="bench")
 
 
 def start(command: list[str], port: int, extra_env: dict) -> subprocess.Popen:

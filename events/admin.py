@@ -1,5 +1,7 @@
 from django.contrib import admin
 from django.contrib.gis.admin import GISModelAdmin
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
 
 from .models import (
     Attachment,
@@ -87,9 +89,25 @@ class EventActionAdmin(ReadOnlyAdmin):
 
 @admin.register(Attachment)
 class AttachmentAdmin(admin.ModelAdmin):
+    """Photos are added through the workflow (a timeline step, checked uploads): view only, and
+    shown through the guarded view, never a /media/ URL."""
+
     list_display = ["id", "event", "kind", "width", "height", "size", "uploaded_by", "created_at"]
     list_filter = ["kind"]
     raw_id_fields = ["event", "action"]
+    fields = ["event", "action", "kind", "photo", "width", "height", "size", "uploaded_by", "created_at"]
+    readonly_fields = fields
+
+    @admin.display(description=_("photo"))
+    def photo(self, obj):
+        from .media import photo_url
+
+        return format_html(
+            '<a href="{}"><img src="{}" alt="" height="160"></a>', photo_url(obj.pk), photo_url(obj.pk, thumbnail=True)
+        )
+
+    def has_add_permission(self, request):
+        return False
 
     def has_change_permission(self, request, obj=None):
         return False

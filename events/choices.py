@@ -39,6 +39,7 @@ class Action(models.TextChoices):
     REPLY = "reply", _("Reply")
     REOPEN = "reopen", _("Reopen")
     WARN = "warn", _("Warning")
+    ATTACH = "attach", _("Add photos")
 
 
 class Source(models.TextChoices):

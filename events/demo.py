@@ -99,6 +99,9 @@ class MemoryStore:
             raise ValidationError({field_name: "unknown department"})
         return department
 
+    def serves(self, actor, department: Department) -> bool:
+        return True  # the demo dispatches only to the district's departments, which serve everywhere
+
     def grid_worker(self, value) -> User:
         return self.users[int(value)]
 

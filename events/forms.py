@@ -17,6 +17,7 @@ from .api.filters import EventFilter
 from .choices import Action, State, Supervision
 from .models import Event, EventCategory
 from .services import MAX_EXTENSION_DAYS, REASON_MAX, REASON_REQUIRED
+from .services import dispatch_departments as services_dispatch_departments
 
 A = Action
 
@@ -75,8 +76,9 @@ REASON_LABELS = {
     A.VERIFY_PASS: _("Note"),
     A.DISPATCH: _("Instructions"),
     A.URGE: _("Note"),
+    A.ATTACH: _("Note"),
 }
-OPTIONAL_REASON = frozenset({A.HANDLE, A.SELF_HANDLE, A.VERIFY_PASS, A.DISPATCH, A.URGE})
+OPTIONAL_REASON = frozenset({A.HANDLE, A.SELF_HANDLE, A.VERIFY_PASS, A.DISPATCH, A.URGE, A.ATTACH})
 CONFIRM = {
     A.REJECT: _("Reject this event? It will be closed as not accepted."),
     A.MERGE: _("Merge this event into the other one? It will be closed."),
@@ -88,8 +90,8 @@ PRIMARY = frozenset({A.ACCEPT, A.SIGN, A.HANDLE, A.VERIFY_PASS, A.DISPATCH, A.RE
 
 
 def dispatch_departments(user: User):
-    """Departments a user may dispatch to: the active ones serving the user's area."""
-    return scope_for(user).departments().filter(active=True).order_by("code")
+    """The departments the service accepts from this user (`services.dispatch_departments`), in order."""
+    return services_dispatch_departments(user).order_by("code")
 
 
 def grid_workers_for(event: Event):
@@ -128,13 +130,22 @@ def action_specs(event: Event, user: User, actions: list[str]) -> list[dict]:
             ]
         if action == A.HANDLE:
             spec["photo"] = True
-        spec["simple"] = not reason and action not in (
-            A.DISPATCH,
-            A.HANDLE,
-            A.VERIFY_PASS,
-            A.SUPERVISE,
-            A.REQUEST_EXTENSION,
-            A.MERGE,
+        if action == A.ATTACH:
+            spec["photos"] = True
+        # A volunteer asked for urgency: accepting is where the center confirms or declines it.
+        spec["urgent_request"] = action == A.ACCEPT and event.urgent_requested
+        spec["simple"] = (
+            not reason
+            and not spec["urgent_request"]
+            and action
+            not in (
+                A.DISPATCH,
+                A.HANDLE,
+                A.VERIFY_PASS,
+                A.SUPERVISE,
+                A.REQUEST_EXTENSION,
+                A.MERGE,
+            )
         )
         specs.append(spec)
     return specs
@@ -170,6 +181,7 @@ class ActionForm(forms.Form):
         choices=[("", _("Unknown")), ("yes", _("Satisfied")), ("no", _("Not satisfied"))],
     )
     photo = forms.FileField(label=_("Photo after handling"), required=False)
+    confirm_urgent = forms.BooleanField(label=_("Confirm it is urgent"), required=False)
 
     def __init__(self, *args, event: Event, user: User, **kwargs):
         super().__init__(*args, **kwargs)
@@ -202,6 +214,8 @@ class ActionForm(forms.Form):
                 lead = data.get("lead_department")
                 params["lead_department"] = lead.pk if lead else None
                 params["departments"] = [d.pk for d in data.get("departments") or ()]
+        elif action == A.ACCEPT:
+            params["confirm_urgent"] = bool(data.get("confirm_urgent"))
         elif action == A.REQUEST_EXTENSION:
             params["days"] = data.get("days")
         elif action == A.MERGE:

@@ -117,6 +117,9 @@ class Event(models.Model):
     location = models.PointField(_("location"), srid=4326)
     address = models.CharField(_("address"), max_length=200, blank=True)
     urgent = models.BooleanField(_("urgent"), default=False)
+    # A volunteer's "urgent" is a request: the event is not urgent (no urgent limits, no alarm)
+    # until the accepting center confirms it.
+    urgent_requested = models.BooleanField(_("urgency requested"), default=False)
     source = models.CharField(_("source"), max_length=10, choices=Source.choices, default=Source.PATROL)
     reporter = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -155,6 +158,18 @@ class Event(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="assigned_events",
+        help_text=_("The grid worker who handles the event (signs, handles, may return it)."),
+    )
+    # Verification on site is a different role from handling: the verifier may pass or fail the
+    # check and nothing else, so a worker sent to verify never gains the handler's rights.
+    verifier = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("verifying grid worker"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="verifying_events",
+        help_text=_("The grid worker sent to verify the handling on site (passes or fails it, nothing else)."),
     )
     merged_into = models.ForeignKey(
         "self", verbose_name=_("merged into"), null=True, blank=True, on_delete=models.PROTECT, related_name="merged"
@@ -358,8 +373,18 @@ def thumbnail_path(instance: Attachment, filename: str) -> str:
     return f"events/{instance.event_id}/thumbs/{uuid.uuid4().hex}.jpg"
 
 
+class AttachmentQuerySet(models.QuerySet):
+    def on_timeline(self):
+        """The photos shown with an event: those of a timeline step. An after-photo waiting for
+        the handling step that will name it is seen by its uploader only (events.media)."""
+        return self.filter(action__isnull=False)
+
+
 class Attachment(models.Model):
-    """A photo of an event, re-encoded without its metadata (no GPS, no camera serial)."""
+    """A photo of an event, re-encoded without its metadata (no GPS, no camera serial).
+
+    Served only through events.media (to whoever may see the event), never from MEDIA_URL; each
+    belongs to the timeline step that added it (`action`)."""
 
     class Kind(models.TextChoices):
         REPORT = "report", _("At report")
@@ -376,6 +401,8 @@ class Attachment(models.Model):
     size = models.PositiveIntegerField(default=0)
     uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = AttachmentQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("photo")

@@ -289,3 +289,20 @@ def dashboard_figures(counts: dict) -> dict:
         "on_time_rate": _rate(counts["closed_on_time"], counts["due"]),
         "escalations": counts["escalations"],
     }
+
+
+def attachment_visible(user, attachment_id: int):
+    """The photo `attachment_id` if `user` may see it, else None: its event is in the user's scope
+    (`scope_for`, the one gate), and it belongs to a timeline step or the user uploaded it (an
+    after-photo waiting for its handling step)."""
+    from accounts.scope import scope_for
+
+    from .models import Attachment
+
+    visible_events = scope_for(user).events().values("pk")
+    return (
+        Attachment.objects.filter(pk=attachment_id, event__in=visible_events)
+        .filter(Q(action__isnull=False) | Q(uploaded_by_id=user.pk))
+        .only("pk", "image", "thumbnail", "event_id", "action_id", "uploaded_by_id")
+        .first()
+    )

@@ -24,6 +24,7 @@ from accounts.scope import scope_for
 from grids.models import Center, Department
 from grids.selectors import BadCoordinates, GridNotFound, grid_at, point_from_lat_lng
 from inbox.services import inbox_send
+from wenjiang_ops import ratelimit
 
 from .choices import Action, AssignmentRole, AssignmentState, Extension, Phase, Source, State, Supervision
 from .clocks import next_due as _next_due
@@ -54,6 +55,19 @@ class EventNotFound(Exception):
 # --- intake ----------------------------------------------------------------------------------------
 
 
+# Roles whose "urgent" is only a request, confirmed (or not) by the accepting center: volunteers
+# report what they see, and an urgent event sounds alarms at three levels and shortens every limit.
+URGENCY_IS_A_REQUEST = frozenset({Role.VOLUNTEER})
+INTAKE_RULE = "intake"
+
+
+def intake_limit(user: User) -> ratelimit.Limit | None:
+    """How many reports `user` may send per window (settings.INTAKE_RATE_LIMITS, by role)."""
+    limits = settings.INTAKE_RATE_LIMITS
+    value = limits[user.role] if user.role in limits else settings.INTAKE_RATE_LIMIT_DEFAULT
+    return ratelimit.Limit(*value) if value else None
+
+
 def _default_source(user: User) -> str:
     return {Role.GRID_WORKER: Source.PATROL, Role.VOLUNTEER: Source.VOLUNTEER}.get(user.role, Source.CITIZEN)
 
@@ -76,7 +90,11 @@ def event_report(
     the event made the first time, never a second one (phones retry on bad networks).
 
     The grid comes from the point and the holding center is that grid's community; a point
-    outside every grid is refused unless a center in the reporter's scope is chosen by hand."""
+    outside every grid is refused unless a center in the reporter's scope is chosen by hand.
+
+    Each new report counts against the reporter's intake limit (`intake_limit`): over it, raises
+    `ratelimit.RateLimited` (429), except for a retry of a report already taken in, which is
+    answered as always and not counted."""
     errors: dict[str, list[str]] = {}
     try:
         client_uuid = uuid.UUID(str(client_id))
@@ -100,6 +118,17 @@ def event_report(
         center_id=center_id,
         now=now,
     )
+    # Counted once the report is valid, before it is written: one cache round trip.
+    counted = ratelimit.hit(INTAKE_RULE, reporter.pk, intake_limit(reporter))
+    if not counted.allowed:
+        existing = Event.objects.filter(client_id=client_uuid).first()
+        if existing is not None:  # a phone retrying what was taken in: never refused
+            ratelimit.undo(counted)
+            return _same_reporter(existing, reporter), False
+        raise ratelimit.RateLimited(
+            counted.retry_after,
+            _("Too many reports in a short time: try again in %(s)d seconds.") % {"s": counted.retry_after},
+        )
     point = event.location
     now = event.created_at
     action = timeline_row(event, A.REPORT, reporter, from_state="", now=now, location=point)
@@ -116,6 +145,7 @@ def event_report(
         existing = Event.objects.filter(client_id=client_uuid).first()
         if existing is None:
             raise
+        ratelimit.undo(counted)  # a retry is not a new report
         return _same_reporter(existing, reporter), False
     return event, True
 
@@ -179,13 +209,16 @@ def report_build(
         raise ValidationError(errors)
 
     now = now or timezone.now()
+    wanted = category.default_urgent if urgent is None else bool(urgent)
+    requested = wanted and reporter.role in URGENCY_IS_A_REQUEST
     event = Event(
         client_id=client_id,
         category=category,
         description=description,
         location=point,
         address=(address or "").strip(),
-        urgent=category.default_urgent if urgent is None else bool(urgent),
+        urgent=wanted and not requested,
+        urgent_requested=requested,
         source=source or _default_source(reporter),
         reporter=reporter,
         grid=grid,
@@ -255,6 +288,24 @@ def _same_reporter(event: Event, reporter: User) -> Event:
 # --- the workflow ----------------------------------------------------------------------------------
 
 
+def dispatch_departments(actor: User):
+    """The departments `actor` may dispatch to: the active ones serving the actor's area (at its
+    center or above, or inside it). The one rule: the page offers these, the service accepts these."""
+    return scope_for(actor).departments().filter(active=True)
+
+
+def _dispatchable(store, actor: User, value, field: str) -> Department:
+    department = store.department(value, field)
+    if not store.serves(actor, department):
+        raise ValidationError(
+            {
+                field: _("%(department)s does not serve your area: choose a department that does.")
+                % {"department": department.name}
+            }
+        )
+    return department
+
+
 class DbStore:
     """Where the workflow reads the few things it looks up and writes assignments: the database.
 
@@ -266,6 +317,9 @@ class DbStore:
             return Department.objects.get(pk=int(value), active=True)
         except (Department.DoesNotExist, TypeError, ValueError):
             raise ValidationError({field: _("Choose an active department.")}) from None
+
+    def serves(self, actor: User, department: Department) -> bool:
+        return dispatch_departments(actor).filter(pk=department.pk).exists()
 
     def grid_worker(self, value) -> User:
         try:
@@ -345,6 +399,7 @@ def event_facts(event: Event, assignments: list[EventAssignment]) -> EventFacts:
         center_path=event.center.path,
         reporter_id=event.reporter_id,
         assignee_id=event.assignee_id,
+        verifier_id=event.verifier_id,
         departments={a.department_id: a.state for a in assignments if a.active},
     )
 
@@ -400,7 +455,7 @@ def event_transition(
     now = now or timezone.now()
     from_state = event.state
     action, data = apply_action(event, action=action, actor=actor, assignments=assignments, now=now, store=DB, **params)
-    linked = _attachments(event, attachments)
+    linked = _attachments(event, attachments, actor)
     if linked:
         data["attachments"] = [a.pk for a in linked]
     event.save()
@@ -545,6 +600,7 @@ def apply_action(
     merge_into=None,
     card: str | None = None,
     satisfied: bool | None = None,
+    confirm_urgent: bool | None = None,
 ) -> tuple[Action, dict]:
     """The rules of one action on a loaded event: the state table, permissions, input checks and
     effects. Changes `event` (and assignments through `store`) in memory; returns the action and
@@ -558,6 +614,8 @@ def apply_action(
         raise PermissionDenied(
             _("You may not take the action “%(action)s” on this event.") % {"action": Action(action).label}
         )
+    if action == A.ATTACH:  # its step carries the photos: see attachments_add
+        raise ValidationError({"action": _("Photos are added by uploading them (POST /api/events/{id}/attachments/).")})
     reason = (reason or "").strip()
     if len(reason) > REASON_MAX:
         raise ValidationError({"reason": _("The text is too long (at most %(max)d characters).") % {"max": REASON_MAX}})
@@ -581,6 +639,7 @@ def apply_action(
             merge_into=merge_into,
             card=card,
             satisfied=satisfied,
+            confirm_urgent=confirm_urgent,
             store=store,
         )
     event.state = target
@@ -588,21 +647,36 @@ def apply_action(
     return action, data
 
 
-def _attachments(event: Event, ids) -> list[Attachment]:
+def _attachments(event: Event, ids, actor: User) -> list[Attachment]:
+    """The actor's own photos waiting for this step (see `_photo_placement`)."""
     if not ids:
         return []
     try:
         wanted = {int(i) for i in ids}
     except (TypeError, ValueError):
         raise ValidationError({"attachments": _("Attachments are given by their ids.")}) from None
-    found = list(Attachment.objects.filter(event=event, pk__in=wanted, action__isnull=True))
+    found = list(Attachment.objects.filter(event=event, pk__in=wanted, action__isnull=True, uploaded_by=actor))
     if len(found) != len(wanted):
         raise ValidationError({"attachments": _("Unknown photo, or one already used by another step.")})
     return found
 
 
-def _effect_accept(event, *, now, target, **kw):
+def _effect_accept(event, *, now, target, confirm_urgent, data, **kw):
+    """Accepting decides a volunteer's request for urgency: confirmed, the event is urgent from now
+    (urgent limits counted from the confirmation, the alarms sound); otherwise it stays ordinary.
+    The timeline row records the decision."""
     event.accepted_at = event.accepted_at or now
+    if confirm_urgent and not event.urgent_requested:
+        raise ValidationError(
+            {"confirm_urgent": _("The reporter did not ask for urgency: there is nothing to confirm.")}
+        )
+    if event.urgent_requested:
+        data["urgent_request"] = "confirmed" if confirm_urgent else "declined"
+        event.urgent_requested = False
+        if confirm_urgent:
+            event.urgent = True
+            _start_phase(event, states.PHASE_OF_STATE[State(target)], now)
+            _restart_deadline(event, now)
     return target
 
 
@@ -648,17 +722,19 @@ def _effect_dispatch(
         # Verification on site by a grid worker.
         if assignee in (None, ""):
             raise ValidationError({"assignee": _("Choose the grid worker who verifies on site.")})
-        event.assignee = _grid_worker(assignee, event, store)
-        data["assignee"] = event.assignee_id
+        # The verifier, not a handler: the handling assignee (if any) keeps its role for a rework.
+        event.verifier = _grid_worker(assignee, event, store)
+        data["assignee"] = event.verifier_id
+        data["role"] = "verifier"  # the timeline says which role the grid worker was given
         return target
     if assignee not in (None, "") and lead_department in (None, ""):
         event.assignee = _grid_worker(assignee, event, store)
         data["assignee"] = event.assignee_id
     elif lead_department not in (None, ""):
-        lead = store.department(lead_department, "lead_department")
+        lead = _dispatchable(store, actor, lead_department, "lead_department")
         assisting = []
         for value in departments or ():
-            department = store.department(value, "departments")
+            department = _dispatchable(store, actor, value, "departments")
             if department.pk != lead.pk and department not in assisting:
                 assisting.append(department)
         for old in assignments:
@@ -746,6 +822,8 @@ def _effect_verify_pass(event, *, now, target, satisfied, data, **kw):
 
 
 def _effect_verify_fail(event, *, now, target, assignments, **kw):
+    # Rework goes back to the handlers only: the verifier stays named (who checked) but its rights
+    # end with the verifying state (see domain.permissions.may).
     event.reworks += 1
     if target == S.IN_PROGRESS:
         for a in assignments:
@@ -891,23 +969,89 @@ _EFFECTS = {
 
 # --- photos ------------------------------------------------------------------------------------------
 
+PHOTO_ON_REPORT, PHOTO_PENDING, PHOTO_STEP = "report", "pending", "step"
 
-def attachment_add(*, event_id: int, uploader: User, upload, kind: str = "report") -> Attachment:
-    """Stores a photo of a visible event (raises EventNotFound, TooLarge, NotAnImage).
-    A report photo added by the reporter joins the report step of the timeline."""
-    from .attachments import clean_image
 
-    event = scope_for(uploader).events(Event.objects.filter(pk=event_id)).first()
-    if event is None:
-        raise EventNotFound(_("No such event in your area."))
+def _photo_placement(event: Event, uploader: User, kind: str, assignments: list[EventAssignment]) -> str:
+    """Where photos added now go, once the uploader may add them at all (adding photos is a step:
+    the state table refuses it once the event is final, 409; `may` says who, 403):
+
+    - the reporter's own photos of a report still waiting for acceptance join the report step;
+    - an after-photo of whoever may report the event handled now waits, unseen by others, for the
+      handling step that names it (`event_transition(attachments=...)`);
+    - otherwise a new `attach` step of the timeline carries them."""
+    states.next_state(event.state, A.ATTACH)  # IllegalTransition
+    actor, facts = actor_facts(uploader), event_facts(event, assignments)
+    if not may(actor, facts, A.ATTACH):
+        raise PermissionDenied(_("You may not add photos to this event now."))
+    if kind == Attachment.Kind.REPORT and event.state == S.REPORTED and event.reporter_id == uploader.pk:
+        return PHOTO_ON_REPORT
+    if kind == Attachment.Kind.AFTER and (event.state, A.HANDLE) in states.TRANSITIONS and may(actor, facts, A.HANDLE):
+        return PHOTO_PENDING
+    return PHOTO_STEP
+
+
+def attachments_add(
+    *,
+    event_id: int,
+    uploader: User,
+    uploads,
+    kind: str = Attachment.Kind.REPORT,
+    reason: str = "",
+    content_length: int | None = None,
+    now: datetime | None = None,
+) -> list[Attachment]:
+    """Adds photos to an event, as a step of its timeline (see `_photo_placement`). Takes the
+    event's row lock, briefly: the photos are checked and re-encoded before it.
+
+    Raises EventNotFound (404), IllegalTransition (409), PermissionDenied (403), ValidationError
+    (400), TooLarge (413) or NotAnImage (415), and then writes nothing. Every refusal comes before
+    any photo is decoded: the request's size and count, the visibility and the permission, then
+    each file's header (format, pixels)."""
+    from .attachments import check_request, clean_image
+
+    uploads = list(uploads or ())
+    if not uploads:
+        raise ValidationError({"image": [_("Attach at least one photo.")]})
     if kind not in Attachment.Kind.values:
         raise ValidationError({"kind": _("Unknown kind of photo.")})
-    image, thumbnail, size = clean_image(upload)
-    action = None
-    if kind == Attachment.Kind.REPORT and event.reporter_id == uploader.pk:
-        action = event.actions.filter(action=A.REPORT).first()
-    attachment = Attachment(event=event, kind=kind, uploaded_by=uploader, size=size, action=action)
-    attachment.image.save(image.name, image, save=False)
-    attachment.thumbnail.save(thumbnail.name, thumbnail, save=False)
-    attachment.save()
-    return attachment
+    reason = (reason or "").strip()
+    if len(reason) > REASON_MAX:
+        raise ValidationError({"reason": _("The text is too long (at most %(max)d characters).") % {"max": REASON_MAX}})
+    check_request(uploads, content_length=content_length)
+    event = scope_for(uploader).events(Event.objects.filter(pk=event_id)).select_related("center").first()
+    if event is None:
+        raise EventNotFound(_("No such event in your area."))
+    _photo_placement(event, uploader, kind, list(event.assignments.filter(active=True)))  # no decoding for a refusal
+    cleaned = [clean_image(upload) for upload in uploads]
+    now = now or timezone.now()
+    written: list[str] = []
+    try:
+        with transaction.atomic():
+            event = Event.objects.select_for_update(of=("self",)).select_related("center").get(pk=event_id)
+            # Again under the lock: the event may have moved on while the photos were re-encoded.
+            placement = _photo_placement(event, uploader, kind, list(event.assignments.filter(active=True)))
+            step = None
+            if placement == PHOTO_ON_REPORT:
+                step = event.actions.filter(action=A.REPORT).order_by("created_at", "id").first()
+            if placement == PHOTO_STEP or (placement == PHOTO_ON_REPORT and step is None):
+                data = {"kind": kind, "photos": len(cleaned)}
+                step = timeline_row(
+                    event, A.ATTACH, uploader, from_state=event.state, now=now, reason=reason, data=data
+                )
+                step.save()
+                transaction.on_commit(lambda: _publish(event.pk, A.ATTACH, step.pk), robust=True)
+            added = []
+            for image, thumbnail, size in cleaned:
+                attachment = Attachment(event=event, kind=kind, uploaded_by=uploader, size=size, action=step)
+                attachment.image.save(image.name, image, save=False)
+                written.append(attachment.image.name)
+                attachment.thumbnail.save(thumbnail.name, thumbnail, save=False)
+                written.append(attachment.thumbnail.name)
+                attachment.save()
+                added.append(attachment)
+    except BaseException:
+        for name in written:  # no file without its row
+            Attachment._meta.get_field("image").storage.delete(name)
+        raise
+    return added

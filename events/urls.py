@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import views
+from . import media, views
 
 app_name = "events"
 
@@ -12,4 +12,6 @@ urlpatterns = [
     path("mine/", views.mine, name="mine"),
     path("<int:pk>/", views.detail, name="detail"),
     path("<int:pk>/act/", views.act, name="act"),
+    path("photos/<int:pk>/", media.PhotoView.as_view(), name="photo"),
+    path("photos/<int:pk>/thumb/", media.ThumbnailView.as_view(), name="photo-thumb"),
 ]

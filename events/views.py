@@ -26,7 +26,7 @@ from accounts.scope import scope_for
 from grids.choices import Level
 from grids.models import Center, Department
 
-from . import services
+from . import attachments, services
 from .api.filters import EventFilter
 from .attachments import NotAnImage, TooLarge
 from .choices import Action, AssignmentRole, Supervision
@@ -193,7 +193,15 @@ def _visible_event(user: User, pk: int) -> Event:
         scope_for(user)
         .events()
         .select_related(
-            "category", "category__parent", "center", "origin_center", "grid", "reporter", "assignee", "merged_into"
+            "category",
+            "category__parent",
+            "center",
+            "origin_center",
+            "grid",
+            "reporter",
+            "assignee",
+            "verifier",
+            "merged_into",
         )
         .defer("center__boundary", "origin_center__boundary")
         .filter(pk=pk)
@@ -286,12 +294,13 @@ def _detail_context(request, event: Event, *, failed: dict | None = None) -> dic
         "event": event,
         "grid_outline": _geojson(event.grid.boundary) if event.grid_id else None,
         "assignments": assignments,
-        "photos": list(Attachment.objects.filter(event=event).order_by("created_at", "id")),
+        "photos": list(Attachment.objects.on_timeline().filter(event=event).order_by("created_at", "id")),
         "timeline": _timeline(event),
         "specs": action_specs(event, request.user, actions),
         "failed": failed or {},
         "overdue": bool(event.deadline and end > event.deadline),
         "phase_overdue": bool(event.due_at and not event.closed_at and now > event.due_at),
+        "photo_limits": {"files": attachments.MAX_FILES, "mb": attachments.MAX_BYTES // attachments.MB},
     }
 
 
@@ -337,12 +346,27 @@ def _act(request, event: Event, form: ActionForm) -> tuple[int, list[str]]:
     params = form.transition_params()
     action = Action(params["action"])
     try:
+        if action == Action.ATTACH:  # a step of its own, carrying the photos
+            added = services.attachments_add(
+                event_id=event.pk,
+                uploader=request.user,
+                uploads=request.FILES.getlist("photos"),
+                kind=Attachment.Kind.OTHER,
+                reason=params["reason"],
+                content_length=request.META.get("CONTENT_LENGTH"),
+            )
+            messages.success(request, _("Photos added: %(n)d.") % {"n": len(added)})
+            return 200, []
         photo = form.cleaned_data.get("photo")
         # The after-photo is stored first so that the handling step names it; not when the
         # action is not open to the user anyway (the transition below says why).
         if photo and action == Action.HANDLE and action in services.event_available_actions(event, request.user):
-            attachment = services.attachment_add(
-                event_id=event.pk, uploader=request.user, upload=photo, kind=Attachment.Kind.AFTER
+            [attachment] = services.attachments_add(
+                event_id=event.pk,
+                uploader=request.user,
+                uploads=[photo],
+                kind=Attachment.Kind.AFTER,
+                content_length=request.META.get("CONTENT_LENGTH"),
             )
             params["attachments"] = [attachment.pk]
         updated = services.event_transition(event_id=event.pk, actor=request.user, **params)

@@ -31,12 +31,20 @@ def id_number_validate(id_number: str) -> str:
 
 
 def id_number_mask(id_number: str) -> str:
-    """Keeps the region code and the last four characters: 510115********123X."""
-    return f"{id_number[:6]}{'*' * 8}{id_number[-4:]}"
+    """Keeps the region code and the check character only: 510115***********X.
+
+    The birth date (8 digits) and the sequence (3 digits, the last giving the sex) are hidden
+    entirely: with the old mask (region + last four) only the birth date was unknown, a few tens of
+    thousands of candidates, which a leaked mask and hash (with a known key) gave up in a second."""
+    return f"{id_number[:6]}{'*' * 11}{id_number[-1:]}"
 
 
 def id_number_hash(id_number: str) -> str:
-    return hmac.new(settings.SECRET_KEY.encode(), id_number.encode(), hashlib.sha256).hexdigest()
+    """HMAC-SHA256 of the full number under ID_HASH_KEY, a key of its own: rotating SECRET_KEY
+    (sessions, signing) must not change the hashes and break duplicate detection, and the hash can
+    only be checked against a guess by someone who holds this key. ID numbers have little entropy
+    (region × birth date × sequence), so an unkeyed or known-key hash would be reversed by search."""
+    return hmac.new(settings.ID_HASH_KEY.encode(), id_number.encode(), hashlib.sha256).hexdigest()
 
 
 def volunteer_identity(id_number: str, *, exclude_pk: int | None = None) -> tuple[str, str]:

@@ -3,6 +3,8 @@
 # the Celery worker and beat. Ctrl-C stops them all.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# A development machine: DEBUG is off unless set (production), so say so here.
+export DEBUG="${DEBUG:-1}"
 export PATH="$PWD/.venv/bin:$PATH"
 .venv/bin/python manage.py seed_demo
 cat <<MSG

@@ -245,7 +245,7 @@ def report_flow(browser, photo: Path) -> None:
 
     login(page, "gridworker")
     page.goto(f"{BASE}/events/report/")
-    page.wait_for_function("document.getElementById('id_lat').value !== ''", timeout=20000)
+    page.wait_for_function("() => document.getElementById('id_lat').value !== ''", timeout=20000)
     shot("gridworker-report-phone.png")
 
     def fill(client_id, text, urgent=False):
@@ -288,7 +288,7 @@ def dashboards(browser) -> None:
             login(page, username)
             path = "/dashboard/wall/" if size_name == "wall" else "/dashboard/"
             page.goto(BASE + path)
-            page.wait_for_function("window.dashboard && window.dashboard.counts !== null", timeout=30000)
+            page.wait_for_function("() => window.dashboard && window.dashboard.counts !== null", timeout=30000)
             page.wait_for_timeout(2500)  # boundaries, chart animations
             if size_name == "wall":
                 overflow = page.evaluate(
@@ -326,7 +326,7 @@ def main() -> None:
                     page.goto(BASE + path)
                     if path == "/map/":
                         page.wait_for_function(
-                            "document.getElementById('map-status').textContent.match(/\\d/)", timeout=20000
+                            "() => document.getElementById('map-status').textContent.match(/\\d/)", timeout=20000
                         )
                     name = path.strip("/") or "home"
                     page.screenshot(path=OUT / f"{username}-{name}-{size_name}.png", full_page=path != "/map/")

@@ -3,6 +3,8 @@
 # Idempotent: each step is skipped when its result is already there.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# A development machine: DEBUG is off unless set (production), so say so here.
+export DEBUG="${DEBUG:-1}"
 
 say() { printf '\033[1;34m==> %s\033[0m\n' "$*"; }
 SUDO=""

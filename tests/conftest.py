@@ -31,6 +31,16 @@ def live_pushes_apart():
     channel_layers.backends.clear()
 
 
+@pytest.fixture(autouse=True)
+def fresh_rate_limits(monkeypatch):
+    """Each test counts rate limits afresh (the counters live in Redis, which no rollback undoes)."""
+    import uuid
+
+    from wenjiang_ops import ratelimit
+
+    monkeypatch.setattr(ratelimit, "NAMESPACE", f"rl-test-{uuid.uuid4().hex}")
+
+
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):
     from django.db import transaction

@@ -56,6 +56,11 @@ def test_the_map_page_loads_leaflet_from_static(client, demo_user):
 
 
 def test_the_api_docs_and_schema(client, demo_user):
+    # Signed-in users only: the schema answers 401, the docs page sends to the login page.
+    assert client.get("/api/schema/", HTTP_ACCEPT="application/json").status_code == 401
+    docs = client.get("/api/docs/")
+    assert docs.status_code == 302 and docs.url.startswith("/accounts/login/")
+    client.force_login(demo_user("duty"))
     schema = client.get("/api/schema/", HTTP_ACCEPT="application/json")
     assert schema.status_code == 200
     body = schema.json()
@@ -69,8 +74,10 @@ def test_the_api_docs_and_schema(client, demo_user):
         "/api/departments/",
     ]:
         assert path in body["paths"], path
-    client.force_login(demo_user("duty"))
-    assert client.get("/api/docs/").status_code == 200
+    docs = client.get("/api/docs/")
+    assert docs.status_code == 200 and b"<script>" not in docs.content and b"<style>" not in docs.content
+    script = client.get("/api/docs/?script=")
+    assert script.status_code == 200 and script["Content-Type"].startswith("application/javascript")
 
 
 def test_every_model_has_an_admin(client, demo_user):

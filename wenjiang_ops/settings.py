@@ -9,6 +9,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -27,10 +28,27 @@ def env_list(name: str, default: str) -> list[str]:
 
 
 DEFAULT_SECRET_KEY = "dev-insecure-wenjiang-ops-change-me"
-DEBUG = env_bool("DEBUG", True)
+# Off unless asked for: a deployment that forgets the variable gets production behaviour (and must
+# set its secrets), never tracebacks and open API docs. `make run`, `make test` and the dev scripts
+# set DEBUG=1 themselves.
+DEBUG = env_bool("DEBUG", False)
 SECRET_KEY = os.environ.get("SECRET_KEY", DEFAULT_SECRET_KEY)
 if not DEBUG and SECRET_KEY == DEFAULT_SECRET_KEY:
-    raise ImproperlyConfigured("SECRET_KEY must be set to a secret value when DEBUG is off (production mode).")
+    raise ImproperlyConfigured(
+        "SECRET_KEY must be set to a secret value when DEBUG is off (production mode). "
+        "For development and tests set DEBUG=1 (make run and make test do)."
+    )
+
+# The key of the volunteers' ID-number hashes (grids.services.id_number_hash): its own key, so that
+# rotating SECRET_KEY changes no hash. A deployment that hashed with SECRET_KEY before this setting
+# existed sets ID_HASH_KEY to that old SECRET_KEY once, and its stored hashes keep matching.
+DEFAULT_ID_HASH_KEY = "dev-insecure-wenjiang-ops-id-hash-key"
+ID_HASH_KEY = os.environ.get("ID_HASH_KEY", DEFAULT_ID_HASH_KEY)
+if not DEBUG and ID_HASH_KEY in {DEFAULT_ID_HASH_KEY, ""}:
+    raise ImproperlyConfigured(
+        "ID_HASH_KEY must be set to a secret value when DEBUG is off (production mode). "
+        "For development and tests set DEBUG=1 (make run and make test do)."
+    )
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", "")
@@ -45,7 +63,6 @@ INSTALLED_APPS = [
     "django.contrib.gis",
     "django.contrib.postgres",
     "rest_framework",
-    "rest_framework.authtoken",
     "rest_framework_gis",
     "django_filters",
     "drf_spectacular",
@@ -53,6 +70,7 @@ INSTALLED_APPS = [
     "channels",
     "axes",
     "clocks",
+    "csp",
     "accounts",
     "inbox",
     "grids",
@@ -64,6 +82,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.middleware.gzip.GZipMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -120,6 +139,32 @@ CACHES = {
     }
 }
 
+# Reports one user may send per window (POST /api/events/, which the report page uses), by role:
+# (count, seconds), or None for no limit; counted in the cache (wenjiang_ops/ratelimit.py). Well
+# above real use, far below a flood: a volunteer reports what they pass (the district's ~11,000
+# volunteers send a few thousand reports a year); a grid worker on patrol rarely reports more than
+# one every few minutes; center staff enter hotline calls for citizens. An idempotent retry of a
+# report (same client_id) is not counted. Roles not listed get INTAKE_RATE_LIMIT_DEFAULT.
+# The environment can override entries: INTAKE_RATE_LIMITS="volunteer=10/3600,admin=off".
+INTAKE_RATE_LIMITS: dict[str, tuple[int, int] | None] = {
+    "volunteer": (10, 3600),
+    "grid_worker": (60, 3600),
+    "department_staff": (60, 3600),
+    "mediator": (10, 3600),
+    "center_staff": (120, 3600),
+    "duty_officer": (120, 3600),
+    "duty_leader": (120, 3600),
+    "admin": (600, 3600),
+}
+INTAKE_RATE_LIMIT_DEFAULT = (10, 3600)
+for _entry in filter(None, os.environ.get("INTAKE_RATE_LIMITS", "").split(",")):
+    _role, _sep, _value = _entry.strip().partition("=")
+    if _value.strip() == "off":
+        INTAKE_RATE_LIMITS[_role.strip()] = None
+    else:
+        _count, _sep, _seconds = _value.partition("/")
+        INTAKE_RATE_LIMITS[_role.strip()] = (int(_count), int(_seconds or 3600))
+
 # channels-redis's pub/sub layer (one Redis message per group push, fanned out in each ASGI process;
 # the stock RedisChannelLayer's group_send grows with the group, see research/performance.md), with a
 # fast path for the dashboards' pushes (wenjiang_ops/live/layer.py).
@@ -171,17 +216,31 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 
-# Lockout after repeated failed logins (django-axes), per username.
+# Lockout after repeated failed logins (django-axes), per username AND address: a stranger who
+# types wrong passwords for `duty` locks out only himself, not the duty officer at her desk.
+# Every failure is kept in AccessFailureLog (username, address, time, user agent; never the
+# password), readable in /admin/.
 AXES_FAILURE_LIMIT = int(os.environ.get("LOGIN_FAILURE_LIMIT", "5"))
 AXES_COOLOFF_TIME = float(os.environ.get("LOGIN_LOCKOUT_HOURS", "0.25"))
-AXES_LOCKOUT_PARAMETERS = ["username"]
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "accounts.lockout.lockout_response"
+AXES_CLIENT_IP_CALLABLE = "accounts.client_ip.client_ip"
+AXES_ENABLE_ACCESS_FAILURE_LOG = True
 AXES_VERBOSE = False
+# The client address comes from nginx's X-Real-IP only when the app is reachable through nginx
+# alone (docker compose, deploy/nginx.conf); otherwise a client could write the header itself.
+TRUST_X_REAL_IP = env_bool("TRUST_X_REAL_IP", False)
+# Token requests (POST /api/auth/token/) one address may make (DRF rate: N/second|minute|hour|day).
+SIGN_IN_RATE = os.environ.get("SIGN_IN_RATE", "30/minute")
+
+# API tokens live this many hours from their issue, however much they are used (a fixed lifetime:
+# a stolen token dies on time, and the hot path writes nothing); sign-out revokes one sooner.
+API_TOKEN_LIFETIME_HOURS = int(os.environ.get("API_TOKEN_LIFETIME_HOURS", str(7 * 24)))
+# Seconds a one-time WebSocket ticket (POST /api/auth/socket-ticket/) stays valid.
+SOCKET_TICKET_SECONDS = int(os.environ.get("SOCKET_TICKET_SECONDS", "60"))
 
 SILENCED_SYSTEM_CHECKS = [
-    # Lockout is per username on purpose: rotating cookies or user agents does not lift it.
-    "axes.W006",
     # Debian 12's GDAL is 3.6; the platform never opens spatial files from untrusted sources.
     "gis.W001",
 ]
@@ -198,6 +257,15 @@ STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", BASE_DIR / "staticfiles"))
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "media"))
+# Uploaded photos are never served from MEDIA_URL: events.media checks who asks, then streams the
+# file (development, tests) or hands it to nginx's internal location with X-Accel-Redirect.
+MEDIA_ACCEL_REDIRECT = env_bool("MEDIA_ACCEL_REDIRECT", not DEBUG)
+MEDIA_ACCEL_PREFIX = os.environ.get("MEDIA_ACCEL_PREFIX", "/protected-media/")
+# Photo uploads (events.attachments): per file, per request, pixels (checked before decoding).
+ATTACHMENT_MAX_BYTES = int(float(os.environ.get("ATTACHMENT_MAX_MB", 10)) * 1024 * 1024)
+ATTACHMENT_MAX_REQUEST_BYTES = int(float(os.environ.get("ATTACHMENT_MAX_REQUEST_MB", 20)) * 1024 * 1024)
+ATTACHMENT_MAX_FILES = int(os.environ.get("ATTACHMENT_MAX_FILES", 9))
+ATTACHMENT_MAX_PIXELS = int(float(os.environ.get("ATTACHMENT_MAX_MEGAPIXELS", 40)) * 1_000_000)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
@@ -235,16 +303,70 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Command-dispatch platform for social-governance centers (综治中心).",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # The schema and its docs page list every endpoint and parameter: for signed-in users only, in
+    # development too (the demo accounts sign in), so that what is tested is what runs in production.
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Every operation lists its error answers (400/401/403/404/409/413/415/429) with one Error component.
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "wenjiang_ops.api.error_responses_hook",
+    ],
 }
 
 if not DEBUG:
     SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", True)
     CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", True)
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    # Browsers that reached the site over HTTPS keep to HTTPS for a year (Django sends the header
+    # on HTTPS responses only, so a trial over plain http:// is not affected).
+    SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", str(365 * 24 * 3600)))
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", False)
+
+# Headers on every response (Django's defaults, stated): no sniffing of content types, no framing
+# (clickjacking), the Referer only to the site itself (URLs carry event ids and search terms).
+SECURE_CONTENT_TYPE_NOSNIFF = True
+X_FRAME_OPTIONS = "DENY"
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+
+
+def _origin(url: str) -> list[str]:
+    """The CSP source of a URL template such as http://{s}.tiles.intranet/{z}/{x}/{y}.png."""
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url.replace("{s}.", "*."))
+    return [f"{parts.scheme}://{parts.netloc}"] if parts.scheme and parts.netloc else []
+
+
+# Content-Security-Policy (django-csp), in development too: only the platform's own scripts (no
+# inline script, no eval), styles from its own files (scripts may still set element.style, which
+# Leaflet and ECharts do and CSP allows), images also from data:/blob: URLs (Leaflet's and Swagger
+# UI's icons, chart exports) and the map's tile server, sockets to the page's own origin or, under
+# `make run`, to the ASGI port beside it. tests/e2e/test_csp.py opens every main page in Chromium
+# and expects no violation.
+_LIVE_WS = [f"ws://*:{LIVE_WS_PORT}", f"wss://*:{LIVE_WS_PORT}"] if LIVE_WS_PORT else []
+# Origins of the media server (HLS/WebRTC players, snapshots), e.g. http://media.intranet:8888.
+CSP_MEDIA_ORIGINS = env_list("CSP_MEDIA_ORIGINS", "")
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:", "blob:", *_origin(MAP_TILE_URL), *CSP_MEDIA_ORIGINS],
+        "font-src": [SELF, "data:"],
+        "connect-src": [SELF, *_LIVE_WS, *CSP_MEDIA_ORIGINS],
+        "media-src": [SELF, "blob:", *CSP_MEDIA_ORIGINS],
+        "worker-src": [SELF, "blob:"],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
 
 LOGGING = {
     "version": 1,

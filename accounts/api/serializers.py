@@ -14,8 +14,8 @@ class DepartmentBriefSerializer(serializers.ModelSerializer):
 class MeSerializer(serializers.ModelSerializer):
     full_name = serializers.CharField(source="get_full_name", read_only=True)
     role_display = serializers.CharField(source="get_role_display", read_only=True)
-    center = CenterBriefSerializer(read_only=True)
-    department = DepartmentBriefSerializer(read_only=True)
+    center = CenterBriefSerializer(read_only=True, allow_null=True)
+    department = DepartmentBriefSerializer(read_only=True, allow_null=True)
 
     class Meta:
         model = User
@@ -28,4 +28,24 @@ class TokenRequestSerializer(serializers.Serializer):
 
 
 class TokenResponseSerializer(serializers.Serializer):
-    token = serializers.CharField()
+    token = serializers.CharField(help_text="The API key, shown only here: send it as `Authorization: Token <key>`.")
+    expires_in = serializers.IntegerField(help_text="Seconds until the key expires (a fixed lifetime).")
+
+
+class DetailSerializer(serializers.Serializer):
+    detail = serializers.CharField()
+
+
+class LogoutRequestSerializer(serializers.Serializer):
+    all = serializers.BooleanField(
+        default=False, help_text="Revoke every API token of the user, not only the one presented."
+    )
+
+
+class LogoutResponseSerializer(serializers.Serializer):
+    revoked = serializers.IntegerField(help_text="How many API tokens were revoked.")
+
+
+class SocketTicketSerializer(serializers.Serializer):
+    ticket = serializers.CharField(help_text="Open the socket with `?ticket=<ticket>`; it works once.")
+    expires_in = serializers.IntegerField(help_text="Seconds the ticket stays valid.")

@@ -108,4 +108,5 @@ class EventFilter(django_filters.FilterSet):
                 state__in=[AssignmentState.DISPATCHED, AssignmentState.SIGNED],
             )
             return qs.filter(Exists(todo), state__in=[State.DISPATCHED, State.IN_PROGRESS])
-        return qs.filter(assignee=user, state__in=[State.DISPATCHED, State.IN_PROGRESS, State.VERIFYING])
+        handling = Q(assignee=user, state__in=[State.DISPATCHED, State.IN_PROGRESS])
+        return qs.filter(handling | Q(verifier=user, state=State.VERIFYING))

@@ -1,7 +1,10 @@
 from django.utils import timezone
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from events.choices import Action, Source
+from events.media import photo_url
 from events.models import Attachment, Event, EventAction, EventAssignment, EventCategory
 
 
@@ -16,8 +19,8 @@ class ReportSerializer(serializers.Serializer):
 
     category = serializers.IntegerField()
     description = serializers.CharField(max_length=2000)
-    lat = serializers.FloatField()
-    lng = serializers.FloatField()
+    lat = serializers.FloatField(min_value=-90, max_value=90)
+    lng = serializers.FloatField(min_value=-180, max_value=180)
     address = serializers.CharField(required=False, allow_blank=True, max_length=200)
     urgent = serializers.BooleanField(required=False)
     source = serializers.ChoiceField(choices=Source.choices, required=False)
@@ -35,7 +38,29 @@ class ActionRequestSerializer(serializers.Serializer):
     merge_into = serializers.IntegerField(required=False)
     card = serializers.ChoiceField(choices=["yellow_card", "red_card"], required=False)
     satisfied = serializers.BooleanField(required=False, allow_null=True)
+    confirm_urgent = serializers.BooleanField(
+        required=False, help_text="accept only: confirm the urgency a volunteer asked for (else it is declined)"
+    )
     attachments = serializers.ListField(child=serializers.IntegerField(), required=False)
+
+
+class Ref(serializers.Serializer):
+    """An object named in another's answer: its id and name."""
+
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+
+
+class CenterRef(Ref):
+    level = serializers.CharField()
+
+
+class GridRef(Ref):
+    code = serializers.CharField()
+
+
+ID_NAME = Ref(allow_null=True)
+CENTER = CenterRef(allow_null=True)
 
 
 def _brief(obj, *fields):
@@ -65,6 +90,7 @@ def event_brief(obj: Event, now) -> dict:
         "lat": obj.location.y,
         "lng": obj.location.x,
         "urgent": obj.urgent,
+        "urgent_requested": obj.urgent_requested,
         "source": obj.source,
         "source_display": str(obj.get_source_display()),
         "light": obj.light,
@@ -108,6 +134,7 @@ class EventFields(serializers.ModelSerializer):
             "lat",
             "lng",
             "urgent",
+            "urgent_requested",
             "source",
             "source_display",
             "light",
@@ -124,12 +151,15 @@ class EventFields(serializers.ModelSerializer):
             "closed_at",
         ]
 
+    @extend_schema_field(ID_NAME)
     def get_category(self, obj):
         return _brief(obj.category, "id", "name")
 
+    @extend_schema_field(CENTER)
     def get_center(self, obj):
         return _brief(obj.center, "id", "name", "level")
 
+    @extend_schema_field(GridRef(allow_null=True))
     def get_grid(self, obj):
         return _brief(obj.grid, "id", "code", "name")
 
@@ -158,20 +188,39 @@ class AssignmentSerializer(serializers.ModelSerializer):
         model = EventAssignment
         fields = ["department", "role", "state", "dispatched_at", "signed_at", "handled_at"]
 
+    @extend_schema_field(ID_NAME)
     def get_department(self, obj):
         return _brief(obj.department, "id", "name")
 
 
 class AttachmentSerializer(serializers.ModelSerializer):
+    """A photo; `image` and `thumbnail` are URLs of events.media (signed in, within the event's scope)."""
+
+    image = serializers.SerializerMethodField()
+    thumbnail = serializers.SerializerMethodField()
+
     class Meta:
         model = Attachment
         fields = ["id", "kind", "image", "thumbnail", "width", "height", "size", "action", "created_at"]
+
+    def _url(self, path: str) -> str:
+        request = self.context.get("request")
+        return request.build_absolute_uri(path) if request is not None else path
+
+    @extend_schema_field(OpenApiTypes.URI)
+    def get_image(self, obj) -> str:
+        return self._url(photo_url(obj.pk))
+
+    @extend_schema_field(OpenApiTypes.URI)
+    def get_thumbnail(self, obj) -> str:
+        return self._url(photo_url(obj.pk, thumbnail=True))
 
 
 class EventDetailSerializer(EventFields):
     origin_center = serializers.SerializerMethodField()
     reporter = serializers.SerializerMethodField()
     assignee = serializers.SerializerMethodField()
+    verifier = serializers.SerializerMethodField()
     assignments = serializers.SerializerMethodField()
     attachments = AttachmentSerializer(many=True, read_only=True)
     available_actions = serializers.SerializerMethodField()
@@ -182,6 +231,7 @@ class EventDetailSerializer(EventFields):
             "origin_center",
             "reporter",
             "assignee",
+            "verifier",
             "assignments",
             "attachments",
             "merged_into",
@@ -198,9 +248,11 @@ class EventDetailSerializer(EventFields):
             "available_actions",
         ]
 
+    @extend_schema_field(CENTER)
     def get_origin_center(self, obj):
         return _brief(obj.origin_center, "id", "name", "level")
 
+    @extend_schema_field(ID_NAME)
     def get_reporter(self, obj):
         return (
             {"id": obj.reporter.pk, "name": obj.reporter.get_full_name() or obj.reporter.username}
@@ -208,6 +260,7 @@ class EventDetailSerializer(EventFields):
             else None
         )
 
+    @extend_schema_field(ID_NAME)
     def get_assignee(self, obj):
         return (
             {"id": obj.assignee.pk, "name": obj.assignee.get_full_name() or obj.assignee.username}
@@ -215,6 +268,15 @@ class EventDetailSerializer(EventFields):
             else None
         )
 
+    @extend_schema_field(ID_NAME)
+    def get_verifier(self, obj):
+        return (
+            {"id": obj.verifier.pk, "name": obj.verifier.get_full_name() or obj.verifier.username}
+            if obj.verifier
+            else None
+        )
+
+    @extend_schema_field(AssignmentSerializer(many=True))
     def get_assignments(self, obj):
         return AssignmentSerializer([a for a in obj.assignments.all() if a.active], many=True).data
 
@@ -253,14 +315,17 @@ class TimelineSerializer(serializers.ModelSerializer):
             "created_at",
         ]
 
+    @extend_schema_field(ID_NAME)
     def get_actor(self, obj):
         if obj.actor is None:
             return None
         return {"id": obj.actor.pk, "name": obj.actor.get_full_name() or obj.actor.username}
 
+    @extend_schema_field(CENTER)
     def get_actor_center(self, obj):
         return _brief(obj.actor_center, "id", "name", "level")
 
+    @extend_schema_field(ID_NAME)
     def get_actor_department(self, obj):
         return _brief(obj.actor_department, "id", "name")
 
@@ -273,6 +338,7 @@ class EventCreatedSerializer(EventFields):
     class Meta(EventFields.Meta):
         fields = [*EventFields.Meta.fields, "origin_center", "accept_due_at", "client_id"]
 
+    @extend_schema_field(CENTER)
     def get_origin_center(self, obj):
         return _brief(obj.origin_center, "id", "name", "level")
 

@@ -1,4 +1,5 @@
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import TooManyFilesSent
 from django.db.models import Prefetch
 from django.http import HttpResponse
 from django.utils import timezone
@@ -14,10 +15,10 @@ from rest_framework.views import APIView
 
 from accounts.scope import scope_for, subtree_ids
 from events import services
-from events.attachments import NotAnImage, TooLarge
+from events.attachments import NotAnImage, TooLarge, check_content_length
 from events.domain.states import IllegalTransition
 from events.export import events_xlsx
-from events.models import EventAction, EventAssignment, EventCategory
+from events.models import Attachment, Event, EventAction, EventAssignment, EventCategory
 from events.selectors import SLICES, Period, stats_summary
 from grids.models import Center
 
@@ -60,20 +61,18 @@ class EventViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     filterset_class = EventFilter
 
     def get_queryset(self):
+        return self._shaped(scope_for(self.request.user).events())
+
+    def _shaped(self, queryset):
         # The joined centers' and grids' polygons are not shown: skip reading and decoding them.
-        queryset = (
-            scope_for(self.request.user)
-            .events()
-            .select_related("category", "center", "grid")
-            .defer("center__boundary", "grid__boundary")
-        )
+        queryset = queryset.select_related("category", "center", "grid").defer("center__boundary", "grid__boundary")
         if self.action not in ("list", "export"):
             queryset = (
-                queryset.select_related("origin_center", "reporter", "assignee")
+                queryset.select_related("origin_center", "reporter", "assignee", "verifier")
                 .defer("origin_center__boundary")  # as the page: the outline is never shown here
                 .prefetch_related(
                     Prefetch("assignments", queryset=EventAssignment.objects.select_related("department")),
-                    "attachments",
+                    Prefetch("attachments", queryset=Attachment.objects.on_timeline()),
                 )
             )
         return queryset.order_by("-created_at", "-id")
@@ -84,12 +83,21 @@ class EventViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     def get_serializer_context(self):
         return {**super().get_serializer_context(), "now": timezone.now()}
 
-    def _detail(self, pk):
-        return EventDetailSerializer(self.get_queryset().get(pk=pk), context=self.get_serializer_context()).data
+    def _detail_after_action(self, pk):
+        """The event as the action left it. An action can take the event out of the actor's scope
+        (a grid worker returning a task no longer sees it): the step has committed, so the answer
+        is still the event they acted on, never a 404 or a 500 for a change that happened."""
+        event = self.get_queryset().filter(pk=pk).first() or self._shaped(Event.objects.all()).get(pk=pk)
+        return EventDetailSerializer(event, context=self.get_serializer_context()).data
 
-    @extend_schema(request=ReportSerializer, responses={201: EventCreatedSerializer, 200: EventCreatedSerializer})
+    @extend_schema(
+        request=ReportSerializer,
+        responses={201: EventCreatedSerializer, 200: EventCreatedSerializer},
+        extensions={"x-error-codes": [429]},  # the intake limit (wenjiang_ops.ratelimit)
+    )
     def create(self, request, *args, **kwargs):
         data = request.data
+        # Over the intake limit, `event_report` raises RateLimited: 429 with Retry-After (wenjiang_ops.api).
         event, created = services.event_report(
             reporter=request.user,
             category_id=data.get("category"),
@@ -120,7 +128,7 @@ class EventViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
             return _conflict(exc)
         except DjangoPermissionDenied as exc:
             raise PermissionDenied(str(exc)) from None
-        return Response(self._detail(pk))
+        return Response(self._detail_after_action(_int(pk)))
 
     @extend_schema(responses={(200, XLSX): OpenApiTypes.BINARY})
     @action(detail=False, pagination_class=None)
@@ -150,30 +158,55 @@ class EventViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
         request={
             "multipart/form-data": {
                 "type": "object",
-                "properties": {"image": {"type": "string", "format": "binary"}, "kind": {"type": "string"}},
+                "properties": {
+                    "image": {"type": "array", "items": {"type": "string", "format": "binary"}},
+                    "kind": {"type": "string", "enum": ["report", "after", "other"]},
+                    "reason": {"type": "string"},
+                },
+                "required": ["image"],
             }
         },
-        responses={201: AttachmentSerializer(many=True), 413: OpenApiResponse(), 415: OpenApiResponse()},
+        responses={
+            201: AttachmentSerializer(many=True),
+            400: OpenApiResponse(description="no photo, or bad input"),
+            403: OpenApiResponse(description="you may not add photos to this event now"),
+            404: OpenApiResponse(description="no such event in your area"),
+            409: OpenApiResponse(description="the event is closed (or rejected, merged)"),
+            413: OpenApiResponse(description="too many photos, bytes or pixels"),
+            415: OpenApiResponse(description="not a JPEG, PNG or WebP image"),
+        },
     )
     @action(detail=True, methods=["post"], filterset_class=None, parser_classes=[MultiPartParser, FormParser])
     def attachments(self, request, pk=None):
-        """Adds photos (`image`, repeatable). Images only, checked by decoding; metadata removed."""
-        files = request.FILES.getlist("image") or request.FILES.getlist("images")
-        if not files:
-            raise ValidationError({"image": [_("Attach at least one photo.")]})
-        kind = request.data.get("kind", "report")
-        created = []
-        for upload in files:
+        """Adds photos (`image`, repeatable; at most ATTACHMENT_MAX_FILES): one step of the timeline,
+        open to whoever may act on the event now. JPEG, PNG or WebP, checked from the header before
+        decoding (size, pixels), then decoded and re-encoded without metadata."""
+        event_id = _int(pk)
+        try:
+            # The declared size first: an oversized request is refused before its body is parsed.
+            check_content_length(request.META.get("CONTENT_LENGTH"))
             try:
-                created.append(
-                    services.attachment_add(event_id=_int(pk), uploader=request.user, upload=upload, kind=kind)
-                )
-            except services.EventNotFound as exc:
-                raise NotFound(str(exc)) from None
-            except TooLarge as exc:
-                return Response({"detail": str(exc)}, status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE)
-            except NotAnImage as exc:
-                return Response({"detail": str(exc)}, status=status.HTTP_415_UNSUPPORTED_MEDIA_TYPE)
+                files = request.FILES.getlist("image") or request.FILES.getlist("images")
+            except TooManyFilesSent:  # Django's own cap on file parts (DATA_UPLOAD_MAX_NUMBER_FILES)
+                raise TooLarge(_("Too many files in one request.")) from None
+            created = services.attachments_add(
+                event_id=event_id,
+                uploader=request.user,
+                uploads=files,
+                kind=request.data.get("kind") or "report",
+                reason=request.data.get("reason") or "",
+            )
+        except services.EventNotFound as exc:
+            raise NotFound(str(exc)) from None
+        except IllegalTransition as exc:
+            return _conflict(exc)
+        except DjangoPermissionDenied as exc:
+            # `action` tells the report page's outbox that this photo is refused, not the sign-in.
+            return Response({"detail": str(exc), "action": "attach"}, status=status.HTTP_403_FORBIDDEN)
+        except TooLarge as exc:
+            return Response({"detail": str(exc)}, status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE)
+        except NotAnImage as exc:
+            return Response({"detail": str(exc)}, status=status.HTTP_415_UNSUPPORTED_MEDIA_TYPE)
         return Response(AttachmentSerializer(created, many=True, context={"request": request}).data, status=201)
 
 

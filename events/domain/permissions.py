@@ -26,7 +26,8 @@ class EventFacts:
     state: str
     center_path: str
     reporter_id: int | None
-    assignee_id: int | None
+    assignee_id: int | None  # the grid worker who handles it
+    verifier_id: int | None = None  # the grid worker sent to verify on site (a different role)
     # department id -> assignment state, for the active assignments
     departments: dict[int, str] = field(default_factory=dict)
 
@@ -72,7 +73,9 @@ def may(actor: ActorFacts, event: EventFacts, action: Action) -> bool:
     """Whether `actor` may take `action` on `event` (the state table is checked separately)."""
     action = Action(action)
     own = event.departments.get(actor.department_id) if actor.role == Role.DEPARTMENT_STAFF else None
+    # Handling (sign, handle, return, extension) belongs to the handler; verifying to the verifier.
     is_assignee = event.assignee_id is not None and event.assignee_id == actor.user_id
+    is_verifier = event.verifier_id is not None and event.verifier_id == actor.user_id
     if action in (A.REPORT, A.WARN):
         return False  # intake and the escalation engine only
     if action == A.SUPERVISE:
@@ -81,7 +84,7 @@ def may(actor: ActorFacts, event: EventFacts, action: Action) -> bool:
         return is_holder_staff(actor, event) or is_higher_staff(actor, event)
     if action == A.SELF_HANDLE and event.state == State.REPORTED and actor.role == Role.GRID_WORKER:
         return event.reporter_id == actor.user_id
-    if action in (A.VERIFY_PASS, A.VERIFY_FAIL) and event.state == State.VERIFYING and is_assignee:
+    if action in (A.VERIFY_PASS, A.VERIFY_FAIL) and event.state == State.VERIFYING and is_verifier:
         return True
     if action in HOLDER_ACTIONS:
         return is_holder_staff(actor, event)
@@ -95,4 +98,20 @@ def may(actor: ActorFacts, event: EventFacts, action: Action) -> bool:
         )
     if action == A.REPLY:
         return own is not None
+    if action == A.ATTACH:
+        return may_attach(actor, event, own=own, is_assignee=is_assignee)
     return False
+
+
+def may_attach(actor: ActorFacts, event: EventFacts, *, own: str | None, is_assignee: bool) -> bool:
+    """Adding photos is open to whoever may act on the event in its state, no one else: the holding
+    center's staff; the reporter while the report waits for acceptance; a department holding an
+    active ticket; the grid worker it is dispatched to while the task is theirs (handling or
+    verifying). Seeing an event (a higher center, a grid worker of the grid) is not enough."""
+    if is_holder_staff(actor, event):
+        return True
+    if event.state == State.REPORTED:
+        return event.reporter_id is not None and event.reporter_id == actor.user_id
+    if own is not None:
+        return True
+    return is_assignee and event.state in (State.DISPATCHED, State.IN_PROGRESS, State.VERIFYING)

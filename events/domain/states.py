@@ -55,6 +55,8 @@ _FLAG_ACTIONS: dict[Action, frozenset[State]] = {
     A.REQUEST_EXTENSION: frozenset({S.DISPATCHED, S.IN_PROGRESS}),
     A.APPROVE_EXTENSION: frozenset({S.DISPATCHED, S.IN_PROGRESS}),
     A.REFUSE_EXTENSION: frozenset({S.DISPATCHED, S.IN_PROGRESS}),
+    # Photos are a step of the timeline too: while the event is open (suspended included), never once final.
+    A.ATTACH: OPEN_STATES | {S.SUSPENDED},
 }
 for _action, _states in _FLAG_ACTIONS.items():
     for _state in _states:

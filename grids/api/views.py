@@ -18,6 +18,17 @@ class GeoPagination(GeoJsonPagination):
     page_size_query_param = "page_size"
     max_page_size = 1000
 
+    def get_paginated_response_schema(self, schema):
+        # A page is the FeatureCollection itself (`schema`) with the paging fields beside `features`;
+        # rest_framework_gis' own schema still requires the "results" it renamed.
+        nullable_url = {"type": "string", "format": "uri", "nullable": True}
+        paging = {
+            "type": "object",
+            "required": ["count"],
+            "properties": {"count": {"type": "integer"}, "next": nullable_url, "previous": nullable_url},
+        }
+        return {"allOf": [schema, paging]}
+
 
 class CenterViewSet(viewsets.ReadOnlyModelViewSet):
     """Centers in the user's scope (their center's subtree)."""
@@ -53,6 +64,7 @@ class GridViewSet(viewsets.ReadOnlyModelViewSet):
             OpenApiParameter("lng", float, required=True, description="longitude, WGS 84"),
         ],
         responses=GridSerializer,
+        extensions={"x-error-codes": [404]},  # outside every grid of the user's area
     )
     @action(detail=False, filterset_class=None, pagination_class=None)
     def locate(self, request):

@@ -22,7 +22,7 @@ class Migration(migrations.Migration):
     dependencies = [
         ("contenttypes", "0002_remove_content_type_name"),
         ("inbox", "0001_initial"),
-        ("accounts", "0005_notification_moves_to_inbox"),
+        ("accounts", "0006_notification_moves_to_inbox"),
     ]
 
     operations = [

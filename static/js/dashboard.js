@@ -790,16 +790,19 @@ Everything it keeps is capped (feed rows, alarms, markers, buffers), so the wall
     const text = WALL ? "#c9d6ea" : "#4a5663";
     const axisLabel = { interval: 0, rotate: slant ? 40 : 0, color: text, fontSize, hideOverlap: false, margin: 6 };
     const valueLabel = { color: text, fontSize };
+    // Tooltips are drawn on the canvas (renderMode "richText"), not as HTML: ECharts' HTML tooltips
+    // carry inline style attributes, which the Content-Security-Policy (style-src 'self') refuses.
+    const plain = (text) => String(text).replace(/[{}|]/g, " ");  // rich-text markup characters
     const fullName = (params) => {
       const list = Array.isArray(params) ? params : [params];
       const child = children[list[0].dataIndex];
-      return echarts.format.encodeHTML(child ? child.name : "") + "<br>" + list.map((p) => p.marker + p.seriesName + "　" + (p.value == null ? "—" : p.value + (p.seriesType === "line" || p.seriesId === "closure" ? "%" : ""))).join("<br>");
+      return plain(child ? child.name : "") + "\n" + list.map((p) => p.marker + plain(p.seriesName) + "　" + (p.value == null ? "—" : p.value + (p.seriesType === "line" || p.seriesId === "closure" ? "%" : ""))).join("\n");
     };
     const common = {
       backgroundColor: "transparent",
       textStyle: { fontSize: WALL ? 14 : 12 },
       grid: { left: slant ? 20 : 8, right: 12, top: 36, bottom: 4, containLabel: true },
-      tooltip: { trigger: "axis", axisPointer: { type: "shadow" }, formatter: fullName },
+      tooltip: { trigger: "axis", axisPointer: { type: "shadow" }, renderMode: "richText", formatter: fullName },
       legend: { top: 0, textStyle: { color: text, fontSize: WALL ? 14 : 12 } },
       animationDurationUpdate: 600,
     };

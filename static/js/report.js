@@ -158,12 +158,19 @@
       } catch (error) {
         return { outcome: "offline" };
       }
-      const uploadProblem = classify(upload.status);
+      let refusal = null;
+      if (!upload.ok) {
+        try { refusal = await upload.json(); } catch (error) { /* no body */ }
+      }
+      // A 403 naming the attach step: the event moved on (accepted) and photos are no longer the
+      // reporter's to add; not a sign-in problem, so the outbox does not retry it forever.
+      const refusedStep = upload.status === 403 && refusal && refusal.action === "attach";
+      const uploadProblem = refusedStep ? null : classify(upload.status);
       if (uploadProblem) return { outcome: uploadProblem };
       if (!upload.ok) {
-        // 413/415/400: this photo will never be taken; say so and go on with the others.
+        // 403/409/413/415/400: this photo will never be taken; say so and go on with the others.
         let detail = "";
-        try { detail = flatten(await upload.json()).join(" "); } catch (error) { /* no body */ }
+        if (refusal) { const { action, state, ...rest } = refusal; detail = flatten(rest).join(" "); }
         photo.failed = detail || String(upload.status);
       }
       photo.done = true;
@@ -175,7 +182,8 @@
   }
 
   function classify(status) {
-    if (status >= 500 || status === 0 || status === 408 || status === 429) return "server";
+    if (status === 429) return "limited";  // too many reports: kept in the outbox, sent later
+    if (status >= 500 || status === 0 || status === 408) return "server";
     if (status === 401 || status === 403) return "login";
     return null;
   }
@@ -193,6 +201,7 @@
     offline: gettext("No network."),
     server: gettext("The server did not answer properly."),
     login: gettext("Sign in again, then send."),
+    limited: gettext("Too many reports in a short time: it will be sent later."),
   };
 
   async function renderOutbox() {

@@ -142,3 +142,29 @@ def test_list_queries_do_not_grow_with_the_page(api, django_assert_max_num_queri
             assert client.get("/api/grids/", {"page_size": size}).status_code == 200
         with django_assert_max_num_queries(3):
             assert client.get("/api/centers/", {"page_size": size}).status_code == 200
+
+
+# --- visibility is granted role by role --------------------------------------------------------
+
+
+def test_every_role_is_listed_in_both_visibility_tables():
+    """A role added to Role sees nothing until someone decides, here, what it may see."""
+    from accounts.scope import AREA_BY_ROLE, EVENTS_BY_ROLE
+
+    assert set(EVENTS_BY_ROLE) == set(Role.values)
+    assert set(AREA_BY_ROLE) == set(Role.values)
+
+
+def test_a_role_not_listed_sees_nothing():
+    from accounts.scope import Scope
+
+    district = Center.objects.get(parent__isnull=True)
+    scope = Scope(center_path=district.path, user_id=1, role="auditor")
+    assert scope.events().query.is_empty()
+    assert scope.centers().count() == scope.grids().count() == scope.departments().count() == 0
+
+
+def test_the_mediator_sees_the_area_but_no_event(demo_user):
+    scope = scope_for(demo_user("mediator"))
+    assert set(scope.centers()) == set(subtree(town("柳城街道")))  # disputes are placed in the area
+    assert scope.events().query.is_empty()

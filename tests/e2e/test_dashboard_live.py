@@ -135,7 +135,7 @@ def sign_in(browser, server, username, **context_options):
 def open_dashboard(browser, server, username):
     page = sign_in(browser, server, username, viewport={"width": 1440, "height": 900})
     page.goto(f"{server.url}/dashboard/")
-    page.wait_for_function("window.dashboard && window.dashboard.state === 'live'", timeout=WAIT_MS)
+    page.wait_for_function("() => window.dashboard && window.dashboard.state === 'live'", timeout=WAIT_MS)
     page.evaluate("window.loadedOnce = true")  # gone if the page reloads
     return page
 
@@ -191,7 +191,7 @@ def test_a_report_from_a_phone_reaches_the_district_dashboard_live_and_no_other_
         has_touch=True,
     )
     phone.goto(f"{server.url}/events/report/")
-    phone.wait_for_function("document.getElementById('id_lat').value !== ''", timeout=WAIT_MS)
+    phone.wait_for_function("() => document.getElementById('id_lat').value !== ''", timeout=WAIT_MS)
     phone.fill("#category-filter", "垃圾")
     phone.select_option("#id_category", label="垃圾乱堆乱放")
     phone.fill("#id_description", "航天路口垃圾堆放，端到端测试。")
@@ -204,7 +204,7 @@ def test_a_report_from_a_phone_reaches_the_district_dashboard_live_and_no_other_
     wait_for_row(duty, event.pk)
     assert duty.inner_text(f'#feed li[data-event-id="{event.pk}"] .feed-text').startswith("航天路口垃圾堆放")
     duty.wait_for_function(
-        f"Number(document.querySelector('#tile-today-reported .stat-n').textContent) === {reported_before + 1}",
+        f"() => Number(document.querySelector('#tile-today-reported .stat-n').textContent) === {reported_before + 1}",
         timeout=WAIT_MS,
     )
     assert duty.evaluate("window.loadedOnce") is True
@@ -230,10 +230,10 @@ def test_a_report_from_a_phone_reaches_the_district_dashboard_live_and_no_other_
 
     # The server goes down; an event comes in meanwhile; the page reconnects and catches up
     server.stop()
-    duty.wait_for_function("window.dashboard.state !== 'live'", timeout=WAIT_MS)
+    duty.wait_for_function("() => window.dashboard.state !== 'live'", timeout=WAIT_MS)
     missed = report_from_here("服务器重启期间上报的事件", event.category_id)
     server.start()  # the same port: the page's reconnect finds it
-    duty.wait_for_function("window.dashboard.state === 'live'", timeout=30_000)
+    duty.wait_for_function("() => window.dashboard.state === 'live'", timeout=30_000)
     wait_for_row(duty, missed.pk)
     assert duty.evaluate("window.loadedOnce") is True
 
@@ -263,7 +263,8 @@ def test_a_department_clerk_at_the_ticket_queue_hears_the_engines_urge_without_a
 
     assert sweep(now=event.warn_at + timedelta(seconds=1)).warnings >= 1
     clerk.wait_for_function(
-        f"Number((document.querySelector('[data-inbox-link] .badge') || {{textContent: '0'}}).textContent) > {unread}",
+        "() => Number((document.querySelector('[data-inbox-link] .badge') || {textContent: '0'}).textContent)"
+        f" > {unread}",
         timeout=WAIT_MS,
     )
     clerk.wait_for_selector(".toast:not([hidden])", timeout=WAIT_MS)
@@ -276,7 +277,8 @@ def test_a_department_clerk_at_the_ticket_queue_hears_the_engines_urge_without_a
     event_transition(event_id=second.pk, action="accept", actor=community)
     event_transition(event_id=second.pk, action="dispatch", actor=community, lead_department=police.pk)
     clerk.wait_for_function(
-        f"document.querySelector('.toast') && document.querySelector('.toast').textContent.includes({second.number!r})",
+        "() => document.querySelector('.toast')"
+        f" && document.querySelector('.toast').textContent.includes({second.number!r})",
         timeout=WAIT_MS,
     )
     assert clerk.inner_text(".toast").startswith("新工单")

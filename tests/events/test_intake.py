@@ -68,9 +68,14 @@ def test_someone_elses_client_id_is_refused(api, body):
 
 def test_a_categorys_default_urgency_applies(api, body):
     body["category"] = EventCategory.objects.get(code="fire-safety").pk
-    event = Event.objects.get(pk=api.as_user("volunteer").post("/api/events/", body, format="json").json()["id"])
-    assert event.urgent is True and event.source == "volunteer"
+    event = Event.objects.get(pk=api.as_user("gridworker").post("/api/events/", body, format="json").json()["id"])
+    assert event.urgent is True and event.source == "patrol"
     assert event.due_at - event.created_at == timedelta(minutes=30)
+    # From a volunteer, the category's urgency is a request for the accepting center to confirm.
+    body["client_id"] = str(uuid.uuid4())
+    event = Event.objects.get(pk=api.as_user("volunteer").post("/api/events/", body, format="json").json()["id"])
+    assert (event.urgent, event.urgent_requested, event.source) == (False, True, "volunteer")
+    assert event.due_at - event.created_at == timedelta(minutes=120)
 
 
 @pytest.mark.parametrize(
@@ -151,19 +156,19 @@ def test_the_cached_insert_statement_matches_djangos_compiler(report, hangtianlu
 
 
 def test_token_authentication(api, body):
-    from rest_framework.authtoken.models import Token
     from rest_framework.test import APIClient
 
     from accounts.models import User
+    from accounts.services import token_issue
 
     user = User.objects.get(username="gridworker")
-    token = Token.objects.create(user=user)
+    key = token_issue(user=user)
     client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
     assert client.get("/api/me/").json()["username"] == "gridworker"
     client.credentials(HTTP_AUTHORIZATION="Token not-a-token")
     assert client.get("/api/me/").status_code == 401
     user.is_active = False
     user.save()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
     assert client.get("/api/me/").status_code == 401

@@ -335,7 +335,9 @@ def test_handling_with_an_after_photo(as_user, drive):
     step = EventAction.objects.filter(event=event, action="handle").get()
     assert photo.kind == "after" and photo.action_id == step.pk and step.data["attachments"] == [photo.pk]
     html = page(as_user("hangtianlu").get(f"/events/{event.pk}/"))
-    assert photo.thumbnail.url in html and photo.image.url in html
+    # Through the guarded view (events.media), never a /media/ URL.
+    assert f"/events/photos/{photo.pk}/thumb/" in html and f"/events/photos/{photo.pk}/" in html
+    assert photo.image.url not in html and photo.thumbnail.url not in html
 
 
 def test_a_refused_action_stores_no_photo(as_user, drive):

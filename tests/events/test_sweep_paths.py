@@ -108,7 +108,8 @@ def _text(kind: str, event, center_name: str, category_name: str) -> str:
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("seed", SEEDS)
-def test_the_sweeps_sql_writes_the_rows_the_python_rules_say(report, seed):
+def test_the_sweeps_sql_writes_the_rows_the_python_rules_say(report, seed, settings):
+    settings.INTAKE_RATE_LIMITS = {**settings.INTAKE_RATE_LIMITS, "grid_worker": None}  # many reports, one reporter
     rng = random.Random(seed)
     now = timezone.now().replace(microsecond=rng.randint(0, 999999))
     events = [Event.objects.get(pk=report().pk) for _ in range(EVENTS)]

@@ -242,15 +242,14 @@ def test_ping_is_answered(run_async):
     assert quiet
 
 
-def test_a_token_signs_in_a_socket_through_the_whole_asgi_stack(run_async):
-    from rest_framework.authtoken.models import Token
-
+def test_a_ticket_signs_in_a_socket_through_the_whole_asgi_stack(run_async):
+    from accounts.services import socket_ticket_issue
     from wenjiang_ops.asgi import application
 
     async def scenario():
-        token = await sync_to_async(lambda: Token.objects.get_or_create(user=user("liucheng"))[0].key)()
+        ticket = await sync_to_async(lambda: socket_ticket_issue(user=user("liucheng")))()
         communicator = WebsocketCommunicator(
-            application, f"/ws/dashboard/?token={token}", headers=[(b"origin", b"http://localhost")]
+            application, f"/ws/dashboard/?ticket={ticket}", headers=[(b"origin", b"http://localhost")]
         )
         connected, _ = await communicator.connect()
         hello = json.loads(await communicator.receive_from())
@@ -332,14 +331,13 @@ def test_layer_messages_are_msgpack_with_json_data():
     [(None, True), (b"http://localhost:8000", True), (b"http://[::1]:8000", True), (b"https://evil.example", False)],
 )
 def test_a_page_of_another_site_cannot_open_a_socket_on_the_users_session(run_async, origin, accepted):
-    from rest_framework.authtoken.models import Token
-
+    from accounts.services import socket_ticket_issue
     from wenjiang_ops.asgi import application
 
     async def scenario():
-        token = await sync_to_async(lambda: Token.objects.get_or_create(user=user("duty"))[0].key)()
+        ticket = await sync_to_async(lambda: socket_ticket_issue(user=user("duty")))()
         headers = [(b"origin", origin)] if origin else []
-        communicator = WebsocketCommunicator(application, f"/ws/dashboard/?token={token}", headers=headers)
+        communicator = WebsocketCommunicator(application, f"/ws/dashboard/?ticket={ticket}", headers=headers)
         connected, _ = await communicator.connect()
         if connected:
             await communicator.receive_from()

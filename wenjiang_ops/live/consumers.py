@@ -37,6 +37,9 @@ log = logging.getLogger(__name__)
 
 CLOSE_UNAUTHENTICATED = 4401
 CLOSE_FORBIDDEN = 4403
+# The user signed out, was deactivated or moved: a client still signed in reconnects under its new
+# place, others have to sign in (accounts.services.user_sockets_close).
+CLOSE_SIGNED_OUT = 4001
 # A socket that falls this far behind (a frozen tab, a slow link) is told to reload its snapshot
 # instead of being sent a backlog: memory stays bounded, and nothing is missed.
 OUTBOX_LIMIT = 500
@@ -116,6 +119,10 @@ class _PushSocket(AsyncWebsocketConsumer):
             message = None
         if isinstance(message, dict) and message.get("type") == "ping":
             await self.send(text_data='{"type":"pong","seq":null,"data":null}')
+
+    async def force_close(self, message: dict) -> None:
+        """The user's credentials or place changed (a `force.close` on the user's group)."""
+        await self._refuse(CLOSE_SIGNED_OUT, str(_("Your sign-in or assignment changed: please reconnect.")))
 
     async def live_push(self, message: dict) -> None:
         """A push from `publish` the stock way (on a layer without outboxes): its data is JSON already."""

@@ -1,6 +1,7 @@
 import time
 
-from django.core.management.base import BaseCommand
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from grids.demo.seed import DEMO_ACCOUNTS, DEMO_PASSWORD
@@ -13,8 +14,20 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--list-accounts", action="store_true", help="Only print the demo accounts.")
         parser.add_argument("--no-events", action="store_true", help="The district and accounts, without events.")
+        parser.add_argument(
+            "--force",
+            action="store_true",
+            help="Load the demo even with DEBUG off (a demonstration or benchmark server, never production).",
+        )
 
-    def handle(self, *args, list_accounts=False, no_events=False, **options):
+    def handle(self, *args, list_accounts=False, no_events=False, force=False, **options):
+        if not list_accounts and not settings.DEBUG and not force:
+            # Every demo account shares one published password: on a production database they would
+            # be open doors, with district-wide rights among them.
+            raise CommandError(
+                "seed_demo refuses to run with DEBUG off: its demo accounts share one published password. "
+                "On a demonstration server that is not production, run it with --force."
+            )
         if not list_accounts:
             started = time.monotonic()
             with transaction.atomic():

@@ -25,7 +25,7 @@ def content_types_to_grids(apps, schema_editor):
 class Migration(migrations.Migration):
     dependencies = [
         ("contenttypes", "0002_remove_content_type_name"),
-        ("grids", "0002_calendars"),
+        ("grids", "0003_volunteer_id_masks_hide_the_sequence"),
         ("clocks", "0001_initial"),
     ]
 

@@ -5,7 +5,7 @@ from django.db import migrations
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("accounts", "0004_lean_indexes"),
+        ("accounts", "0005_api_tokens_hashed"),
         ("inbox", "0001_initial"),
     ]
 

@@ -1,0 +1,102 @@
+"""Photos of events, served only to users who may see the event.
+
+Photos show residents, their homes and children: no file under MEDIA_ROOT is public. nginx has no
+public location for it (deploy/nginx.conf); every photo URL the platform hands out is this view's,
+which authenticates the request (session or API token), asks `selectors.attachment_visible` (the
+event's scope) and then:
+
+- in production (`MEDIA_ACCEL_REDIRECT`), answers with an empty body and `X-Accel-Redirect`, and
+  nginx sends the file from its `internal` location (`MEDIA_ACCEL_PREFIX`), which no client can
+  request directly: Django decides, nginx does the copying;
+- under `make run` and in tests, streams the file itself (FileResponse).
+
+A photo is addressed by its id, never by a path from the request, so no input can name another
+file (path traversal); the stored name is still resolved through the storage's safe join.
+Anonymous requests get 401; a signed-in user outside the event's scope gets 404 (as for the event).
+"""
+
+from __future__ import annotations
+
+from urllib.parse import quote
+
+from django.conf import settings
+from django.core.exceptions import SuspiciousFileOperation
+from django.http import FileResponse, HttpResponse
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework.exceptions import NotFound
+from rest_framework.negotiation import BaseContentNegotiation
+from rest_framework.renderers import JSONRenderer
+from rest_framework.views import APIView
+
+from .selectors import attachment_visible
+
+JPEG = "image/jpeg"  # every stored photo and thumbnail is re-encoded as JPEG (events.attachments)
+# Private: a browser may keep a photo it was shown, a shared cache (proxy, CDN) never.
+CACHE_CONTROL = "private, max-age=3600"
+
+
+def photo_url(attachment_id: int, *, thumbnail: bool = False) -> str:
+    """The one URL of a photo (or its thumbnail), for pages, the API and the dashboards."""
+    return reverse("events:photo-thumb" if thumbnail else "events:photo", args=[attachment_id])
+
+
+class _FirstRenderer(BaseContentNegotiation):
+    """An <img> asks for image/*: the body is the file (or a JSON error), whatever it accepts."""
+
+    def select_parser(self, request, parsers):
+        return parsers[0]
+
+    def select_renderer(self, request, renderers, format_suffix=None):
+        return renderers[0], renderers[0].media_type
+
+
+def _file_response(field) -> HttpResponse:
+    name = field.name
+    try:
+        field.storage.path(name)  # refuses a name outside MEDIA_ROOT (SuspiciousFileOperation)
+    except (SuspiciousFileOperation, ValueError):
+        raise NotFound(_("No such photo.")) from None
+    if settings.MEDIA_ACCEL_REDIRECT:
+        response = HttpResponse(content_type=JPEG)
+        response["X-Accel-Redirect"] = settings.MEDIA_ACCEL_PREFIX + quote(name)
+    else:
+        try:
+            response = FileResponse(field.storage.open(name, "rb"), content_type=JPEG)
+        except FileNotFoundError:
+            raise NotFound(_("No such photo.")) from None
+    response["Content-Disposition"] = f'inline; filename="{quote(name.rsplit("/", 1)[-1])}"'
+    response["Cache-Control"] = CACHE_CONTROL
+    response["X-Content-Type-Options"] = "nosniff"
+    # Another site may not embed it (with the viewer's cookies) in its own page.
+    response["Cross-Origin-Resource-Policy"] = "same-origin"
+    return response
+
+
+class PhotoView(APIView):
+    """A photo of an event (or its thumbnail): 401 signed out, 404 outside the event's scope."""
+
+    renderer_classes = [JSONRenderer]
+    content_negotiation_class = _FirstRenderer
+    thumbnail = False
+
+    @extend_schema(
+        responses={
+            (200, JPEG): OpenApiTypes.BINARY,
+            401: OpenApiResponse(description="not signed in"),
+            404: OpenApiResponse(description="no such photo, or its event is outside your area"),
+        },
+    )
+    def get(self, request, pk: int):
+        attachment = attachment_visible(request.user, pk)
+        if attachment is None:
+            raise NotFound(_("No such photo."))
+        return _file_response(attachment.thumbnail if self.thumbnail else attachment.image)
+
+
+class ThumbnailView(PhotoView):
+    """The thumbnail of a photo of an event: 401 signed out, 404 outside the event's scope."""
+
+    thumbnail = True

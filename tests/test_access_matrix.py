@@ -1,0 +1,502 @@
+"""Every endpoint × every role: the exact answer to each demo role, for an object inside and one
+outside its scope.
+
+The table `ROUTES` has one entry per URL name (pages, API, plus the sockets and the admin as
+families). A URL pattern or an API schema path without an entry FAILS `test_every_route_has_an_entry`:
+a new endpoint is added here, one line per route, with the answer of each role.
+
+Notation of an expected answer: a status code (`200`, `403` …); `login` for a redirect to the sign-in
+page; for a route about an object, `"in/out"` (e.g. `"200/404"`: the object inside the role's scope,
+the one outside); for a list, `"200 [in out]"` names which of the two objects the list shows. A
+socket answers `hello` (accepted), or is closed with 4401 (not signed in) or 4403 (refused).
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import pytest
+from django.db import transaction
+from django.urls import URLPattern, URLResolver, get_resolver
+
+from accounts.models import User
+from events import services
+from grids.models import Center, Department, Grid
+from inbox.models import Notification
+
+from .events.conftest import category, dept, hangtianlu_point, media_in_tmp, round_the_clock  # noqa: F401
+
+pytestmark = pytest.mark.django_db
+
+ROLES = [
+    "anonymous",
+    "duty",
+    "liucheng",
+    "hangtianlu",
+    "gridworker",
+    "volunteer",
+    "police",
+    "chengguan",
+    "mediator",
+    "admin",
+]
+SIGNED_IN = ROLES[1:]
+
+
+@dataclass
+class Route:
+    """How to call one route, and each role's answer (see the module's notation)."""
+
+    url: Callable[[dict, str], str]  # (world, "in" | "out") -> path
+    expect: dict[str, str]
+    method: str = "get"
+    data: Callable[[dict], dict] | None = None
+    body: str = "json"  # json | form | multipart
+    listing: Callable[[dict], set] | None = None  # ids shown by a list answer
+    objects: bool = False  # "in/out" answers
+    kind: str = "http"  # http | socket
+
+
+def every(answer: str, **overrides) -> dict[str, str]:
+    """The same answer for every signed-in role, with exceptions; anonymous given apart."""
+    return {role: overrides.get(role, answer) for role in SIGNED_IN}
+
+
+def api(answer_for_all: str, anonymous: str = "401", **overrides) -> dict[str, str]:
+    return {"anonymous": anonymous, **every(answer_for_all, **overrides)}
+
+
+def page(answer_for_all: str, anonymous: str = "login", **overrides) -> dict[str, str]:
+    return {"anonymous": anonymous, **every(answer_for_all, **overrides)}
+
+
+def ids_of(key="results"):
+    return lambda body: {row["id"] for row in (body[key] if isinstance(body, dict) else body)}
+
+
+def feature_ids(body):
+    return {f["id"] for f in body["features"]}
+
+
+def event_url(suffix=""):
+    return lambda w, which: f"/api/events/{w['event_' + which].pk}/{suffix}"
+
+
+# What each role may see of events (accounts.scope.EVENTS_BY_ROLE), for an event of 航天路社区
+# dispatched to the police and reported by the grid worker (in), and one of 永宁街道 (out).
+EVENT_READ = {
+    "anonymous": "401/401",
+    "duty": "200/200",
+    "liucheng": "200/404",
+    "hangtianlu": "200/404",
+    "gridworker": "200/404",
+    "volunteer": "404/404",
+    "police": "200/404",
+    "chengguan": "404/404",
+    "mediator": "404/404",
+    "admin": "200/200",
+}
+EVENT_LIST = {
+    "anonymous": "401",
+    "duty": "200 [in out]",
+    "liucheng": "200 [in]",
+    "hangtianlu": "200 [in]",
+    "gridworker": "200 [in]",
+    "volunteer": "200 []",
+    "police": "200 [in]",
+    "chengguan": "200 []",
+    "mediator": "200 []",
+    "admin": "200 [in out]",
+}
+EVENT_PAGE = {**{r: v.replace("401", "login") for r, v in EVENT_READ.items()}}
+# The area (accounts.scope.AREA_BY_ROLE): 航天路社区 (in) and 永宁街道 (out).
+AREA_READ = {
+    "anonymous": "401/401",
+    "duty": "200/200",
+    "liucheng": "200/404",
+    "hangtianlu": "200/404",
+    "gridworker": "200/404",
+    "volunteer": "200/404",
+    "police": "200/200",
+    "chengguan": "200/200",
+    "mediator": "200/404",
+    "admin": "200/200",
+}
+PHOTO_READ = EVENT_READ
+AREA_LIST = {r: {"401/401": "401", "200/200": "200 [in out]", "200/404": "200 [in]"}[v] for r, v in AREA_READ.items()}
+
+ROUTES: dict[str, Route] = {
+    # --- pages -------------------------------------------------------------------------------------
+    "home": Route(lambda w, _: "/", page("200")),
+    "map": Route(lambda w, _: "/map/", page("200")),
+    "inbox": Route(lambda w, _: "/inbox/", page("200")),
+    "events:queue": Route(lambda w, _: "/events/", page("200")),
+    "events:report": Route(lambda w, _: "/events/report/", page("200")),
+    "events:mine": Route(lambda w, _: "/events/mine/", page("200")),
+    "events:detail": Route(lambda w, which: f"/events/{w['event_' + which].pk}/", EVENT_PAGE, objects=True),
+    "events:act": Route(
+        lambda w, which: f"/events/{w['event_' + which].pk}/act/",
+        {
+            "anonymous": "login/login",
+            "duty": "302/302",  # an urge from above, then back to the event page
+            "liucheng": "302/404",
+            "hangtianlu": "302/404",
+            "gridworker": "403/404",
+            "volunteer": "404/404",
+            "police": "403/404",
+            "chengguan": "404/404",
+            "mediator": "404/404",
+            "admin": "302/302",
+        },
+        method="post",
+        data=lambda w: {"action": "urge"},
+        body="form",
+        objects=True,
+    ),
+    # Photos: whoever may see the event gets the file, anyone else 401 (signed out) or 404.
+    "events:photo": Route(lambda w, which: f"/events/photos/{w['photo_' + which].pk}/", PHOTO_READ, objects=True),
+    "events:photo-thumb": Route(
+        lambda w, which: f"/events/photos/{w['photo_' + which].pk}/thumb/", PHOTO_READ, objects=True
+    ),
+    "live:dashboard": Route(lambda w, _: "/dashboard/", page("200", gridworker="403", volunteer="403", mediator="403")),
+    "live:wall": Route(lambda w, _: "/dashboard/wall/", page("200", gridworker="403", volunteer="403", mediator="403")),
+    "login": Route(lambda w, _: "/accounts/login/", page("302", anonymous="200")),
+    "logout": Route(lambda w, _: "/accounts/logout/", page("login"), method="post", body="form"),
+    "set_language": Route(
+        lambda w, _: "/i18n/setlang/",
+        page("302", anonymous="302"),
+        method="post",
+        data=lambda w: {"language": "zh-hans"},
+        body="form",
+    ),
+    "javascript-catalog": Route(lambda w, _: "/jsi18n/", page("200", anonymous="200")),
+    # --- API: accounts -----------------------------------------------------------------------------
+    "api-token": Route(
+        lambda w, _: "/api/auth/token/",
+        api("400", anonymous="400"),  # a wrong password, whoever asks
+        method="post",
+        data=lambda w: {"username": "duty", "password": "wrong"},
+    ),
+    "api-logout": Route(lambda w, _: "/api/auth/logout/", api("200"), method="post"),
+    "api-socket-ticket": Route(lambda w, _: "/api/auth/socket-ticket/", api("201"), method="post"),
+    "api-me": Route(lambda w, _: "/api/me/", api("200")),
+    "notification-list": Route(
+        lambda w, _: "/api/notifications/", api("200 []", hangtianlu="200 [in]"), listing=ids_of(), objects=False
+    ),
+    "notification-unread-count": Route(lambda w, _: "/api/notifications/unread-count/", api("200")),
+    "notification-read-all": Route(lambda w, _: "/api/notifications/read-all/", api("200"), method="post"),
+    "notification-read": Route(
+        lambda w, which: f"/api/notifications/{w['notification_' + which].pk}/read/",
+        {**{r: "404/404" for r in SIGNED_IN}, "anonymous": "401/401", "hangtianlu": "200/404"},
+        method="post",
+        objects=True,
+    ),
+    # --- API: the area -----------------------------------------------------------------------------
+    "center-list": Route(lambda w, _: "/api/centers/?page_size=1000", AREA_LIST, listing=ids_of()),
+    "center-geojson": Route(lambda w, _: "/api/centers/geojson/?page_size=1000", AREA_LIST, listing=feature_ids),
+    "center-detail": Route(lambda w, which: f"/api/centers/{w['center_' + which].pk}/", AREA_READ, objects=True),
+    "grid-list": Route(lambda w, _: "/api/grids/?page_size=1000", AREA_LIST, listing=feature_ids),
+    "grid-detail": Route(lambda w, which: f"/api/grids/{w['grid_' + which].pk}/", AREA_READ, objects=True),
+    "grid-locate": Route(
+        lambda w, which: "/api/grids/locate/?lat={0.y}&lng={0.x}".format(w["grid_" + which].boundary.point_on_surface),
+        AREA_READ,
+        objects=True,
+    ),
+    "department-list": Route(
+        lambda w, _: "/api/departments/?page_size=1000",
+        {
+            **AREA_LIST,
+            "liucheng": "200 [in]",
+            "hangtianlu": "200 [in]",
+            "gridworker": "200 [in]",
+            "volunteer": "200 [in]",
+            "mediator": "200 [in]",
+        },
+        listing=ids_of(),
+    ),
+    "department-detail": Route(
+        lambda w, which: f"/api/departments/{w['department_' + which].pk}/", AREA_READ, objects=True
+    ),
+    # --- API: events -------------------------------------------------------------------------------
+    "api-root": Route(lambda w, _: "/api/", api("200")),
+    "event-category-list": Route(lambda w, _: "/api/event-categories/", api("200")),
+    "event-category-detail": Route(lambda w, _: f"/api/event-categories/{w['category'].pk}/", api("200")),
+    "event-list": Route(lambda w, _: "/api/events/?page_size=1000", EVENT_LIST, listing=ids_of()),
+    "event-export": Route(
+        lambda w, _: "/api/events/export/", api("200")
+    ),  # the rows follow the list's scope (tests/events/test_export)
+    "event-detail": Route(event_url(), EVENT_READ, objects=True),
+    "event-timeline": Route(event_url("timeline/"), EVENT_READ, objects=True),
+    "event-actions": Route(
+        event_url("actions/"),
+        {
+            "anonymous": "401/401",
+            "duty": "200/200",
+            "liucheng": "200/404",
+            "hangtianlu": "200/404",
+            "gridworker": "403/404",
+            "volunteer": "404/404",
+            "police": "403/404",
+            "chengguan": "404/404",
+            "mediator": "404/404",
+            "admin": "200/200",
+        },
+        method="post",
+        data=lambda w: {"action": "urge"},
+        objects=True,
+    ),
+    "event-attachments": Route(
+        event_url("attachments/"),
+        {  # seeing the event is not enough: a photo is a step of whoever may act (permissions.may_attach)
+            **{r: v.replace("200", "201") for r, v in EVENT_READ.items()},
+            "duty": "403/403",  # above the holder: urges and cards, no photos
+            "liucheng": "403/404",
+            "gridworker": "403/404",  # the reporter, once the event has left `reported`
+        },
+        method="post",
+        data=lambda w: {"image": _png(), "kind": "other"},
+        body="multipart",
+        objects=True,
+    ),
+    "stats-summary": Route(lambda w, _: "/api/stats/summary/", api("200")),
+    "dashboard-snapshot": Route(
+        lambda w, which: f"/api/dashboard/snapshot/?center={w['center_' + which].pk}",
+        {
+            "anonymous": "401/401",
+            "duty": "200/200",
+            "liucheng": "200/404",
+            "hangtianlu": "200/404",
+            "gridworker": "403/403",
+            "volunteer": "403/403",
+            "police": "404/404",  # a department's dashboard is its whole area, not a center's
+            "chengguan": "404/404",
+            "mediator": "403/403",
+            "admin": "200/200",
+        },
+        objects=True,
+    ),
+    "api-schema": Route(lambda w, _: "/api/schema/", api("200")),
+    "api-docs": Route(lambda w, _: "/api/docs/", page("200")),
+    # --- families ----------------------------------------------------------------------------------
+    "admin/*": Route(lambda w, _: "/admin/", page("302", anonymous="302", admin="200")),  # others: the admin's login
+    "ws/dashboard/": Route(
+        lambda w, which: f"/ws/dashboard/?center={w['center_' + which].pk}",
+        {
+            "anonymous": "4401/4401",
+            "duty": "hello/hello",
+            "liucheng": "hello/4403",
+            "hangtianlu": "hello/4403",
+            "gridworker": "4403/4403",
+            "volunteer": "4403/4403",
+            "police": "4403/4403",
+            "chengguan": "4403/4403",
+            "mediator": "4403/4403",
+            "admin": "hello/hello",
+        },
+        objects=True,
+        kind="socket",
+    ),
+    "ws/inbox/": Route(lambda w, _: "/ws/inbox/", {**every("hello"), "anonymous": "4401"}, kind="socket"),
+}
+FAMILIES = {"admin/": "admin/*"}
+
+
+def _png() -> io.BytesIO:
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (8, 8), "red").save(buffer, "PNG")
+    buffer.seek(0)
+    buffer.name = "photo.png"
+    return buffer
+
+
+# --- the routes the project has --------------------------------------------------------------------
+
+
+def _walk(patterns, prefix="", namespace=None):
+    for pattern in patterns:
+        if isinstance(pattern, URLResolver):
+            yield from _walk(pattern.url_patterns, prefix + str(pattern.pattern), pattern.namespace or namespace)
+        elif isinstance(pattern, URLPattern):
+            yield (
+                (f"{namespace}:{pattern.name}" if namespace and pattern.name else pattern.name),
+                prefix + str(pattern.pattern),
+            )
+
+
+def project_routes() -> set[str]:
+    """Every URL name of the project (a family for the admin), and the sockets."""
+    from wenjiang_ops.routing import websocket_urlpatterns
+
+    keys = set()
+    for name, route in _walk(get_resolver().url_patterns):
+        family = next((key for prefix, key in FAMILIES.items() if route.lstrip("^").startswith(prefix)), None)
+        keys.add(family or name or route)
+    keys.update(str(p.pattern) for p in websocket_urlpatterns)
+    return keys
+
+
+def test_every_route_has_an_entry():
+    missing = project_routes() - set(ROUTES)
+    assert not missing, f"add these routes to ROUTES in {__file__}: {sorted(missing)}"
+    stale = set(ROUTES) - project_routes()
+    assert not stale, f"these entries name no route any more: {sorted(stale)}"
+    for key, route in ROUTES.items():
+        assert set(route.expect) == set(ROLES), key
+
+
+def test_every_schema_path_has_an_entry(api):
+    from django.urls import resolve
+
+    schema = api.as_user("duty").get("/api/schema/", HTTP_ACCEPT="application/json").json()
+    for path in schema["paths"]:
+        match = resolve(path.replace("{id}", "1").replace("{format}", "json"))
+        assert match.view_name in ROUTES, f"{path} ({match.view_name}) has no entry in ROUTES"
+
+
+# --- the world the answers are about ---------------------------------------------------------------
+
+
+@pytest.fixture
+def world(db, category, hangtianlu_point, media_in_tmp):  # noqa: F811
+    users = {u.username: u for u in User.objects.filter(username__in=SIGNED_IN)}
+    inside = services.event_report(
+        reporter=users["gridworker"],
+        category_id=category.pk,
+        description="航天路井盖缺失",
+        lat=hangtianlu_point.y,
+        lng=hangtianlu_point.x,
+        client_id=uuid.uuid4(),
+    )[0]
+    police = Department.objects.get(code="police")
+    services.event_transition(event_id=inside.pk, action="accept", actor=users["hangtianlu"])
+    services.event_transition(
+        event_id=inside.pk, action="dispatch", actor=users["hangtianlu"], lead_department=police.pk
+    )
+    grid_out = Grid.objects.filter(center__parent__name="永宁街道", kind="comprehensive").order_by("code").first()
+    point = grid_out.boundary.point_on_surface
+    outside = services.event_report(
+        reporter=User.objects.get(username=f"gw{grid_out.code}"),
+        category_id=category.pk,
+        description="永宁街道道路积水",
+        lat=point.y,
+        lng=point.x,
+        client_id=uuid.uuid4(),
+    )[0]
+    yongning = Center.objects.get(name="永宁街道")
+    photo_in = _photo(inside, users["hangtianlu"])  # an attach step by the holding center
+    photo_out = _photo(outside, outside.reporter)  # the reporter's report photo
+    return {
+        "event_in": inside,
+        "event_out": outside,
+        "center_in": Center.objects.get(name="航天路社区"),
+        "center_out": yongning,
+        "grid_in": Grid.objects.get(code="510115001001001"),
+        "grid_out": grid_out,
+        "department_in": police,
+        "department_out": Department.objects.create(
+            code="yongning-squad", name="永宁街道综合执法中队", short_name="永宁执法", center=yongning
+        ),
+        "category": category,
+        "photo_in": photo_in,
+        "photo_out": photo_out,
+        "notification_in": Notification.objects.create(user=users["hangtianlu"], kind="test", message="mine"),
+        "notification_out": Notification.objects.create(
+            user=User.objects.get(username="yongning"), kind="test", message="someone else's"
+        ),
+        "ids": {},
+    }
+
+
+def _photo(event, uploader):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    upload = SimpleUploadedFile("photo.png", _png().getvalue(), content_type="image/png")
+    return services.attachments_add(event_id=event.pk, uploader=uploader, uploads=[upload], kind="other")[0]
+
+
+def _answer(response, route: Route, world: dict) -> str:
+    status = response.status_code
+    if status == 302 and "/accounts/login/" in response.get("Location", ""):
+        return "login"
+    if route.listing is not None and status == 200:
+        shown = route.listing(response.json())
+        which = [w for w in ("in", "out") if _listed_id(route, world, w) in shown]
+        return f"200 [{' '.join(which)}]"
+    return str(status)
+
+
+def _listed_id(route: Route, world: dict, which: str) -> int:
+    for prefix in ("event", "center", "grid", "department", "notification"):
+        if route.listing is not None and route.url(world, which).startswith(f"/api/{prefix}"):
+            return world[f"{prefix}_{which}"].pk
+    raise AssertionError(route)
+
+
+def _call(client, role: str, route: Route, world: dict, which: str) -> str:
+    from rest_framework.test import APIClient
+
+    if route.kind == "socket":
+        return _socket(role, route.url(world, which))
+    client = APIClient()
+    if role != "anonymous":
+        client.force_login(User.objects.get(username=role))
+    url = route.url(world, which)
+    data = route.data(world) if route.data else None
+    with transaction.atomic():
+        if route.method == "get":
+            response = client.get(url)
+        elif route.body == "json":
+            response = client.post(url, data or {}, format="json")
+        elif route.body == "multipart":
+            response = client.post(url, data or {}, format="multipart")
+        else:
+            response = client.post(url, data or {})
+        answer = _answer(response, route, world)
+        transaction.set_rollback(True)
+    return answer
+
+
+def _socket(role: str, path: str) -> str:
+    from asgiref.sync import async_to_sync
+    from channels.routing import URLRouter
+    from django.contrib.auth.models import AnonymousUser
+
+    from tests.live.conftest import WebsocketCommunicator
+    from wenjiang_ops.routing import websocket_urlpatterns
+
+    async def run():
+        communicator = WebsocketCommunicator(URLRouter(websocket_urlpatterns), path)
+        communicator.scope["user"] = AnonymousUser() if role == "anonymous" else user
+        await communicator.connect()
+        message = json.loads((await communicator.receive_output(3)).get("text") or "{}")
+        if message.get("type") == "hello":
+            await communicator.disconnect()
+            return "hello"
+        closed = await communicator.receive_output(3)
+        return str(closed.get("code"))
+
+    user = None if role == "anonymous" else User.objects.select_related("center", "department").get(username=role)
+    return async_to_sync(run)()
+
+
+@pytest.mark.parametrize("key", sorted(ROUTES))
+def test_each_role_gets_exactly_its_answer(key, world, settings, monkeypatch):
+    route = ROUTES[key]
+    if route.kind == "socket":
+        monkeypatch.setattr("channels.db.close_old_connections", lambda: None)
+    got, wrong = {}, {}
+    for role in ROLES:
+        if route.objects:
+            answer = "/".join(_call(None, role, route, world, which) for which in ("in", "out"))
+        else:
+            answer = _call(None, role, route, world, "in")
+        got[role] = answer
+        if answer != route.expect[role]:
+            wrong[role] = (answer, route.expect[role])
+    assert not wrong, f"{key}: (got, expected) {wrong}"
