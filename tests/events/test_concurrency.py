@@ -24,21 +24,40 @@ from events import engine
 from events.models import Event, EventAction, EventAssignment
 from grids.models import Department, Grid
 
-pytestmark = pytest.mark.django_db(transaction=True)
-
 BARRIER_SECONDS = 30
 
 
-@pytest.fixture(autouse=True)
-def committed_world():
-    """These tests commit: the district must be in the database for the other connections to see."""
+@pytest.fixture(scope="module", autouse=True)
+def committed_world(django_db_setup, django_db_blocker):
+    """These tests commit (the other connections must see their rows), so they run outside the
+    rolled-back test transaction; the district is loaded once for the module (not flushed and re-seeded
+    per test as `transaction=True` would) and what the tests made is deleted at the end."""
     from events.services import reference_changed
     from tests.events.test_engine import _committed_world
+    from wenjiang_ops.demo import assign_calendars
 
-    _committed_world()
-    reference_changed()
-    yield
-    reference_changed()
+    with django_db_blocker.unblock():
+        _committed_world()  # round the clock: the calendars have tests of their own
+        reference_changed()
+        yield
+        forget_events()
+        assign_calendars(lambda line: None)  # as the session's seed left them
+        reference_changed()
+        connections.close_all()
+
+
+@pytest.fixture(autouse=True)
+def round_the_clock():
+    """Replaces the events tests' fixture of that name: it would open the rolled-back transaction."""
+
+
+def forget_events() -> None:
+    """Removes every event with its timeline, tickets, schedule and messages (the session's seed has
+    none): for tests that commit."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("TRUNCATE events_event CASCADE")
 
 
 def all_at_once(*calls):
@@ -90,6 +109,17 @@ def post_action(username: str, event_id: int, action: str, **params):
     client = client_as(username)
     body = {"action": action, "reason": "并发测试", **params}
     return lambda: client.post(f"/api/events/{event_id}/actions/", body, format="json")
+
+
+@pytest.mark.django_db
+def test_the_arbiters_are_in_the_database():
+    """What the races below rely on is the database's, not the code's: a unique index on client_id.
+    (This test also makes pytest-django create the test database when this file runs alone.)"""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        constraints = connection.introspection.get_constraints(cursor, Event._meta.db_table)
+    assert any(c["unique"] and c["columns"] == ["client_id"] for c in constraints.values())
 
 
 def test_the_same_client_id_from_twenty_connections_at_once_makes_one_event():
@@ -201,6 +231,7 @@ def test_sweeps_in_three_processes_forced_to_overlap_make_each_step_exactly_once
     from tests.events.test_engine import _report_many
 
     processes_n, batch_size = 3, 6
+    forget_events()  # the other tests' events would be due too
     events = _report_many(60)
     ids = [e.pk for e in events]
     later = timezone.now() + timedelta(days=1)  # warning, deadline and escalation all due
