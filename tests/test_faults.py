@@ -1,0 +1,156 @@
+"""Real faults, on real processes: a Celery worker killed with SIGKILL in the middle of a sweep batch; Redis
+stopped while reports come in; PostgreSQL restarted under load. The machine's shared Redis and
+PostgreSQL are never touched: each test starts private ones (a redis-server on a free port, a
+PostgreSQL cluster of its own on port 5439)."""
+
+from __future__ import annotations
+
+import signal
+import sys
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from django.db import connection
+from django.utils import timezone
+
+from events.models import Event, EventAction
+from tests import processes
+
+
+@pytest.mark.django_db
+def test_the_sweep_task_is_acknowledged_late_and_requeued_if_its_worker_dies():
+    """The settings the recovery below depends on (a test of the task's declaration, fast)."""
+    from events.tasks import sweep_task
+
+    assert sweep_task.acks_late is True
+    assert sweep_task.reject_on_worker_lost is True
+
+
+@pytest.fixture(scope="module")
+def world(django_db_setup, django_db_blocker):
+    yield from processes.committed_world(django_db_blocker)
+
+
+def due_events(n: int):
+    """`n` events whose warning, deadline and escalation moments have all come (reported 3 h 5 min
+    ago, round the clock: 120 minutes to accept, 60 of grace)."""
+    from tests.events.test_engine import _report_many
+
+    with connection.cursor() as cursor:
+        cursor.execute("TRUNCATE events_event CASCADE")
+    return [e.pk for e in _report_many(n, when=timezone.now() - timedelta(hours=3, minutes=5))]
+
+
+def marks_of(ids):
+    return sorted(EventAction.objects.filter(event_id__in=ids, mark__isnull=False).values_list("event_id", "mark"))
+
+
+def open_transactions() -> int:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+            "AND pid <> pg_backend_pid() AND state LIKE 'idle in transaction%%'"
+        )
+        return cursor.fetchone()[0]
+
+
+class Workers:
+    """Celery workers of the slow-sweep app on a private broker and queue."""
+
+    def __init__(self, tmp_path: Path, visibility_timeout: float) -> None:
+        from celery import Celery
+
+        self.tmp = tmp_path
+        self.broker_port = processes.free_port()
+        self.broker = processes.redis_server(self.broker_port)
+        url = f"redis://127.0.0.1:{self.broker_port}/0"
+        self.queue = "faults"
+        self.marker = tmp_path / "claimed"
+        self.env = processes.platform_env(
+            CELERY_BROKER_URL=url,
+            CELERY_RESULT_BACKEND=url,
+            SWEEP_MARKER=self.marker,
+            SWEEP_PAUSE_SECONDS=120,
+            TEST_VISIBILITY_TIMEOUT=visibility_timeout,
+        )
+        self.sender = Celery(broker=url)
+        self.started: list = []
+
+    def start(self, pool: str, name: str):
+        args = [sys.executable, "-m", "celery", "-A", "tests.celery_slow_sweep", "worker", f"--pool={pool}"]
+        args += ["-Q", self.queue, "-n", f"{name}@%h", "--concurrency=1", "--loglevel=WARNING"]
+        args += ["--without-heartbeat", "--without-gossip", "--without-mingle"]
+        process = processes.start(args, self.env, self.tmp / f"{name}.log")
+        self.started.append(process)
+        return process
+
+    def send_sweep(self) -> None:
+        self.sender.send_task("events.sweep", queue=self.queue)
+
+    def logs(self) -> str:
+        return "\n".join(p.read_text(errors="replace")[-3000:] for p in self.tmp.glob("*.log"))
+
+    def close(self) -> None:
+        for process in self.started:
+            processes.end(process, signal.SIGKILL)
+        processes.end(self.broker, signal.SIGKILL)
+        self.sender.close()
+
+
+@pytest.fixture
+def workers(world, tmp_path, request):
+    w = Workers(tmp_path, visibility_timeout=request.param)
+    yield w
+    w.close()
+
+
+def killed_in_the_middle(workers, ids) -> int:
+    """Waits until a worker holds the batch (claimed, locked, uncommitted); returns its process id."""
+    processes.wait_until(workers.marker.exists, 60, what=f"a claimed batch\n{workers.logs()}")
+    pid = int(processes.wait_until(lambda: workers.marker.read_text().strip(), 5))
+    assert marks_of(ids) == []  # nothing committed yet
+    return pid
+
+
+def exactly_once(ids) -> None:
+    expected = sorted((i, m) for i in ids for m in (1, 2, 4))  # warning, deadline, escalation
+    assert marks_of(ids) == expected
+    assert set(Event.objects.filter(pk__in=ids).values_list("level", flat=True)) == {"town"}
+
+
+@pytest.mark.parametrize("workers", [3], indirect=True)  # redelivered 3 s after it was taken
+def test_a_whole_worker_killed_in_the_middle_of_a_batch_another_takes_over_each_step_once(workers):
+    import os
+
+    ids = due_events(30)
+    first = workers.start("solo", "first")
+    workers.send_sweep()
+    pid = killed_in_the_middle(workers, ids)
+    assert pid == first.pid
+    os.killpg(first.pid, signal.SIGKILL)  # no warm shutdown, no ack: the message stays unacknowledged
+    first.wait(10)
+    # PostgreSQL sees the connection drop and rolls the batch back, releasing its locks.
+    processes.wait_until(lambda: open_transactions() == 0, 20, what="the killed batch's rollback")
+    assert marks_of(ids) == []
+    workers.start("solo", "second")  # takes the message over once its visibility timeout passes
+    processes.wait_until(lambda: len(marks_of(ids)) >= 90, 60, what=f"the second worker's sweep\n{workers.logs()}")
+    exactly_once(ids)
+
+
+# An hour, as on the platform: only a rejection sends the task back in time.
+@pytest.mark.parametrize("workers", [3600], indirect=True)
+def test_a_pool_process_killed_in_the_middle_of_a_batch_its_task_is_redone_once(workers):
+    """The Procfile's worker is a prefork pool: a pool process killed (the OOM killer) loses its task
+    unless the task is rejected back to the queue (reject_on_worker_lost), and then done once."""
+    import os
+
+    ids = due_events(30)
+    worker = workers.start("prefork", "pool")
+    workers.send_sweep()
+    pid = killed_in_the_middle(workers, ids)
+    assert pid != worker.pid  # a pool process, not the worker's main process
+    os.kill(pid, signal.SIGKILL)
+    processes.wait_until(lambda: len(marks_of(ids)) >= 90, 60, what=f"the task's second run\n{workers.logs()}")
+    exactly_once(ids)
+    assert worker.poll() is None  # the worker itself lived on
