@@ -5,6 +5,7 @@ PostgreSQL cluster of its own on port 5439)."""
 
 from __future__ import annotations
 
+import contextlib
 import signal
 import sys
 from datetime import timedelta
@@ -154,3 +155,138 @@ def test_a_pool_process_killed_in_the_middle_of_a_batch_its_task_is_redone_once(
     processes.wait_until(lambda: len(marks_of(ids)) >= 90, 60, what=f"the task's second run\n{workers.logs()}")
     exactly_once(ids)
     assert worker.poll() is None  # the worker itself lived on
+
+
+# --- Redis stopped while reports come in -------------------------------------------------------------
+
+
+def hears(ws, event_id: int, timeout: float) -> bool:
+    import json
+    import time
+
+    deadline = time.monotonic() + timeout
+    while (left := deadline - time.monotonic()) > 0:
+        try:
+            message = json.loads(ws.recv(timeout=left))
+        except TimeoutError:
+            return False
+        if message.get("type") == "event" and message["data"]["id"] == event_id:
+            return True
+    return False
+
+
+@contextlib.contextmanager
+def reconnecting(url: str, headers: dict, attempts: int = 10):
+    """A dashboard socket, opened as the page opens it: again, a second later, until it says hello."""
+    import time
+
+    from websockets.exceptions import WebSocketException
+    from websockets.sync.client import connect
+
+    for attempt in range(attempts):
+        try:
+            with contextlib.ExitStack() as stack:
+                ws = stack.enter_context(connect(url, additional_headers=headers, open_timeout=10))
+                ws.recv(timeout=10)  # hello
+                opened = stack.pop_all()
+            break
+        except (OSError, TimeoutError, WebSocketException):
+            if attempt == attempts - 1:
+                raise
+            time.sleep(1)
+    with opened:
+        yield ws
+
+
+@pytest.mark.parametrize("asyncio", [False, True])
+def test_the_live_redis_clients_survive_a_redis_restart(tmp_path, asyncio):
+    """redis-py's clients from a URL fail the first command on a connection Redis dropped: the
+    platform's live clients retry it on a new one (without that, the first sockets opened after a
+    Redis restart failed, and pushes queued on a stale connection were lost)."""
+    import asyncio as aio
+
+    import redis
+
+    from wenjiang_ops.live import groups
+
+    port = processes.free_port()
+    server = processes.redis_server(port)
+    url = f"redis://127.0.0.1:{port}/0"
+    loop = aio.new_event_loop()  # one loop for the async client's connections
+    try:
+        if asyncio:
+            client = redis.asyncio.Redis.from_url(url, **groups.redis_retry(asyncio=True))
+
+            def command():
+                return loop.run_until_complete(client.incr("n"))
+        else:
+            client = redis.Redis.from_url(url, **groups.redis_retry())
+
+            def command():
+                return client.incr("n")
+
+        assert command() == 1
+        processes.end(server, signal.SIGKILL)
+        server = processes.redis_server(port)
+        assert command() == 1  # a new, empty Redis; no error
+    finally:
+        loop.close()
+        processes.end(server, signal.SIGKILL)
+
+
+def test_with_redis_down_reports_are_taken_and_the_dashboards_catch_up_when_it_returns(world, tmp_path):
+    """gunicorn (the reports), uvicorn (the dashboard's socket) and the publisher process on a private
+    redis-server, which is killed and started again. A push that cannot be queued while Redis is down
+    is lost (delivery is at most once): the report is taken all the same (201), and the dashboard
+    catches up from its snapshot when it reconnects, then hears new reports again."""
+    import time
+
+    from websockets.sync.client import connect
+
+    from tests.processes import Browser, report_body
+
+    redis_port, web_port, asgi_port = processes.free_port(), processes.free_port(), processes.free_port()
+    env = processes.platform_env(REDIS_URL=f"redis://127.0.0.1:{redis_port}/0", LIVE_PUSH="queue")
+    redis_server = processes.redis_server(redis_port, tmp_path / "redis.log")
+    started = [redis_server]
+    try:
+        started.append(processes.gunicorn(web_port, env, log=tmp_path / "gunicorn.log"))
+        started.append(processes.uvicorn(asgi_port, env, log=tmp_path / "uvicorn.log"))
+        started.append(processes.live_publisher(env, log=tmp_path / "publisher.log"))
+        web, asgi = f"http://127.0.0.1:{web_port}", f"http://127.0.0.1:{asgi_port}"
+        phone = Browser(web).sign_in("gridworker")
+        duty = Browser(web).sign_in("duty")
+        socket_headers = {"Cookie": duty.cookie_header(), "Origin": asgi}
+        socket_url = f"ws://127.0.0.1:{asgi_port}/ws/dashboard/"
+
+        with connect(socket_url, additional_headers=socket_headers, open_timeout=10) as ws:
+            assert ws.recv(timeout=10)  # hello
+            status, before, _ = phone.request("POST", "/api/events/", report_body("Redis 停止前的上报"))
+            assert status == 201 and hears(ws, before["id"], 20)
+
+        redis_server.send_signal(9)
+        redis_server.wait(10)
+        missed = []
+        for n in range(3):
+            began = time.monotonic()
+            status, body, _ = phone.request("POST", "/api/events/", report_body(f"Redis 停止期间的上报 {n}"))
+            assert status == 201, body
+            assert time.monotonic() - began < 8, "a report waited on the missing Redis"
+            missed.append(body["id"])
+        assert Event.objects.filter(pk__in=missed).count() == 3
+
+        started[0] = processes.redis_server(redis_port, tmp_path / "redis.log")  # the same port, empty
+        # The page reconnects and loads its snapshot: the reports made meanwhile are in it.
+        status, snapshot, _ = duty.request("GET", "/api/dashboard/snapshot/")
+        assert status == 200, snapshot
+        feed = [item["id"] for item in snapshot["feed"]]
+        assert set(missed) <= set(feed)
+        # And the push path works again, with no process restarted. (The page reconnects with a back-off
+        # until its socket opens; so does this test, while the layer's own connection comes back.)
+        with reconnecting(socket_url, socket_headers) as ws:
+            status, after, _ = phone.request("POST", "/api/events/", report_body("Redis 恢复后的上报"))
+            assert status == 201, after
+            assert hears(ws, after["id"], 30), (tmp_path / "publisher.log").read_text(errors="replace")[-3000:]
+    finally:
+        for process in reversed(started):
+            processes.end(process, signal.SIGKILL if process is started[0] else signal.SIGTERM)
