@@ -300,7 +300,12 @@ PG_DB = "wj_faults"
 
 
 def pg(*args: str, check: bool = True):
-    return subprocess.run(args, check=check, capture_output=True, text=True, timeout=120)
+    """A PostgreSQL command-line tool; a failure fails the test with its message (running these needs
+    root or the postgres user, as scripts/setup.sh has)."""
+    done = subprocess.run(args, check=False, capture_output=True, text=True, timeout=120)
+    if check and done.returncode != 0:
+        pytest.fail(f"{' '.join(args)} failed: {done.stderr.strip()[-2000:]}")
+    return done
 
 
 def pg_cluster_up() -> None:
