@@ -126,8 +126,10 @@ def png() -> bytes:
 
 
 def test_every_action_of_the_event_page_is_clicked_in_a_browser(server, browser):
+    from accounts.models import User
     from events.choices import Action
-    from events.models import Attachment, EventAssignment
+    from events.models import Attachment, EventAction, EventAssignment
+    from events.services import event_transition
     from grids.models import Department
 
     people = People(browser, server)
@@ -138,8 +140,6 @@ def test_every_action_of_the_event_page_is_clicked_in_a_browser(server, browser)
         form.locator('select[name="lead_department"]').select_option(str(police.pk))
 
     def to_the_grid_worker(form):
-        from accounts.models import User
-
         worker = User.objects.get(username="gridworker")
         form.locator('select[name="assignee"]').select_option(str(worker.pk))
 
@@ -211,22 +211,13 @@ def test_every_action_of_the_event_page_is_clicked_in_a_browser(server, browser)
     offered = {a.value for a in Action} - {Action.REPORT, Action.WARN}  # intake and the engine's own
     assert set(people.clicked) == offered, offered - set(people.clicked)
 
-
-def test_a_refused_click_shows_the_reason_on_the_page_and_changes_nothing(server, browser):
-    """A form posted after the event moved on (another tab, another user): the page answers 409 with the
-    reason, and the timeline is unchanged."""
-    from events.models import EventAction
-    from events.services import event_transition
-
-    people = People(browser, server)
-    event = reported("过期的页面")
+    # A form posted after the event moved on (another tab, another user; one test, so that the
+    # district is loaded once): the page answers 409 with the reason, and the timeline is unchanged.
+    stale = reported("过期的页面")
     page = people.page("hangtianlu")
-    page.goto(f"{server.url}/events/{event.pk}/")
-    # Meanwhile, someone else accepts it.
-    from accounts.models import User
-
-    event_transition(event_id=event.pk, action="accept", actor=User.objects.get(username="hangtianlu"))
-    before = EventAction.objects.filter(event_id=event.pk).count()
+    page.goto(f"{server.url}/events/{stale.pk}/")
+    event_transition(event_id=stale.pk, action="accept", actor=User.objects.get(username="hangtianlu"))
+    before = EventAction.objects.filter(event_id=stale.pk).count()
     form = page.locator('#actions form:has(input[name="action"][value="reject"])')
     page.locator('#actions details:has(input[name="action"][value="reject"]) summary').click()
     form.locator("textarea[name=reason]").fill("端到端：过期页面上的驳回")
@@ -234,5 +225,5 @@ def test_a_refused_click_shows_the_reason_on_the_page_and_changes_nothing(server
         form.locator("button[type=submit]").click()
     assert response.value.status == 409
     page.wait_for_load_state()
-    assert EventAction.objects.filter(event_id=event.pk).count() == before
+    assert EventAction.objects.filter(event_id=stale.pk).count() == before
     assert page.locator(".error, .errorlist, .messages .error, [role=alert]").count() >= 1
