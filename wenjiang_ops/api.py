@@ -30,7 +30,8 @@ def exception_handler(exc, context):
         detail = exc.message_dict if hasattr(exc, "error_dict") else {"detail": exc.messages}
         return Response(detail, status=status.HTTP_400_BAD_REQUEST)
     if isinstance(exc, OperationalError | InterfaceError):
-        log.warning("database unavailable: %s", str(exc).strip().splitlines()[0] if str(exc).strip() else exc)
+        first_line = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+        log.warning("database unavailable, answered 503: %s", first_line)
         response = Response(
             {"detail": _("The database is unavailable for a moment. Please try again shortly.")},
             status=status.HTTP_503_SERVICE_UNAVAILABLE,
