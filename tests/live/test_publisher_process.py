@@ -20,15 +20,37 @@ from tests.processes import Browser, report_body
 def test_the_tests_queue_is_never_the_platforms(settings):
     """A `make run` on the same Redis uses CHANNEL_PREFIX (default "wj-asgi"): the tests' channels and
     push queue carry TEST_CHANNEL_PREFIX instead (tests/conftest.py), and the two must differ."""
-    import os
-
+    from tests.conftest import PLATFORM_CHANNEL_PREFIX
     from wenjiang_ops.live import groups, publish
 
-    platform_prefix = os.environ.get("CHANNEL_PREFIX", "wj-asgi")
-    assert groups.layer_prefix() != platform_prefix
-    assert publish.queue_key() != f"{platform_prefix}:live-queue"
-    assert publish.queue_key() != "wj-asgi:live-queue"
-    assert groups.group_channel("center.1") != f"{platform_prefix}__group__center.1"
+    assert groups.layer_prefix() != PLATFORM_CHANNEL_PREFIX
+    assert publish.queue_key() != f"{PLATFORM_CHANNEL_PREFIX}:live-queue"
+    assert groups.group_channel("center.1") != f"{PLATFORM_CHANNEL_PREFIX}__group__center.1"
+
+
+def test_a_process_a_test_starts_with_its_own_environment_queues_on_the_tests_key_too():
+    """Tests start Celery workers, servers and commands with `os.environ` (tests/events/test_engine.py's
+    real worker does): a sweep there pushes in "queue" mode, so its queue must be the tests' and not a
+    running platform's (whose publisher would read those event ids in its own database)."""
+    import os
+    import subprocess
+    import sys
+
+    from tests.conftest import PLATFORM_CHANNEL_PREFIX, TEST_CHANNEL_PREFIX
+
+    code = "from wenjiang_ops.live.publish import queue_key; print(queue_key())"
+    child = subprocess.run(
+        [sys.executable, "manage.py", "shell", "-c", code],
+        cwd=processes.ROOT,
+        env=dict(os.environ),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert child.returncode == 0, child.stderr[-2000:]
+    key = child.stdout.strip().splitlines()[-1]
+    assert key == f"{TEST_CHANNEL_PREFIX}:live-queue"
+    assert key != f"{PLATFORM_CHANNEL_PREFIX}:live-queue"
 
 
 @pytest.fixture(scope="module")
