@@ -152,14 +152,19 @@ def test_every_action_of_the_event_page_is_clicked_in_a_browser(server, browser)
     def satisfied(form):
         form.locator('input[name="satisfied"][value="yes"]').check()
 
+    def photos(form):
+        form.locator('input[name="photos"]').set_input_files(
+            [{"name": f"scene-{n}.png", "mimeType": "image/png", "buffer": png()} for n in (1, 2)]
+        )
+
     def photo(form):
         form.locator('input[name="photo"]').set_input_files(
             {"name": "after.png", "mimeType": "image/png", "buffer": png()}
         )
 
     # The main line: accepted, supervised from above, dispatched to the police, extensions asked for
-    # (approved, then refused), a reply, signed, handled with a photo, verified on site by the grid
-    # worker (failed, then passed after rework), closed, reopened.
+    # (approved, then refused), a reply, signed, photos from the scene, handled with a photo, verified
+    # on site by the grid worker (failed, then passed after rework), closed, reopened.
     main = reported("主线")
     main = people.act("hangtianlu", main, "accept", expect_state="accepted")
     people.act("liucheng", main, "urge")
@@ -171,8 +176,10 @@ def test_every_action_of_the_event_page_is_clicked_in_a_browser(server, browser)
     people.act("police", main, "request_extension", fill=days)
     people.act("hangtianlu", main, "refuse_extension")
     main = people.act("police", main, "sign", expect_state="in_progress")
+    main = people.act("police", main, "attach", fill=photos, expect_state="in_progress")  # from the scene
+    assert Attachment.objects.filter(event_id=main.pk).count() == 2
     main = people.act("police", main, "handle", fill=photo, expect_state="handled")
-    assert Attachment.objects.filter(event_id=main.pk).count() == 1
+    assert Attachment.objects.filter(event_id=main.pk).count() == 3
     main = people.act("hangtianlu", main, "dispatch", fill=to_the_grid_worker, expect_state="verifying")
     main = people.act("gridworker", main, "verify_fail", expect_state="in_progress")
     main = people.act("police", main, "handle", expect_state="handled")
