@@ -128,8 +128,9 @@ def main() -> None:
     import redis
 
     from accounts.models import User
+    from events.clocks import reference
     from events.models import EventCategory
-    from events.services import event_report, reference
+    from events.services import event_report
     from events.signals import event_changed
     from grids.models import Grid
 

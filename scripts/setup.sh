@@ -14,8 +14,10 @@ DB_HOST="${DB_HOST:-127.0.0.1}"
 DB_NAME="${DB_NAME:-wenjiang_ops}"
 PYTHON="${PYTHON:-python3}"
 
-# 1. System packages: PostGIS for the running PostgreSQL, GDAL/GEOS for GeoDjango, gettext for translations.
-packages=("postgresql-${PG_VERSION}-postgis-3" gdal-bin gettext)
+# 1. System packages: PostGIS for the running PostgreSQL, GDAL/GEOS for GeoDjango, gettext for translations;
+# postgresql-common (pg_ctlcluster, and pg_createcluster for the private cluster of tests/test_faults.py)
+# and redis-server (the fault tests start throw-away ones on free ports).
+packages=("postgresql-${PG_VERSION}-postgis-3" postgresql-common redis-server gdal-bin gettext)
 if [ -n "${EXTRA_APT_PACKAGES:-}" ]; then read -r -a extra <<<"$EXTRA_APT_PACKAGES"; packages+=("${extra[@]}"); fi
 missing=()
 for p in "${packages[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done

@@ -12,6 +12,7 @@ from rest_framework.test import APIClient
 from accounts.models import User
 
 TEST_CHANNEL_PREFIX = os.environ.get("TEST_CHANNEL_PREFIX", "wj-test")
+PLATFORM_CHANNEL_PREFIX = os.environ.get("CHANNEL_PREFIX", "wj-asgi")  # what a `make run` here would use
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -29,6 +30,9 @@ def live_pushes_apart():
         }
     }
     channel_layers.backends.clear()
+    # And the processes tests start with this environment (Celery workers, servers, commands) push on
+    # the tests' channels too, never on the platform's queue (tests/live/test_publisher_process.py).
+    os.environ["CHANNEL_PREFIX"] = TEST_CHANNEL_PREFIX
 
 
 @pytest.fixture(autouse=True)

@@ -99,19 +99,22 @@ def may(actor: ActorFacts, event: EventFacts, action: Action) -> bool:
     if action == A.REPLY:
         return own is not None
     if action == A.ATTACH:
-        return may_attach(actor, event, own=own, is_assignee=is_assignee)
+        return may_attach(actor, event, own=own, is_assignee=is_assignee, is_verifier=is_verifier)
     return False
 
 
-def may_attach(actor: ActorFacts, event: EventFacts, *, own: str | None, is_assignee: bool) -> bool:
+def may_attach(actor: ActorFacts, event: EventFacts, *, own: str | None, is_assignee: bool, is_verifier: bool) -> bool:
     """Adding photos is open to whoever may act on the event in its state, no one else: the holding
     center's staff; the reporter while the report waits for acceptance; a department holding an
-    active ticket; the grid worker it is dispatched to while the task is theirs (handling or
-    verifying). Seeing an event (a higher center, a grid worker of the grid) is not enough."""
+    active ticket; the grid worker it is dispatched to while handling is theirs; the grid worker
+    sent to verify while the check is theirs. Seeing an event (a higher center, a grid worker of the
+    grid) is not enough."""
     if is_holder_staff(actor, event):
         return True
     if event.state == State.REPORTED:
         return event.reporter_id is not None and event.reporter_id == actor.user_id
     if own is not None:
         return True
-    return is_assignee and event.state in (State.DISPATCHED, State.IN_PROGRESS, State.VERIFYING)
+    if is_verifier and event.state == State.VERIFYING:
+        return True
+    return is_assignee and event.state in (State.DISPATCHED, State.IN_PROGRESS)

@@ -25,9 +25,14 @@ def actor(role, *, user_id=OTHER, center_path=None, department_id=None, is_admin
     )
 
 
-def facts(state, departments=None, assignee_id=None):
+def facts(state, departments=None, assignee_id=None, verifier_id=None):
     return EventFacts(
-        state=state, center_path=HOLDER, reporter_id=REPORTER, assignee_id=assignee_id, departments=departments or {}
+        state=state,
+        center_path=HOLDER,
+        reporter_id=REPORTER,
+        assignee_id=assignee_id,
+        verifier_id=verifier_id,
+        departments=departments or {},
     )
 
 
@@ -70,8 +75,10 @@ def test_a_department_while_it_holds_an_active_ticket(state):
 @pytest.mark.parametrize("state", OPEN)
 def test_the_assigned_grid_worker_while_the_task_is_theirs(state):
     worker = actor(Role.GRID_WORKER, user_id=ASSIGNEE, center_path=HOLDER)
-    expected = state in (State.DISPATCHED, State.IN_PROGRESS, State.VERIFYING)
-    assert may(worker, facts(state, assignee_id=ASSIGNEE), Action.ATTACH) == expected
+    handling = state in (State.DISPATCHED, State.IN_PROGRESS)
+    assert may(worker, facts(state, assignee_id=ASSIGNEE), Action.ATTACH) == handling
+    # Sent to verify on site (a different role): photos of the check while it is theirs.
+    assert may(worker, facts(state, verifier_id=ASSIGNEE), Action.ATTACH) == (state == State.VERIFYING)
 
 
 def test_the_state_table_allows_photos_while_open_and_never_once_final():

@@ -53,7 +53,9 @@ def async_redis() -> aioredis.Redis:
     loop = asyncio.get_running_loop()
     client = _async_clients.get(loop)
     if client is None:
-        client = aioredis.Redis.from_url(groups.redis_url())
+        # A connection of the pool that Redis dropped (a restart) is retried on a new one; without the
+        # retry the first sockets after a restart fail to open (tests/test_faults.py).
+        client = aioredis.Redis.from_url(groups.redis_url(), **groups.redis_retry(asyncio=True))
         _async_clients[loop] = client
     return client
 

@@ -34,6 +34,24 @@ def layer_prefix() -> str:
     return settings.CHANNEL_LAYERS["default"].get("CONFIG", {}).get("prefix", "asgi")
 
 
+# redis-py's clients made from a URL do not retry a command on a connection that Redis dropped, so the
+# first commands after a Redis restart fail, one per pooled connection (a socket that cannot open, a
+# push lost): retry once, on a new connection. Once only, and not on a timeout: a Redis that is really
+# gone must not hold a request up longer (a refused connection fails at once).
+def redis_retry(*, asyncio: bool = False) -> dict:
+    """The keyword arguments of a Redis client that retries a dropped connection once."""
+    import redis.asyncio.retry
+    import redis.retry
+    from redis.backoff import ExponentialBackoff
+    from redis.exceptions import ConnectionError
+
+    retry_class = redis.asyncio.retry.Retry if asyncio else redis.retry.Retry
+    return {
+        "retry": retry_class(ExponentialBackoff(cap=0.1, base=0.02), 1),
+        "retry_on_error": [ConnectionError],
+    }
+
+
 def redis_url() -> str:
     """The channel layer's Redis: the numbering, the push queue and the figures' cache live there too."""
     return settings.CHANNEL_LAYERS["default"]["CONFIG"]["hosts"][0]

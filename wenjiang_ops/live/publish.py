@@ -70,6 +70,7 @@ def redis_client() -> redis.Redis:
             socket_timeout=5,
             socket_connect_timeout=2,
             health_check_interval=30,
+            **groups.redis_retry(),
         )
         _client_pid = os.getpid()
     return _client
