@@ -396,6 +396,7 @@ def test_a_verifier_only_verifies_while_the_event_is_being_verified(api, drive, 
     assert set(api.as_user("gridworker").get(f"/api/events/{event.pk}/").json()["available_actions"]) == {
         "verify_pass",
         "verify_fail",
+        "attach",  # photos of the check
     }
     assert post(api, "gridworker", event, "verify_pass").json()["state"] == "closed"
     assert post(api, "gridworker", event, "reopen", reason="x").status_code == 403
