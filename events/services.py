@@ -27,12 +27,7 @@ from inbox.services import inbox_send
 from wenjiang_ops import ratelimit
 
 from .choices import Action, AssignmentRole, AssignmentState, Extension, Phase, Source, State, Supervision
-from .clocks import next_due as _next_due
-from .clocks import reference
-from .clocks import restart_deadline as _restart_deadline
-from .clocks import shift_clocks as _shift_clocks
-from .clocks import start_phase as _start_phase
-from .clocks import write_schedule as _write_schedule
+from .clocks import next_due, reference, restart_deadline, shift_clocks, start_phase, write_schedule
 from .domain import states
 from .domain.permissions import ActorFacts, EventFacts, may
 from .models import Attachment, Event, EventAction, EventAssignment
@@ -228,9 +223,9 @@ def report_build(
         state=S.REPORTED,
         created_at=now,
     )
-    _start_phase(event, Phase.ACCEPT, now)
+    start_phase(event, Phase.ACCEPT, now)
     event.accept_due_at = event.due_at
-    _restart_deadline(event, now)
+    restart_deadline(event, now)
     return event
 
 
@@ -263,7 +258,7 @@ def _insert_event_and_first_row(event: Event, action: EventAction) -> None:
     # INSERT INTO "t" (cols) VALUES (vals)  ->  INSERT INTO "t" ("event_id", cols) SELECT e.id, vals FROM e
     head, values = action_sql.split(" VALUES ", 1)
     table, columns = head.split(" (", 1)
-    due = _next_due(event)
+    due = next_due(event)
     schedule, schedule_params = "", []
     if due is not None:  # always, for a new report (its accept clock runs)
         schedule = ', s AS (INSERT INTO "events_eventschedule" ("event_id", "next_due_at") SELECT e.id, %s FROM e)'
@@ -459,7 +454,7 @@ def event_transition(
     if linked:
         data["attachments"] = [a.pk for a in linked]
     event.save()
-    _write_schedule(event)
+    write_schedule(event)
     row = timeline_row(event, action, actor, from_state=from_state, now=now, reason=data.pop("_reason"), data=data)
     row.save()
     if linked:
@@ -675,8 +670,8 @@ def _effect_accept(event, *, now, target, confirm_urgent, data, **kw):
         event.urgent_requested = False
         if confirm_urgent:
             event.urgent = True
-            _start_phase(event, states.PHASE_OF_STATE[State(target)], now)
-            _restart_deadline(event, now)
+            start_phase(event, states.PHASE_OF_STATE[State(target)], now)
+            restart_deadline(event, now)
     return target
 
 
@@ -691,20 +686,20 @@ def _effect_merge(event, *, actor, target, merge_into, data, **kw):
     if survivor is None or not states.is_open(survivor.state):
         raise ValidationError({"merge_into": _("The event to merge into must be open and in your area.")})
     event.merged_into_id = survivor.pk
-    _start_phase(event, None, kw["now"])
+    start_phase(event, None, kw["now"])
     data["merged_into"] = survivor.pk
     return target
 
 
 def _effect_reject(event, *, now, target, **kw):
-    _start_phase(event, None, now)
+    start_phase(event, None, now)
     return target
 
 
 def _effect_self_handle(event, *, now, target, **kw):
     event.handled_at = now
     event.accepted_at = event.accepted_at or now  # handling on the spot accepts it too
-    _start_phase(event, Phase.VERIFY, now)
+    start_phase(event, Phase.VERIFY, now)
     return target
 
 
@@ -754,7 +749,7 @@ def _effect_dispatch(
         raise ValidationError({"lead_department": _("Choose a lead department or a grid worker.")})
     event.accepted_at = event.accepted_at or now
     event.dispatched_at = now
-    _start_phase(event, Phase.SIGN, now)
+    start_phase(event, Phase.SIGN, now)
     return target
 
 
@@ -773,7 +768,7 @@ def _effect_sign(event, *, actor, now, assignments, data, **kw):
     lead_signed = own is None or own.role == AssignmentRole.LEAD
     target = states.after_sign(event.state, lead_signed=lead_signed)
     if target != event.state:
-        _start_phase(event, Phase.HANDLE, now)
+        start_phase(event, Phase.HANDLE, now)
     return target
 
 
@@ -789,7 +784,7 @@ def _effect_return(event, *, actor, now, assignments, data, **kw):
         event.assignee = None
         event.returns += 1
         event.extension, event.extension_days = Extension.NONE, 0
-        _start_phase(event, Phase.ACCEPT, now)
+        start_phase(event, Phase.ACCEPT, now)
     else:
         own.active, own.state = False, AssignmentState.RETURNED
         kw["store"].save_assignment(own, ["active", "state"])
@@ -808,7 +803,7 @@ def _effect_handle(event, *, actor, now, assignments, data, **kw):
     target = states.after_handle(event.state, all_done=all_done)
     if target != event.state:
         event.handled_at = now
-        _start_phase(event, Phase.VERIFY, now)
+        start_phase(event, Phase.VERIFY, now)
     return target
 
 
@@ -817,7 +812,7 @@ def _effect_verify_pass(event, *, now, target, satisfied, data, **kw):
     event.satisfied = satisfied if satisfied in (True, False) else None
     if event.satisfied is not None:
         data["satisfied"] = event.satisfied
-    _start_phase(event, None, now)
+    start_phase(event, None, now)
     return target
 
 
@@ -830,9 +825,9 @@ def _effect_verify_fail(event, *, now, target, assignments, **kw):
             if a.state == AssignmentState.HANDLED:
                 a.state, a.handled_at = AssignmentState.SIGNED, None
                 kw["store"].save_assignment(a, ["state", "handled_at"])
-        _start_phase(event, Phase.HANDLE, now)
+        start_phase(event, Phase.HANDLE, now)
     else:
-        _start_phase(event, Phase.ACCEPT, now)
+        start_phase(event, Phase.ACCEPT, now)
     event.handled_at = None
     return target
 
@@ -844,7 +839,7 @@ def _effect_escalate(event, *, actor, now, target, data, **kw):
 
 def escalate_to_parent(event: Event, *, now: datetime, data: dict, store: DbStore = DB) -> None:
     """Moves the event to its holder's parent center; the clocks restart at the new level.
-    The caller holds the event's row lock, and writes the event and its schedule (`_next_due`)."""
+    The caller holds the event's row lock, and writes the event and its schedule (`next_due`)."""
     parent = store.parent_center(event.center)
     if parent is None:
         raise states.IllegalTransition(
@@ -856,19 +851,19 @@ def escalate_to_parent(event: Event, *, now: datetime, data: dict, store: DbStor
     event.center, event.level = parent, parent.level
     event.escalations += 1
     phase = states.PHASE_OF_STATE[State(event.state)]
-    _start_phase(event, phase, now)
-    _restart_deadline(event, now)
+    start_phase(event, phase, now)
+    restart_deadline(event, now)
 
 
 def _effect_suspend(event, *, now, target, **kw):
     event.suspended_from, event.suspended_at = event.state, now
-    return target  # the clocks stop while suspended: see _next_due
+    return target  # the clocks stop while suspended: see next_due
 
 
 def _effect_resume(event, *, now, data, **kw):
     paused = now - (event.suspended_at or now)
     # Suspended time does not count: the running moments and the deadline move by the pause.
-    _shift_clocks(event, paused)
+    shift_clocks(event, paused)
     data["paused_seconds"] = int(paused.total_seconds())
     target = states.resume_state(event.state, suspended_from=event.suspended_from)
     event.suspended_from, event.suspended_at = "", None
@@ -898,7 +893,7 @@ def _effect_request_extension(event, *, target, days, data, **kw):
 def _effect_approve_extension(event, *, target, data, **kw):
     if event.extension != Extension.PENDING:
         raise states.IllegalTransition(event.state, Action.APPROVE_EXTENSION, _("No extension request is pending."))
-    _shift_clocks(event, timedelta(days=event.extension_days))
+    shift_clocks(event, timedelta(days=event.extension_days))
     event.extension = Extension.APPROVED
     data["days"] = event.extension_days
     return target
@@ -939,8 +934,8 @@ def _effect_reopen(event, *, now, target, **kw):
         )
     event.closed_at = None
     event.satisfied = None
-    _start_phase(event, Phase.ACCEPT, now)
-    _restart_deadline(event, now)
+    start_phase(event, Phase.ACCEPT, now)
+    restart_deadline(event, now)
     return target
 
 

@@ -5,6 +5,7 @@ and each test sees it unchanged.
 """
 
 import os
+import uuid
 
 import pytest
 from rest_framework.test import APIClient
@@ -33,6 +34,9 @@ def live_pushes_apart():
     # And the processes tests start with this environment (Celery workers, servers, commands) push on
     # the tests' channels too, never on the platform's queue (tests/live/test_publisher_process.py).
     os.environ["CHANNEL_PREFIX"] = TEST_CHANNEL_PREFIX
+    # Their cache (rate-limit counters, sign-in throttles) is this run's own: Redis outlives a run, and
+    # counters carried over from earlier runs would refuse their reports (429).
+    os.environ["CACHE_KEY_PREFIX"] = f"wj-test-run-{uuid.uuid4().hex[:12]}"
 
 
 @pytest.fixture(autouse=True)
