@@ -33,6 +33,14 @@ def test_the_api_filters_the_requests(api, requested, ordinary):
     assert {requested.pk, ordinary.pk} <= listed("")
 
 
+def test_yes_no_filters_read_1_and_0_as_clients_write_them(api, report, ordinary):
+    """Django's select read neither: `urgent=1` was silently not applied and listed every event."""
+    urgent = report(urgent=True, description="燃气管道泄漏")  # a grid worker's urgent is urgent at once
+    client = api.as_user("hangtianlu")
+    assert {e["id"] for e in client.get("/api/events/?urgent=1").json()["results"]} == {urgent.pk}
+    assert urgent.pk not in {e["id"] for e in client.get("/api/events/?urgent=0").json()["results"]}
+
+
 def test_the_queue_shows_the_badge_and_filters_the_requests(client, demo_user, requested, ordinary):
     client.force_login(demo_user("hangtianlu"))
     page = client.get("/events/").content.decode()
