@@ -47,10 +47,10 @@ def database_unavailable_response(request) -> HttpResponse:
 
 @receiver(got_request_exception, dispatch_uid="wenjiang_ops.unavailable.mark")
 def _mark(sender, request=None, **kwargs):
-    """Django turns an exception raised inside a middleware (the session saved in SessionMiddleware's
-    that reads `request.user`, a lockout check) into a 500 response at that layer, before any outer
-    middleware sees the exception; it sends this signal with the exception in flight. The mark lets
-    DatabaseUnavailableMiddleware replace that 500 with the 503 page."""
+    """Django turns an exception raised inside a middleware (one that reads `request.user` before the
+    view, say) into a 500 response at that layer, before any outer middleware sees the exception; it
+    sends this signal with the exception in flight. The mark lets DatabaseUnavailableMiddleware
+    replace that 500 with the 503 page."""
     if request is not None and caused_by_the_database(sys.exc_info()[1]):
         setattr(request, _FLAG, True)
 
@@ -94,7 +94,7 @@ class DatabaseUnavailableMiddleware:
 class SessionMiddleware(DjangoSessionMiddleware):
     """Django's, except that a session save that fails because the database is gone answers the 503
     page: Django reports a failed save as SessionInterrupted ("the user may have logged out in a
-    concurrent request"), a 400 that is not an error any more and sends no got_request_exception."""
+    concurrent request"), a 400 that sends no got_request_exception, so no outer layer could tell."""
 
     def process_response(self, request, response):
         try:
