@@ -45,7 +45,7 @@ def event_filter(data, *, request, queryset, max_grid_choices: int = 600) -> Eve
     fields = filterset.form.fields
     for name in ("state", "source", "light"):
         fields[name].widget = forms.CheckboxSelectMultiple(choices=fields[name].choices)
-    for name in ("urgent", "overdue"):
+    for name in ("urgent", "urgent_requested", "overdue"):
         fields[name].widget = forms.Select(choices=[*ANY, ("true", _("Yes")), ("false", _("No"))])
     for name in ("created_after", "created_before"):
         fields[name].widget = forms.DateInput(attrs={"type": "date"})

@@ -350,7 +350,9 @@ def pg_env() -> dict:
 def test_postgresql_restarted_under_load_requests_fail_cleanly_and_recover_without_a_platform_restart(tmp_path):
     """gunicorn on a private PostgreSQL cluster, which is stopped and started again while requests
     come in: while it is down every API request answers at once with 503, a JSON detail and
-    Retry-After (never a 500 page, never a hang); once it is back the same workers answer 200/201."""
+    Retry-After, and every page (the queue, the dashboard, an event's page) the 503 page in Chinese
+    with Retry-After (never a 500 page, never a hang); once it is back the same workers answer
+    200/201."""
     import threading
     import time
 
@@ -379,8 +381,13 @@ def test_postgresql_restarted_under_load_requests_fail_cleanly_and_recover_witho
                     "client_id": str(uuid.uuid4()), "address": "航天路"}  # fmt: skip
             return phone.request("POST", "/api/events/", body)
 
-        assert report(0)[0] == 201
+        status, first, _ = report(0)
+        assert status == 201, first
         answers: list[tuple[float, int, object, dict, float]] = []
+        pages: list[tuple[float, int, object, dict, float]] = []
+        duty = Browser(base).sign_in("duty")
+        page_urls = ["/events/", "/dashboard/", f"/events/{first['id']}/"]
+        assert all(duty.request("GET", url)[0] == 200 for url in page_urls)
         stop = threading.Event()
 
         def load():
@@ -391,7 +398,15 @@ def test_postgresql_restarted_under_load_requests_fail_cleanly_and_recover_witho
                 status, body, headers = report(n) if n % 2 else phone.request("GET", "/api/events/?page_size=5")
                 answers.append((began, status, body, headers, time.monotonic() - began))
 
-        threads = [threading.Thread(target=load) for _ in range(2)]
+        def browse():
+            n = 0
+            while not stop.is_set():
+                n += 1
+                began = time.monotonic()
+                status, body, headers = duty.request("GET", page_urls[n % len(page_urls)])
+                pages.append((began, status, body, headers, time.monotonic() - began))
+
+        threads = [threading.Thread(target=load) for _ in range(2)] + [threading.Thread(target=browse)]
         for t in threads:
             t.start()
         time.sleep(1)
@@ -421,3 +436,14 @@ def test_postgresql_restarted_under_load_requests_fail_cleanly_and_recover_witho
     after = [a for a in answers if a[0] > up_at + 1]
     assert after and all(a[1] in (200, 201) for a in after), [a[1] for a in after]
     assert any(a[0] < down_at and a[1] in (200, 201) for a in answers)
+
+    # Pages: the 503 page (wenjiang_ops.unavailable) while it is down, served again after.
+    failed_pages = [p for p in pages if p[1] != 200]
+    assert failed_pages, "no page request met the stopped database"
+    for _began, status, body, headers, _took in failed_pages:
+        assert status == 503, (status, str(body)[:500])
+        assert isinstance(body, str) and "系统暂时无法访问数据库" in body, body[:500]
+        assert int(headers.get("Retry-After", 0)) > 0
+    assert max(p[4] for p in pages) < 10, "a page hung"
+    after = [p for p in pages if p[0] > up_at + 1]
+    assert after and all(p[1] == 200 for p in after), [p[1] for p in after]

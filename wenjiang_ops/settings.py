@@ -85,7 +85,9 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.middleware.gzip.GZipMiddleware",
-    "django.contrib.sessions.middleware.SessionMiddleware",
+    # Before the session: a page that meets an unreachable database answers 503 (wenjiang_ops.unavailable).
+    "wenjiang_ops.unavailable.DatabaseUnavailableMiddleware",
+    "wenjiang_ops.unavailable.SessionMiddleware",  # Django's; a save that meets no database answers 503
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",

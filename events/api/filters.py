@@ -1,6 +1,7 @@
 from datetime import datetime, time, timedelta
 
 import django_filters
+from django import forms
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -14,6 +15,20 @@ from grids.models import Center
 
 def _midnight(day):
     return timezone.make_aware(datetime.combine(day, time.min))
+
+
+class FlagWidget(forms.NullBooleanSelect):
+    """A yes/no filter's value as clients write it: 1/0 as well as true/false (Django's select reads
+    neither 1 nor 0, and a filter it cannot read is silently not applied)."""
+
+    VALUES = {"1": True, "true": True, "True": True, "0": False, "false": False, "False": False}
+
+    def value_from_datadict(self, data, files, name):
+        return self.VALUES.get(data.get(name))
+
+
+def _flag(**kwargs) -> django_filters.BooleanFilter:
+    return django_filters.BooleanFilter(widget=FlagWidget, **kwargs)
 
 
 def _centers(request):
@@ -34,9 +49,10 @@ class EventFilter(django_filters.FilterSet):
     )
     department = django_filters.NumberFilter(method="filter_department", label=_("dispatched to this department"))
     source = django_filters.MultipleChoiceFilter(choices=Source.choices, distinct=False)
-    urgent = django_filters.BooleanFilter()
+    urgent = _flag()
+    urgent_requested = _flag(label=_("urgency requested by the reporter, awaiting the accepting center's confirmation"))
     light = django_filters.MultipleChoiceFilter(choices=Light.choices, distinct=False)
-    overdue = django_filters.BooleanFilter(method="filter_overdue", label=_("past the deadline"))
+    overdue = _flag(method="filter_overdue", label=_("past the deadline"))
     created_after = django_filters.DateFilter(method="filter_created_after", label=_("reported on or after (date)"))
     created_before = django_filters.DateFilter(method="filter_created_before", label=_("reported on or before (date)"))
     search = django_filters.CharFilter(
@@ -57,6 +73,7 @@ class EventFilter(django_filters.FilterSet):
             "department",
             "source",
             "urgent",
+            "urgent_requested",
             "light",
             "overdue",
             "created_after",

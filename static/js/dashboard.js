@@ -431,6 +431,8 @@ Everything it keeps is capped (feed rows, alarms, markers, buffers), so the wall
     dot.title = label("light", item.light);
     top.append(dot, el("strong", "feed-category", item.category));
     if (item.urgent) top.appendChild(el("span", "pill pill-urgent", gettext("Urgent")));
+    // Asked for by the volunteer, not confirmed: seen in the feed and on the map, without the alarm.
+    if (item.urgent_requested) top.appendChild(el("span", "pill pill-urgent-requested", gettext("Urgency requested")));
     top.appendChild(el("span", "feed-action", item.action === "report" ? gettext("New") : label("action", item.action) || label("state", item.state)));
     const time = el("time", "feed-time", when(item.updated_at || item.reported_at));
     time.dateTime = item.updated_at || item.reported_at;
@@ -466,10 +468,12 @@ Everything it keeps is capped (feed rows, alarms, markers, buffers), so the wall
   const markerRadius = WALL ? 6 : 5;
 
   function markerStyle(item) {
+    const ringed = item.urgent || item.urgent_requested;
     return {
-      radius: item.urgent ? markerRadius + 2 : markerRadius,
-      color: item.urgent ? (WALL ? "#fff" : "#c0392b") : "rgba(0,0,0,.45)",
-      weight: item.urgent ? 2.5 : 1,
+      radius: ringed ? markerRadius + 2 : markerRadius,
+      color: ringed ? (WALL ? "#fff" : "#c0392b") : "rgba(0,0,0,.45)",
+      weight: ringed ? 2.5 : 1,
+      dashArray: item.urgent_requested && !item.urgent ? "3 3" : null,  // requested: a broken ring
       fillColor: LIGHT_COLOURS[item.light] || LIGHT_COLOURS.green,
       fillOpacity: 0.95,
     };

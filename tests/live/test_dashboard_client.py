@@ -23,7 +23,9 @@ pytestmark = [
 CONTENT_TYPES = {".js": "text/javascript", ".css": "text/css", ".png": "image/png", ".svg": "image/svg+xml"}
 
 
-def item(event_id, *, light="green", urgent=False, open=True, action="accept", state="accepted"):
+def item(
+    event_id, *, light="green", urgent=False, urgent_requested=False, open=True, action="accept", state="accepted"
+):
     return {
         "id": event_id,
         "number": f"20261127-{event_id:06d}",
@@ -37,6 +39,7 @@ def item(event_id, *, light="green", urgent=False, open=True, action="accept", s
         "origin_center_id": 11,
         "level": "community",
         "urgent": urgent,
+        "urgent_requested": urgent_requested,
         "light": light,
         "state": state,
         "open": open,
@@ -225,6 +228,25 @@ def test_the_snapshot_then_numbered_pushes(dashboard):
     server.push("event", 14, item(3, open=False, state="closed", action="verify_pass"))
     page.wait_for_function("() => window.dashboard.lastSeq === 14")
     assert js(page, "window.dashboard.alarmIds()") == [2]
+
+
+def test_a_volunteers_request_for_urgency_is_marked_but_raises_no_alarm(dashboard):
+    page, server = dashboard
+    page.open(snapshot(10))
+    go_live(page, server, 10)
+    server.push("event", 11, item(5, action="report", urgent_requested=True))
+    page.wait_for_function("() => window.dashboard.lastSeq === 11")
+    row = page.locator('#feed li[data-event-id="5"]')
+    assert row.locator(".pill-urgent-requested").inner_text() == "请求加急"
+    assert row.locator(".pill-urgent").count() == 0
+    assert 5 in js(page, "window.dashboard.markerIds()")
+    assert js(page, "window.dashboard.alarmIds()") == []  # no alarm, so no sound
+
+    # confirmed on accept: the request's mark goes, the alarm comes
+    server.push("event", 12, item(5, urgent=True))
+    page.wait_for_function("() => window.dashboard.lastSeq === 12")
+    assert row.locator(".pill-urgent-requested").count() == 0 and row.locator(".pill-urgent").count() == 1
+    assert js(page, "window.dashboard.alarmIds()") == [5]
 
 
 def test_a_gap_that_does_not_fill_reloads_the_snapshot(dashboard):

@@ -33,6 +33,7 @@ ITEM_KEYS = {
     "origin_center_id",
     "level",
     "urgent",
+    "urgent_requested",
     "light",
     "state",
     "open",
@@ -152,6 +153,27 @@ def test_feed_map_and_alarms_hold_the_right_events(api, world):
     assert red["light"] == "red" and red["open"] is True and red["url"] == f"/events/{w['red'].pk}/"
     closed = next(item for item in body["feed"] if item["id"] == w["closed"].pk)
     assert closed["open"] is False and closed["state"] == "closed" and closed["action"] == "verify_pass"
+
+
+def test_a_volunteers_request_for_urgency_is_marked_in_the_feed_and_on_the_map_without_an_alarm(
+    api, world, report, act
+):
+    """Until the accepting center confirms it, the request is shown (the volunteer may be right) but
+    does not sound the alarm; confirmed, it is an urgent event like any other."""
+    requested = report("volunteer", urgent=True, description="河边有人落水，请求紧急救援")
+    body = get(api, "duty").json()
+    feed = {item["id"]: item for item in body["feed"]}
+    on_map = {item["id"]: item for item in body["open_events"]}
+    assert (feed[requested.pk]["urgent"], feed[requested.pk]["urgent_requested"]) == (False, True)
+    assert on_map[requested.pk]["urgent_requested"] is True
+    assert requested.pk not in ids(body["alarms"])
+    assert feed[world["urgent"].pk]["urgent_requested"] is False  # a grid worker's urgent is not a request
+
+    act(requested, "hangtianlu", "accept", confirm_urgent=True)
+    body = get(api, "duty").json()
+    item = next(item for item in body["feed"] if item["id"] == requested.pk)
+    assert (item["urgent"], item["urgent_requested"]) == (True, False)
+    assert requested.pk in ids(body["alarms"])
 
 
 def test_counts_agree_with_the_statistics(api, world):

@@ -16,8 +16,8 @@ EXCERPT_CHARS = 40
 # One statement for a whole batch: the publisher runs it for every change, and the ORM spent longer
 # building its three queries than PostgreSQL spent answering them (≈ 2.7 ms vs 0.5 ms an event).
 _SQL = """
-SELECT e.id, e.category_id, e.description, e.address, e.urgent, e.light, e.state, e.supervision, e.level,
-       e.center_id, e.origin_center_id, e.created_at, e.updated_at, e.escalations,
+SELECT e.id, e.category_id, e.description, e.address, e.urgent, e.urgent_requested, e.light, e.state,
+       e.supervision, e.level, e.center_id, e.origin_center_id, e.created_at, e.updated_at, e.escalations,
        c.name, g.name, ST_X(e.location), ST_Y(e.location), {last_action}, {departments}
 FROM events_event e
 JOIN grids_center c ON c.id = e.center_id
@@ -55,6 +55,7 @@ def event_items(ids, *, last_actions: bool = True, departments: dict | None = No
         description,
         address,
         urgent,
+        urgent_requested,
         light,
         state,
         supervision,
@@ -85,6 +86,8 @@ def event_items(ids, *, last_actions: bool = True, departments: dict | None = No
             "origin_center_id": origin_center_id,
             "level": level,
             "urgent": urgent,
+            # A volunteer asked for urgency; the accepting center has not confirmed it: marked, no alarm.
+            "urgent_requested": urgent_requested,
             "light": light,
             "state": state,
             "open": state not in FINAL_STATES,  # suspended events stay on the map

@@ -40,6 +40,10 @@ class DashboardMapItemSerializer(serializers.Serializer):
     origin_center_id = serializers.IntegerField(help_text="the first center")
     level = serializers.CharField(help_text="code; see labels.level")
     urgent = serializers.BooleanField()
+    urgent_requested = serializers.BooleanField(
+        help_text="the reporter (a volunteer) asked for urgency, not yet confirmed by the accepting center: "
+        "shown, but no alarm"
+    )
     light = serializers.ChoiceField(choices=["green", "yellow", "red"])
     state = serializers.CharField(help_text="code; see labels.state")
     open = serializers.BooleanField()

@@ -47,6 +47,7 @@ MAP_ITEM_KEYS = (
     "origin_center_id",
     "level",
     "urgent",
+    "urgent_requested",
     "light",
     "state",
     "open",
