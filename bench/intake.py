@@ -84,10 +84,10 @@ def raw_insert_rate(fx: dict, seconds: float) -> dict:
     grid = fx["grid"]
     # The event and its schedule row (the engine's next moment), as the service writes them.
     sql = """with e as (insert into events_event (client_id, category_id, description, location, address, urgent,
-        source, reporter_id, grid_id, origin_center_id, center_id, level, state, suspended_from, light, supervision,
-        extension, extension_days, phase, phase_started_at, due_at, deadline, accept_due_at, created_at, updated_at,
-        returns, reworks, escalations, warn_at, escalate_at, clock_cycle, clock_marks)
-        values (%s, %s, %s, st_setsrid(st_point(%s, %s), 4326), '', false, 'patrol', %s, %s, %s, %s, 'community',
+        urgent_requested, source, reporter_id, grid_id, origin_center_id, center_id, level, state, suspended_from,
+        light, supervision, extension, extension_days, phase, phase_started_at, due_at, deadline, accept_due_at,
+        created_at, updated_at, returns, reworks, escalations, warn_at, escalate_at, clock_cycle, clock_marks)
+        values (%s, %s, %s, st_setsrid(st_point(%s, %s), 4326), '', false, false, 'patrol', %s, %s, %s, %s, 'community',
         'reported', '', 'green', 'none', 'none', 0, 'accept', now(), now() + interval '2 hours',
         now() + interval '3 days', now() + interval '2 hours', now(), now(), 0, 0, 0,
         now() + interval '84 minutes', now() + interval '3 hours', 1, 0) returning id)

@@ -16,7 +16,8 @@ with g as (
 cat as (select array_agg(id order by id) as ids from events_eventcategory where parent_id is not null),
 rep as (select id from accounts_user where username = 'duty')
 insert into events_event (
-    client_id, category_id, description, location, address, urgent, source, reporter_id, grid_id, origin_center_id,
+    client_id, category_id, description, location, address, urgent, urgent_requested, source, reporter_id, grid_id,
+    origin_center_id,
     center_id, level, state, suspended_from, light, supervision, extension, extension_days, phase, phase_started_at,
     due_at, deadline, accept_due_at, created_at, accepted_at, closed_at, updated_at, returns, reworks, escalations,
     clock_cycle, clock_marks
@@ -25,7 +26,7 @@ select
     md5(%(salt)s || i::text)::uuid,
     cat.ids[1 + (i * 7919) %% array_length(cat.ids, 1)],
     '基准测试事件 ' || i,
-    g.p, '', (i %% 25 = 0), (array['patrol','volunteer','citizen','video','iot'])[1 + i %% 5], rep.id, g.id,
+    g.p, '', (i %% 25 = 0), false, (array['patrol','volunteer','citizen','video','iot'])[1 + i %% 5], rep.id, g.id,
     g.center_id, g.center_id, 'community',
     case when i %% 20 = 0 then (array['reported','accepted','dispatched','in_progress','handled'])[1 + (i / 20) %% 5]
          else 'closed' end,
