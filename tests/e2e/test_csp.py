@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from .test_dashboard_live import PASSWORD, WAIT_MS, browser, report_from_here, server  # noqa: F401 (fixtures)
+from .test_dashboard_live import PASSWORD, WAIT_MS, report_from_here, server  # noqa: F401 (a fixture)
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -27,7 +27,6 @@ from django.utils import timezone, translation
 from tests.conftest import TEST_CHANNEL_PREFIX
 
 ROOT = Path(__file__).resolve().parents[2]
-CHROMIUM = "/usr/bin/chromium"
 PASSWORD = "Wenjiang@2026"
 WAIT_MS = 15_000
 UVICORN = ["--no-access-log", "--ws-per-message-deflate", "false"]  # as in the Procfile
@@ -104,21 +103,6 @@ def server(settings):
     yield server
     server.stop()
     os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
-
-
-@pytest.fixture
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    assert Path(CHROMIUM).exists(), "Chromium comes from Debian's package (make test installs it)"
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"])
-        yield browser
-        browser.close()
-        # With Playwright's loop running, the test's queries ran on a connection of their own: close it.
-        from django.db import connections
-
-        connections.close_all()
 
 
 def sign_in(browser, server, username, **context_options):

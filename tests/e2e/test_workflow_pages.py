@@ -13,7 +13,7 @@ import os
 
 import pytest
 
-from tests.e2e.test_dashboard_live import CHROMIUM, PASSWORD, WAIT_MS, Server
+from tests.e2e.test_dashboard_live import PASSWORD, WAIT_MS, Server
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -35,22 +35,6 @@ def server(settings, tmp_path):
     yield server
     server.stop()
     os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
-
-
-@pytest.fixture
-def browser():
-    from pathlib import Path
-
-    from playwright.sync_api import sync_playwright
-
-    assert Path(CHROMIUM).exists(), "Chromium comes from Debian's package (make test installs it)"
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"])
-        yield browser
-        browser.close()
-        from django.db import connections
-
-        connections.close_all()
 
 
 class People:
