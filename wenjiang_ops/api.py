@@ -5,6 +5,7 @@ import logging
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import InterfaceError, OperationalError
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from rest_framework import status
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
@@ -14,8 +15,15 @@ from .ratelimit import RateLimited
 
 log = logging.getLogger(__name__)
 
-# What a client is told to wait when the database cannot be reached (a restart takes seconds).
+# What a client is told when the database cannot be reached (pages too: wenjiang_ops.unavailable),
+# and how long to wait (a restart takes seconds).
 DATABASE_RETRY_AFTER_SECONDS = 5
+DATABASE_UNAVAILABLE = gettext_lazy("The database is unavailable for a moment. Please try again shortly.")
+
+
+def first_line(exc: BaseException) -> str:
+    """An exception's first line, for a one-line log of an outage (psycopg2's messages run on)."""
+    return (str(exc).strip().splitlines() or [type(exc).__name__])[0]
 
 
 class Pagination(PageNumberPagination):
@@ -27,7 +35,6 @@ def not_found(request, exception=None):
     """The 404 of a URL that matches no route: JSON under /api/ (the API's error contract), the
     site's page elsewhere."""
     from django.http import JsonResponse
-    from django.utils.translation import gettext as _
     from django.views.defaults import page_not_found
 
     if request.path.startswith("/api/"):
@@ -51,12 +58,8 @@ def exception_handler(exc, context):
         detail = exc.message_dict if hasattr(exc, "error_dict") else {"detail": exc.messages}
         return Response(detail, status=status.HTTP_400_BAD_REQUEST)
     if isinstance(exc, OperationalError | InterfaceError):
-        first_line = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
-        log.warning("database unavailable, answered 503: %s", first_line)
-        response = Response(
-            {"detail": _("The database is unavailable for a moment. Please try again shortly.")},
-            status=status.HTTP_503_SERVICE_UNAVAILABLE,
-        )
+        log.warning("database unavailable, answered 503: %s", first_line(exc))
+        response = Response({"detail": str(DATABASE_UNAVAILABLE)}, status=status.HTTP_503_SERVICE_UNAVAILABLE)
         response["Retry-After"] = str(DATABASE_RETRY_AFTER_SECONDS)
         return response
     return drf_exception_handler(exc, context)

@@ -17,9 +17,8 @@ from django.db import InterfaceError, OperationalError
 from django.dispatch import receiver
 from django.http import HttpResponse, JsonResponse
 from django.template.loader import render_to_string
-from django.utils.translation import gettext as _
 
-from .api import DATABASE_RETRY_AFTER_SECONDS
+from .api import DATABASE_RETRY_AFTER_SECONDS, DATABASE_UNAVAILABLE, first_line
 
 log = logging.getLogger(__name__)
 
@@ -31,9 +30,7 @@ _FLAG = "_database_unavailable"
 def database_unavailable_response(request) -> HttpResponse:
     """503 with Retry-After: JSON under /api/ (the API's error contract), the static page elsewhere."""
     if request.path.startswith("/api/"):
-        response = JsonResponse(
-            {"detail": _("The database is unavailable for a moment. Please try again shortly.")}, status=503
-        )
+        response = JsonResponse({"detail": str(DATABASE_UNAVAILABLE)}, status=503)
     else:
         # A link back only where following it repeats the request: reloading a failed POST as a GET
         # would not resend the form.
@@ -86,8 +83,9 @@ class DatabaseUnavailableMiddleware:
     def process_exception(self, request, exception):
         if not isinstance(exception, DATABASE_ERRORS):
             return None
-        first_line = (str(exception).strip().splitlines() or [type(exception).__name__])[0]
-        log.warning("database unavailable, page answered 503: %s %s: %s", request.method, request.path, first_line)
+        log.warning(
+            "database unavailable, page answered 503: %s %s: %s", request.method, request.path, first_line(exception)
+        )
         return database_unavailable_response(request)
 
 

@@ -1,10 +1,10 @@
 from datetime import datetime, time, timedelta
 
 import django_filters
-from django import forms
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django_filters.widgets import BooleanWidget
 
 from accounts.scope import scope_for, subtree_ids
 from events.choices import AssignmentState, Light, Source, State
@@ -17,18 +17,10 @@ def _midnight(day):
     return timezone.make_aware(datetime.combine(day, time.min))
 
 
-class FlagWidget(forms.NullBooleanSelect):
-    """A yes/no filter's value as clients write it: 1/0 as well as true/false (Django's select reads
-    neither 1 nor 0, and a filter it cannot read is silently not applied)."""
-
-    VALUES = {"1": True, "true": True, "True": True, "0": False, "false": False, "False": False}
-
-    def value_from_datadict(self, data, files, name):
-        return self.VALUES.get(data.get(name))
-
-
 def _flag(**kwargs) -> django_filters.BooleanFilter:
-    return django_filters.BooleanFilter(widget=FlagWidget, **kwargs)
+    """A yes/no filter that reads 1/0 as well as true/false (Django's own select reads neither 1 nor 0,
+    and a filter it cannot read is silently not applied)."""
+    return django_filters.BooleanFilter(widget=BooleanWidget, **kwargs)
 
 
 def _centers(request):
