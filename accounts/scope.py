@@ -40,6 +40,20 @@ EVENTS_BY_ROLE: dict[str, str] = {
     Role.MEDIATOR: NOTHING,
 }
 
+# What a role sees of disputes (cases, with the parties' personal data for mediators and center
+# staff: disputes.services.may_see_parties). A mediator works for a committee at their center and sees
+# the cases of its area; the grid worker who took a case in follows it.
+DISPUTES_BY_ROLE: dict[str, str] = {
+    Role.ADMIN: EVERYTHING,
+    Role.DUTY_OFFICER: SUBTREE,
+    Role.DUTY_LEADER: SUBTREE,
+    Role.CENTER_STAFF: SUBTREE,
+    Role.MEDIATOR: SUBTREE,
+    Role.GRID_WORKER: OWN_REPORTS,
+    Role.DEPARTMENT_STAFF: NOTHING,
+    Role.VOLUNTEER: NOTHING,
+}
+
 # What a role sees of the area (centers, grids, departments): names and outlines, no personal data.
 # SUBTREE here is the subtree of the user's center (department staff: of the center their department
 # serves, when they have none of their own).
@@ -115,6 +129,21 @@ class Scope:
         if rule == SUBTREE and self.center_path is not None:
             # Escalation only climbs, so the holding center is always the first center or above it:
             # "first center in my subtree" covers both "held in my subtree" and "held here before".
+            return queryset.filter(origin_center_id__in=subtree_ids(self.center_path))
+        return queryset.none()
+
+    def disputes(self, queryset=None) -> QuerySet:
+        """Disputes this user may see, by the role's rule in `DISPUTES_BY_ROLE` (none if unlisted):
+        as events, a case first taken in in the user's subtree stays visible after an escalation."""
+        from disputes.models import Dispute
+
+        queryset = Dispute.objects.all() if queryset is None else queryset
+        rule = EVERYTHING if self.everything else DISPUTES_BY_ROLE.get(self.role, NOTHING)
+        if rule == EVERYTHING:
+            return queryset
+        if rule == OWN_REPORTS:
+            return queryset.filter(reporter_id=self.user_id)
+        if rule == SUBTREE and self.center_path is not None:
             return queryset.filter(origin_center_id__in=subtree_ids(self.center_path))
         return queryset.none()
 

@@ -3,6 +3,7 @@
 from collections.abc import Callable
 
 from clocks.models import Calendar
+from disputes.demo.committees import seed_committees
 from events.demo import seed_events
 from events.reference import CALENDARS, load_reference
 from grids.choices import Level
@@ -18,6 +19,7 @@ def seed_demo(log: Callable[[str], None], *, events: bool = True) -> None:
         f"holidays and make-up days: {counts['special_days']}"
     )
     assign_calendars(log)
+    seed_committees(log)
     if events:
         seed_events(log)
 

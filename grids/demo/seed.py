@@ -56,7 +56,8 @@ DEMO_ACCOUNTS = [
     DemoAccount(
         "chengguan", Role.DEPARTMENT_STAFF, "徐", "执法", DISTRICT_NAME, "urban-management", note="department staff"
     ),
-    DemoAccount("mediator", Role.MEDIATOR, "孙", "调解", "柳城街道", note="mediator"),
+    DemoAccount("mediator", Role.MEDIATOR, "孙", "调解", "柳城街道", note="town mediator"),
+    DemoAccount("tiaojie", Role.MEDIATOR, "钱", "调解", "航天路社区", note="community mediator"),
 ]
 
 
