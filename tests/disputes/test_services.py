@@ -89,11 +89,11 @@ def test_repeat_disputes_are_linked_at_intake(take_in):
 
 
 def test_an_agent_names_whom_they_act_for(take_in):
-    rows = parties() + [{"role": "agent", "name": "张律师", "represents": 0}]
+    rows = [*parties(), {"role": "agent", "name": "张律师", "represents": 0}]
     dispute = take_in(parties=rows)
     agent = dispute.parties.get(role="agent")
     assert agent.represents.name == "李秀英"
-    bad = parties() + [{"role": "agent", "name": "张律师", "represents": 7}]
+    bad = [*parties(), {"role": "agent", "name": "张律师", "represents": 7}]
     with pytest.raises(ValidationError):
         take_in(parties=bad)
 
