@@ -209,8 +209,8 @@ def agreement_content(dispute: Dispute | int) -> AgreementContent:
 
 
 def session_content(session: Session | int) -> SessionContent:
-    """A session's record, read in five queries whatever its size (the session with its case,
-    committee and recorder, the session's mediators, the case's parties, the case's lead)."""
+    """A session's record, read in four queries whatever its size (the session with its case,
+    committee and recorder; the session's mediators; the case's parties; the case's lead)."""
     pk = session.pk if isinstance(session, Session) else session
     row = (
         Session.objects.select_related("dispute__committee", "created_by")
