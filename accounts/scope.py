@@ -3,10 +3,11 @@
 Every API view and page asks `scope_for(user)` and filters through it, so an object
 outside a user's scope is simply not found (404), never shown and never changed.
 
-Visibility is granted role by role, in two explicit tables below: `EVENTS_BY_ROLE` (events,
-with reporters' names and photos) and `AREA_BY_ROLE` (centers, grids and departments: the map
-and lookups). A role missing from a table sees nothing there — a new role must be added to both
-on purpose (a test fails until it is). Superusers see everything whatever their role.
+Visibility is granted role by role, in explicit tables below: `EVENTS_BY_ROLE` (events,
+with reporters' names and photos), `DISPUTES_BY_ROLE` (dispute cases, with the parties' personal
+data) and `AREA_BY_ROLE` (centers, grids and departments: the map and lookups). A role missing
+from a table sees nothing there — a new role must be added to each on purpose (a test fails until
+it is). Superusers see everything whatever their role.
 """
 
 from __future__ import annotations
@@ -38,6 +39,21 @@ EVENTS_BY_ROLE: dict[str, str] = {
     # Mediators run dispute cases (the disputes app grants those): events, with reporters' names,
     # are not theirs to read.
     Role.MEDIATOR: NOTHING,
+}
+
+# What a role sees of dispute cases. SUBTREE: cases first taken in within the subtree of the user's
+# center (as events: escalation only climbs, so this covers the cases held there now and before).
+DISPUTES_BY_ROLE: dict[str, str] = {
+    Role.ADMIN: EVERYTHING,
+    Role.DUTY_OFFICER: SUBTREE,
+    Role.DUTY_LEADER: SUBTREE,
+    Role.CENTER_STAFF: SUBTREE,
+    Role.MEDIATOR: SUBTREE,  # the committee at their center mediates the area's cases
+    Role.GRID_WORKER: OWN_REPORTS,  # the cases they took in, nothing of their neighbours' quarrels
+    # Parties' personal data is not for departments or volunteers (a department sees a case only
+    # through the event or ticket it was converted from).
+    Role.DEPARTMENT_STAFF: NOTHING,
+    Role.VOLUNTEER: NOTHING,
 }
 
 # What a role sees of the area (centers, grids, departments): names and outlines, no personal data.
@@ -115,6 +131,20 @@ class Scope:
         if rule == SUBTREE and self.center_path is not None:
             # Escalation only climbs, so the holding center is always the first center or above it:
             # "first center in my subtree" covers both "held in my subtree" and "held here before".
+            return queryset.filter(origin_center_id__in=subtree_ids(self.center_path))
+        return queryset.none()
+
+    def disputes(self, queryset=None) -> QuerySet:
+        """Dispute cases this user may see, by the role's rule in `DISPUTES_BY_ROLE` (none if unlisted)."""
+        from disputes.models import Dispute
+
+        queryset = Dispute.objects.all() if queryset is None else queryset
+        rule = EVERYTHING if self.everything else DISPUTES_BY_ROLE.get(self.role, NOTHING)
+        if rule == EVERYTHING:
+            return queryset
+        if rule == OWN_REPORTS and self.user_id is not None:
+            return queryset.filter(reporter_id=self.user_id)
+        if rule == SUBTREE and self.center_path is not None:
             return queryset.filter(origin_center_id__in=subtree_ids(self.center_path))
         return queryset.none()
 
