@@ -5,6 +5,7 @@ answer carry no personal data; the parties are shown only in the detail, to whoe
 
 from __future__ import annotations
 
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -42,6 +43,26 @@ ID_MAX = 2**63 - 1
 
 def _id(**kwargs) -> serializers.IntegerField:
     return serializers.IntegerField(min_value=1, max_value=ID_MAX, **kwargs)
+
+
+# Dates and moments: within this century and the next, so that the services' date arithmetic
+# (a follow-up visit days after the performance time limit …) cannot overflow into a 500.
+YEARS = (2000, 2100)
+
+
+def _in_years(value):
+    if not YEARS[0] <= value.year <= YEARS[1]:
+        raise serializers.ValidationError(
+            _("A date between the years %(first)d and %(last)d.") % {"first": YEARS[0], "last": YEARS[1]}
+        )
+
+
+def _day(**kwargs) -> serializers.DateField:
+    return serializers.DateField(validators=[_in_years], **kwargs)
+
+
+def _moment(**kwargs) -> serializers.DateTimeField:
+    return serializers.DateTimeField(validators=[_in_years], **kwargs)
 
 
 def _text(max_length: int, **kwargs) -> serializers.CharField:
@@ -105,7 +126,7 @@ class DisputeReportSerializer(serializers.Serializer):
 class ObligationInputSerializer(serializers.Serializer):
     party = _id(required=False, allow_null=True)
     description = serializers.CharField(max_length=500)
-    due_date = serializers.DateField()
+    due_date = _day()
 
 
 ACTIONS = [a for a in Action.choices if a[0] not in ("report", "warn", "alarm")]
@@ -134,21 +155,21 @@ class DisputeActionRequestSerializer(serializers.Serializer):
     responsibility = _text(4000)
     performance_method = _text(200)
     performance_place = _text(200)
-    performance_due = serializers.DateField(required=False, allow_null=True)
+    performance_due = _day(required=False, allow_null=True)
     obligations = serializers.ListField(child=ObligationInputSerializer(), required=False, max_length=50)
-    follow_up_due = serializers.DateField(required=False, allow_null=True)
+    follow_up_due = _day(required=False, allow_null=True)
     # risk
     risk = serializers.ChoiceField(choices=Risk.choices, required=False, allow_blank=True)
     signals = serializers.ListField(child=serializers.ChoiceField(choices=Signal.choices), required=False)
     risk_plan = _text(4000)
-    joint_meeting_at = serializers.DateTimeField(required=False, allow_null=True)
+    joint_meeting_at = _moment(required=False, allow_null=True)
     # link
     event = _id(required=False)
 
 
 class SessionInputSerializer(serializers.Serializer):
-    starts_at = serializers.DateTimeField()
-    ends_at = serializers.DateTimeField(required=False, allow_null=True)
+    starts_at = _moment()
+    ends_at = _moment(required=False, allow_null=True)
     place = serializers.CharField(max_length=200)
     mediators = serializers.ListField(child=_id(), required=False, max_length=50)
     attendees = _text(2000)
@@ -159,29 +180,29 @@ class SessionInputSerializer(serializers.Serializer):
 
 class InvestigationInputSerializer(serializers.Serializer):
     interviewed = serializers.CharField(max_length=200)
-    at = serializers.DateTimeField()
+    at = _moment()
     place = _text(200)
     content = serializers.CharField(max_length=20000)
 
 
 class FollowUpInputSerializer(serializers.Serializer):
-    visited_at = serializers.DateTimeField()
+    visited_at = _moment()
     method = serializers.ChoiceField(choices=VisitMethod.choices)
     performance = serializers.ChoiceField(choices=Performance.choices)
     satisfaction = serializers.ChoiceField(choices=Satisfaction.choices, required=False, allow_blank=True)
     new_risks = _text(2000)
     notes = _text(4000)
     follow_up = _id(required=False, allow_null=True, help_text="the planned visit made (default: the earliest)")
-    next_due = serializers.DateField(required=False, allow_null=True, help_text="plan another visit")
+    next_due = _day(required=False, allow_null=True, help_text="plan another visit")
 
 
 class ConfirmationInputSerializer(serializers.Serializer):
-    applied_on = serializers.DateField()
+    applied_on = _day()
     court = serializers.CharField(max_length=100)
     case_number = _text(60)
-    accepted_on = serializers.DateField(required=False, allow_null=True)
+    accepted_on = _day(required=False, allow_null=True)
     ruling = serializers.ChoiceField(choices=ConfirmationRuling.choices, required=False, allow_blank=True)
-    ruled_on = serializers.DateField(required=False, allow_null=True)
+    ruled_on = _day(required=False, allow_null=True)
     extended = serializers.BooleanField(required=False, default=False)
 
 

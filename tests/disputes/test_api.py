@@ -477,3 +477,42 @@ def test_dispute_types_are_a_tree(api):
     by_id = {row["id"]: row for row in rows}
     assert sum(1 for row in rows if row["parent"] is None) == 19
     assert all(row["parent"] in by_id for row in rows if row["parent"] is not None)
+
+
+# --- never a 500 -------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "query",
+    ["created_after=0001-01-01", "created_before=9999-12-31", "created_after=9999-12-31", "grid=99999999999999999999"],
+)
+def test_extreme_filters_are_answered(api, take_in, query):
+    take_in()
+    assert api.as_user("hangtianlu").get(f"/api/disputes/?{query}").status_code in (200, 400)
+
+
+@pytest.mark.parametrize(
+    "action",
+    [
+        {
+            "action": "agree",
+            "form": "written",
+            "terms": "x",
+            "performance_method": "现金",
+            "performance_due": "9999-12-31",
+        },
+        {"action": "agree", "form": "oral", "terms": "x", "follow_up_due": "0001-01-01"},
+        {"action": "risk", "risk": "red", "risk_plan": "x", "joint_meeting_at": "0001-01-01T00:00:00+14:00"},
+        {"action": "extend", "days": 10**30, "consent": True, "reason": "x"},
+    ],
+)
+def test_extreme_values_are_400_not_500(api, take_in, act, user, action):
+    dispute = act(take_in(), "accept", "hangtianlu", mediators=[user("tiaojie").pk], consent=True)
+    response = api.as_user("tiaojie").post(f"/api/disputes/{dispute.pk}/actions/", action, format="json")
+    assert response.status_code == 400, response.content
+
+
+def test_not_a_number_is_not_a_place(api, hangtian_point):
+    for lat in ("NaN", "Infinity"):
+        body = _body(hangtian_point, lat=lat)
+        assert api.as_user("gridworker").post("/api/disputes/", body, format="json").status_code == 400
