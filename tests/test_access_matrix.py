@@ -86,6 +86,10 @@ def event_url(suffix=""):
     return lambda w, which: f"/api/events/{w['event_' + which].pk}/{suffix}"
 
 
+def dispute_url(suffix=""):
+    return lambda w, which: f"/api/disputes/{w['dispute_' + which].pk}/{suffix}"
+
+
 # What each role may see of events (accounts.scope.EVENTS_BY_ROLE), for an event of 航天路社区
 # dispatched to the police and reported by the grid worker (in), and one of 永宁街道 (out).
 EVENT_READ = {
@@ -127,6 +131,29 @@ AREA_READ = {
     "admin": "200/200",
 }
 PHOTO_READ = EVENT_READ
+# What each role may see of disputes (accounts.scope.DISPUTES_BY_ROLE), for a case of 航天路社区 taken
+# in by the grid worker (in), and one of a 永宁街道 community (out).
+DISPUTE_READ = {
+    "anonymous": "401/401",
+    "duty": "200/200",
+    "liucheng": "200/404",
+    "hangtianlu": "200/404",
+    "gridworker": "200/404",  # the case they took in
+    "volunteer": "404/404",
+    "police": "404/404",
+    "chengguan": "404/404",
+    "mediator": "200/404",  # the town's mediator: the town's area
+    "admin": "200/200",
+}
+DISPUTE_LIST = {
+    r: {"401/401": "401", "200/200": "200 [in out]", "200/404": "200 [in]", "404/404": "200 []"}[v]
+    for r, v in DISPUTE_READ.items()
+}
+# The parties' personal data (disputes.services.may_see_parties): not the reporting grid worker.
+DISPUTE_PERSONAL = {**DISPUTE_READ, "gridworker": "403/404"}
+DISPUTE_FILE = {**DISPUTE_READ, "gridworker": "404/404"}
+# A step the case's state (received) does not allow: whoever sees the case is answered 409.
+DISPUTE_STATE = {r: v.replace("200", "409") for r, v in DISPUTE_READ.items()}
 AREA_LIST = {r: {"401/401": "401", "200/200": "200 [in out]", "200/404": "200 [in]"}[v] for r, v in AREA_READ.items()}
 
 ROUTES: dict[str, Route] = {
@@ -263,6 +290,81 @@ ROUTES: dict[str, Route] = {
         objects=True,
     ),
     "stats-summary": Route(lambda w, _: "/api/stats/summary/", api("200")),
+    # --- API: disputes -----------------------------------------------------------------------------
+    "dispute-type-list": Route(lambda w, _: "/api/dispute-types/", api("200")),
+    "dispute-list": Route(lambda w, _: "/api/disputes/?page_size=1000", DISPUTE_LIST, listing=ids_of()),
+    "dispute-detail": Route(dispute_url(), DISPUTE_READ, objects=True),
+    "dispute-timeline": Route(dispute_url("timeline/"), DISPUTE_READ, objects=True),
+    "dispute-sessions": Route(dispute_url("sessions/"), DISPUTE_PERSONAL, objects=True),
+    "dispute-investigations": Route(dispute_url("investigations/"), DISPUTE_PERSONAL, objects=True),
+    "dispute-documents": Route(dispute_url("documents/"), DISPUTE_READ, objects=True),
+    "dispute-document-file": Route(
+        lambda w, which: f"/api/disputes/{w['dispute_' + which].pk}/documents/{w['document_' + which].pk}/file/",
+        DISPUTE_FILE,
+        objects=True,
+    ),
+    "dispute-actions": Route(
+        dispute_url("actions/"),
+        {
+            "anonymous": "401/401",
+            "duty": "200/200",  # an urge from above
+            "liucheng": "200/404",
+            "hangtianlu": "403/404",  # the holder triages; urges come from above
+            "gridworker": "403/404",
+            "volunteer": "404/404",
+            "police": "404/404",
+            "chengguan": "404/404",
+            "mediator": "403/404",
+            "admin": "200/200",
+        },
+        method="post",
+        data=lambda w: {"action": "urge", "reason": "请加快化解"},
+        objects=True,
+    ),
+    "dispute-follow-ups": Route(
+        dispute_url("follow-ups/"),
+        DISPUTE_STATE,
+        method="post",
+        data=lambda w: {"visited_at": "2026-01-05T10:00:00+08:00", "method": "phone", "performance": "performed"},
+        objects=True,
+    ),
+    "dispute-obligation-perform": Route(
+        dispute_url("obligations/999999/perform/"), DISPUTE_STATE, method="post", objects=True
+    ),
+    "dispute-confirmation": Route(
+        dispute_url("confirmation/"),
+        DISPUTE_STATE,
+        method="put",
+        data=lambda w: {"applied_on": "2026-01-05", "court": "温江区人民法院"},
+        objects=True,
+    ),
+    "dispute-document-sign": Route(
+        lambda w, which: f"/api/disputes/{w['dispute_' + which].pk}/documents/{w['document_' + which].pk}/sign/",
+        DISPUTE_STATE,
+        method="post",
+        data=lambda w: {"scan": _scan()},
+        body="multipart",
+        objects=True,
+    ),
+    "dispute-files": Route(
+        dispute_url("files/"),
+        {  # a step of the holder, a named mediator, or the reporter while the case waits for triage
+            "anonymous": "401/401",
+            "duty": "403/403",
+            "liucheng": "403/404",
+            "hangtianlu": "201/404",
+            "gridworker": "201/404",
+            "volunteer": "404/404",
+            "police": "404/404",
+            "chengguan": "404/404",
+            "mediator": "403/404",
+            "admin": "201/201",
+        },
+        method="post",
+        data=lambda w: {"file": _scan()},
+        body="multipart",
+        objects=True,
+    ),
     "dashboard-snapshot": Route(
         lambda w, which: f"/api/dashboard/snapshot/?center={w['center_' + which].pk}",
         {
@@ -303,6 +405,12 @@ ROUTES: dict[str, Route] = {
     "ws/inbox/": Route(lambda w, _: "/ws/inbox/", {**every("hello"), "anonymous": "4401"}, kind="socket"),
 }
 FAMILIES = {"admin/": "admin/*"}
+
+
+def _scan() -> io.BytesIO:
+    buffer = io.BytesIO(b"%PDF-1.4\n% a scan\n")
+    buffer.name = "scan.pdf"
+    return buffer
 
 
 def _png() -> io.BytesIO:
@@ -391,7 +499,13 @@ def world(db, category, hangtianlu_point, media_in_tmp):  # noqa: F811
     yongning = Center.objects.get(name="永宁街道")
     photo_in = _photo(inside, users["hangtianlu"])  # an attach step by the holding center
     photo_out = _photo(outside, outside.reporter)  # the reporter's report photo
+    dispute_in = _dispute(users["gridworker"], hangtianlu_point, "grid")
+    dispute_out = _dispute(User.objects.get(username="yongning"), point, "walk_in")
     return {
+        "dispute_in": dispute_in,
+        "dispute_out": dispute_out,
+        "document_in": _document(dispute_in),
+        "document_out": _document(dispute_out),
         "event_in": inside,
         "event_out": outside,
         "center_in": Center.objects.get(name="航天路社区"),
@@ -413,6 +527,33 @@ def world(db, category, hangtianlu_point, media_in_tmp):  # noqa: F811
     }
 
 
+def _dispute(reporter, point, intake):
+    from disputes import services as disputes
+    from disputes.models import DisputeType
+
+    return disputes.dispute_report(
+        reporter=reporter,
+        type_id=DisputeType.objects.get(code="neighbour-nuisance").pk,
+        title="楼上漏水纠纷",
+        facts="楼上住户卫生间漏水，楼下天花板受损。",
+        lat=point.y,
+        lng=point.x,
+        client_id=uuid.uuid4(),
+        intake=intake,
+        parties=[{"role": "applicant", "name": "李秀英"}, {"role": "respondent", "name": "王建国"}],
+    )[0]
+
+
+def _document(dispute):
+    """A file added by the case's reporter while it waits for triage."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from disputes import services as disputes
+
+    upload = SimpleUploadedFile("scan.pdf", _scan().getvalue(), content_type="application/pdf")
+    return disputes.file_attach(dispute_id=dispute.pk, actor=dispute.reporter, upload=upload)
+
+
 def _photo(event, uploader):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
@@ -432,7 +573,7 @@ def _answer(response, route: Route, world: dict) -> str:
 
 
 def _listed_id(route: Route, world: dict, which: str) -> int:
-    for prefix in ("event", "center", "grid", "department", "notification"):
+    for prefix in ("event", "center", "grid", "department", "notification", "dispute"):
         if route.listing is not None and route.url(world, which).startswith(f"/api/{prefix}"):
             return world[f"{prefix}_{which}"].pk
     raise AssertionError(route)
@@ -451,6 +592,8 @@ def _call(client, role: str, route: Route, world: dict, which: str) -> str:
     with transaction.atomic():
         if route.method == "get":
             response = client.get(url)
+        elif route.method == "put":
+            response = client.put(url, data or {}, format="json")
         elif route.body == "json":
             response = client.post(url, data or {}, format="json")
         elif route.body == "multipart":

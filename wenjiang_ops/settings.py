@@ -320,6 +320,17 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     # Every operation lists its error answers (400/401/403/404/409/413/415/429) with one Error component.
+    # The disputes' words share names with the events' (state, light, phase …): one enum each.
+    "ENUM_NAME_OVERRIDES": {
+        "DisputeStateEnum": "disputes.choices.State",
+        "DisputeLightEnum": "disputes.choices.Light",
+        "DisputePhaseEnum": "disputes.choices.Phase",
+        "PartyRoleEnum": "disputes.choices.PartyRole",
+        "PartyKindEnum": "disputes.choices.PartyKind",
+        "DocumentKindEnum": "disputes.choices.DocumentKind",
+        "DocumentStateEnum": "disputes.choices.DocumentState",
+        "AgreementFormEnum": "disputes.choices.AgreementForm",
+    },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "wenjiang_ops.api.error_responses_hook",

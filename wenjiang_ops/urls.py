@@ -13,6 +13,7 @@ api_patterns = [
     path("", include("inbox.api.urls")),
     path("", include("grids.api.urls")),
     path("", include("events.api.urls")),
+    path("", include("disputes.api.urls")),
     path("", include(live_urls.api_urlpatterns)),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     # A page: signed-out visitors go to the login page. The split view serves its init script as a
