@@ -7,10 +7,11 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PIP_NO_CACHE_DIR=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1
 
-# GDAL/GEOS/PROJ for GeoDjango, gettext (msgfmt) for compilemessages.
+# GDAL/GEOS/PROJ for GeoDjango, gettext (msgfmt) for compilemessages, fonts-noto-cjk for the
+# Chinese fonts that dispute documents embed (disputes.documents, DOCUMENT_FONT).
 RUN apt-get update \
     && apt-get install -y --no-install-recommends \
-        gdal-bin libgdal32 libgeos-c1v5 libproj25 gettext \
+        gdal-bin libgdal32 libgeos-c1v5 libproj25 gettext fonts-noto-cjk \
     && rm -rf /var/lib/apt/lists/*
 
 WORKDIR /app

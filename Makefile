@@ -1,5 +1,5 @@
 # wenjiang-ops. `make run` and `make test` do all set-up on a fresh machine (see scripts/setup.sh).
-.PHONY: setup run test lint format messages screenshots bench bench-rest bench-intake bench-sweep bench-sweep-parts bench-push wrk
+.PHONY: setup run test lint format messages screenshots bench bench-rest bench-intake bench-sweep bench-sweep-parts bench-push bench-disputes wrk
 
 PY := .venv/bin/python
 
@@ -56,6 +56,11 @@ bench-sweep: setup
 # The same, then the sweep with parts of its work left out: what each required write costs.
 bench-sweep-parts: setup
 	$(PY) bench/sweep.py --parts
+
+# Ten years of the district's disputes (~190,000, by COPY): a year's statistics and a town's list page,
+# each beside its bare SQL through psycopg2.
+bench-disputes: setup
+	$(PY) bench/disputes.py
 
 # Commit → WebSocket receipt with 1, 100 and 1,000 dashboards at 1 and 10 events/s, beside a raw Redis fan-out.
 bench-push: setup

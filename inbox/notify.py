@@ -34,7 +34,15 @@ def sms_backend():
     return import_string(getattr(settings, "SMS_BACKEND", "inbox.notify.LoggingSMSBackend"))()
 
 
-SMS_KINDS = {"overdue", "escalated", "red_card", "yellow_card"}
+SMS_KINDS = {
+    "overdue",
+    "escalated",
+    "red_card",
+    "yellow_card",
+    "dispute_overdue",
+    "dispute_escalated",
+    "dispute_red_card",
+}
 
 
 def deliver(notifications) -> None:

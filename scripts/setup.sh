@@ -16,8 +16,9 @@ PYTHON="${PYTHON:-python3}"
 
 # 1. System packages: PostGIS for the running PostgreSQL, GDAL/GEOS for GeoDjango, gettext for translations;
 # postgresql-common (pg_ctlcluster, and pg_createcluster for the private cluster of tests/test_faults.py)
-# and redis-server (the fault tests start throw-away ones on free ports).
-packages=("postgresql-${PG_VERSION}-postgis-3" postgresql-common redis-server gdal-bin gettext)
+# and redis-server (the fault tests start throw-away ones on free ports); fonts-noto-cjk, the Chinese
+# fonts that dispute documents embed (disputes.documents, DOCUMENT_FONT).
+packages=("postgresql-${PG_VERSION}-postgis-3" postgresql-common redis-server gdal-bin gettext fonts-noto-cjk)
 if [ -n "${EXTRA_APT_PACKAGES:-}" ]; then read -r -a extra <<<"$EXTRA_APT_PACKAGES"; packages+=("${extra[@]}"); fi
 missing=()
 for p in "${packages[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done

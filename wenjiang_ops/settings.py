@@ -286,6 +286,13 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 MAP_TILE_URL = os.environ.get("MAP_TILE_URL", "")
 MAP_TILE_ATTRIBUTION = os.environ.get("MAP_TILE_ATTRIBUTION", "")
 
+# The Chinese fonts that generated dispute documents embed (a .ttf, .otf or .ttc; in a collection the
+# Simplified Chinese face is used). The defaults are Debian's fonts-noto-cjk (Noto Serif CJK: 宋体-like).
+DOCUMENT_FONT = os.environ.get("DOCUMENT_FONT", "/usr/share/fonts/opentype/noto/NotoSerifCJK-Regular.ttc")
+DOCUMENT_FONT_BOLD = os.environ.get("DOCUMENT_FONT_BOLD", "/usr/share/fonts/opentype/noto/NotoSerifCJK-Bold.ttc")
+# Official documents are issued in Chinese whatever the language of the clerk's pages.
+DOCUMENT_LANGUAGE = os.environ.get("DOCUMENT_LANGUAGE", "zh-hans")
+
 REST_FRAMEWORK = {
     # Token first: an unauthenticated request is answered 401 with `WWW-Authenticate: Token`.
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -375,4 +382,6 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
+    # fontTools logs every glyph of every font subset (disputes.documents) at INFO.
+    "loggers": {"fontTools": {"level": "WARNING"}},
 }

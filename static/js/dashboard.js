@@ -199,10 +199,11 @@ Everything it keeps is capped (feed rows, alarms, markers, buffers), so the wall
         requestSync(0);
         break;
       case "event":
+      case "dispute":
       case "counts":
         if (syncing) {
           if (pending.length >= PENDING_MAX) { pending = []; syncAgain = true; } else pending.push(message);
-        } else if (message.type === "event") onEvent(message);
+        } else if (message.type !== "counts") onEvent(message);
         else onCounts(message);
         break;
       case "notification":
@@ -224,15 +225,15 @@ Everything it keeps is capped (feed rows, alarms, markers, buffers), so the wall
 
   function onEvent(message) {
     const seq = message.seq;
-    if (typeof seq !== "number") { applyEvent(message.data); return; }  // unnumbered: an upsert is harmless
+    if (typeof seq !== "number") { applyPush(message); return; }  // unnumbered: an upsert is harmless
     if (lastSeq === null) {  // the snapshot could not tell its number: take one that can
-      applyEvent(message.data);
+      applyPush(message);
       requestSync(0);
       return;
     }
     if (seq <= lastSeq) return;  // in the snapshot already, or applied
     if (seq === lastSeq + 1) {
-      applyEvent(message.data);
+      applyPush(message);
       lastSeq = seq;
       drainReorder();
       return;
@@ -247,7 +248,7 @@ Everything it keeps is capped (feed rows, alarms, markers, buffers), so the wall
     while (reorder.has(lastSeq + 1)) {
       const message = reorder.get(lastSeq + 1);
       reorder.delete(lastSeq + 1);
-      applyEvent(message.data);
+      applyPush(message);
       lastSeq += 1;
       progressed = true;
     }
@@ -374,6 +375,10 @@ Everything it keeps is capped (feed rows, alarms, markers, buffers), so the wall
     }
     for (const id of Array.from(alarms.keys())) if (!current.has(id)) removeAlarm(id);
     renderAlarmCount();
+    disputeAlarms.clear();
+    disputeAlarmsEl.replaceChildren();
+    for (const item of (snapshot.dispute_alarms || []).slice().reverse()) upsertDisputeAlarm(item);
+    renderDisputeAlarms();
     if (fresh.length) {
       beep();
       if (fresh.length === 1) notify(fresh[0]);
@@ -396,6 +401,12 @@ Everything it keeps is capped (feed rows, alarms, markers, buffers), so the wall
     versions.set(item.id, item.updated_at || "");
     if (versions.size > VERSIONS_MAX) versions.delete(versions.keys().next().value);
     return false;
+  }
+
+  // A numbered push: an event or a dispute (the stream numbers both).
+  function applyPush(message) {
+    if (message.type === "dispute") applyDispute(message.data);
+    else applyEvent(message.data);
   }
 
   function applyEvent(item) {
@@ -624,6 +635,83 @@ Everything it keeps is capped (feed rows, alarms, markers, buffers), so the wall
     if (li) li.remove();
   }
 
+  // Disputes -------------------------------------------------------------------------------------
+  // Open disputes with an alarm (signs of turning criminal, a group dispute) or a red or orange risk.
+
+  const disputeAlarmsEl = document.getElementById("dispute-alarms");
+  const disputeAlarms = new Map();  // dispute id → item
+  const dispVersions = new Map();
+
+  function disputeAlarmRow(item) {
+    const li = el("li", "alarm dispute-alarm" + (item.alarmed ? " unacked" : ""));
+    li.dataset.disputeId = item.id;
+    const a = el("a", "alarm-link");
+    a.href = item.url;
+    const top = el("div", "alarm-top");
+    if (item.risk) top.appendChild(el("span", "pill risk-" + item.risk, label("risk", item.risk)));
+    if (item.alarmed) top.appendChild(el("span", "pill pill-red", gettext("Alarm")));
+    top.appendChild(el("strong", "alarm-category", item.type));
+    const signals = (item.signals || []).map((code) => label("signal", code)).join("、");
+    a.append(
+      top,
+      el("div", "alarm-place", item.number + " · " + item.center + " · " + label("dispute_state", item.state)),
+      el("div", "alarm-text", item.title + (signals ? " · " + signals : "")),
+    );
+    li.appendChild(a);
+    return li;
+  }
+
+  function upsertDisputeAlarm(item) {
+    disputeAlarms.delete(item.id);
+    disputeAlarms.set(item.id, item);
+    const old = disputeAlarmsEl.querySelector('li[data-dispute-id="' + item.id + '"]');
+    if (old) old.remove();
+    disputeAlarmsEl.insertBefore(disputeAlarmRow(item), disputeAlarmsEl.firstChild);
+    while (disputeAlarms.size > ALARMS_MAX) removeDisputeAlarm(disputeAlarms.keys().next().value);
+  }
+
+  function removeDisputeAlarm(id) {
+    disputeAlarms.delete(id);
+    const li = disputeAlarmsEl.querySelector('li[data-dispute-id="' + id + '"]');
+    if (li) li.remove();
+  }
+
+  function renderDisputeAlarms() {
+    document.getElementById("dispute-alarm-count").textContent = String(disputeAlarms.size);
+    document.getElementById("dispute-alarms-empty").hidden = disputeAlarms.size > 0;
+  }
+
+  function applyDispute(item) {
+    if (!item || item.id == null) return;
+    const shown = dispVersions.get(item.id);
+    if (shown && item.updated_at && item.updated_at < shown) return;  // an older push arriving late
+    dispVersions.set(item.id, item.updated_at || "");
+    if (dispVersions.size > VERSIONS_MAX) dispVersions.delete(dispVersions.keys().next().value);
+    const watched = item.open && (item.alarmed || item.risk === "red" || item.risk === "orange");
+    if (watched) {
+      const isNew = !disputeAlarms.has(item.id);
+      upsertDisputeAlarm(item);
+      if (isNew && item.alarmed) {
+        beep();
+        notifyText(gettext("Dispute alarm") + " " + item.number, item.title, "dispute-" + item.id, item.url);
+      }
+    } else {
+      removeDisputeAlarm(item.id);
+    }
+    renderDisputeAlarms();
+  }
+
+  function applyDisputeCounts(figures) {
+    const panel = document.getElementById("disputes-panel");
+    if (!panel) return;
+    panel.hidden = !figures;  // a department's dashboard: no disputes
+    if (!figures) return;
+    for (const key of ["taken_in", "open", "overdue", "alarms", "success_rate"]) {
+      const tile = document.getElementById("dtile-" + key);
+      if (tile) tile.querySelector(".stat-n").textContent = formatFigure(key, figures[key]);
+    }
+  }
+
   function renderAlarmCount() {
     const unacked = Array.from(alarms.keys()).filter((id) => !isAcked(id)).length;
     const count = document.getElementById("alarm-count");
@@ -775,6 +863,7 @@ Everything it keeps is capped (feed rows, alarms, markers, buffers), so the wall
         }
       }
     }
+    applyDisputeCounts(data.disputes);
     const date = document.getElementById("stat-date");
     if (date && data.date) date.textContent = shortDayFormat.format(new Date(data.date + "T12:00:00Z"));
     renderCharts(data);
@@ -859,6 +948,7 @@ Everything it keeps is capped (feed rows, alarms, markers, buffers), so the wall
     get snapshots() { return snapshots; },
     feedIds: () => Array.from(feedEl.children, (li) => Number(li.dataset.eventId)),
     alarmIds: () => Array.from(alarms.keys()),
+    disputeAlarmIds: () => Array.from(disputeAlarms.keys()),
     markerIds: () => Array.from(markers.keys()),
     held: () => reorder.size,  // pushes waiting for a gap to fill
     receive,

@@ -122,13 +122,23 @@ def test_the_snapshot_has_the_promised_shape(api, world):
         "feed",
         "open_events",
         "alarms",
+        "dispute_alarms",
         "labels",
     }
     district = Center.objects.get(parent__isnull=True)
     assert body["center"] == {"id": district.pk, "name": "温江区", "level": "district"}
     assert body["seq"] == 41 and body["stream"] == f"center.{district.pk}"
     counts = body["counts"]
-    assert set(counts) == {"date", "today", "year", "child_level", "by_child"}
+    assert set(counts) == {"date", "disputes", "today", "year", "child_level", "by_child"}
+    assert set(counts["disputes"]) == {
+        "taken_in",
+        "open",
+        "overdue",
+        "alarms",
+        "year_taken_in",
+        "year_successful",
+        "success_rate",
+    }
     assert set(counts["today"]) == FIGURES and set(counts["year"]) == FIGURES
     assert counts["child_level"] == "town"
     assert [c["name"] for c in counts["by_child"]] == list(
@@ -138,7 +148,16 @@ def test_the_snapshot_has_the_promised_shape(api, world):
     assert set(body["feed"][0]) == ITEM_KEYS
     assert set(body["alarms"][0]) == ITEM_KEYS
     assert set(body["open_events"][0]) == set(snapshot.MAP_ITEM_KEYS)
-    assert set(body["labels"]) == {"state", "light", "action", "level", "supervision"}
+    assert set(body["labels"]) == {
+        "state",
+        "light",
+        "action",
+        "level",
+        "supervision",
+        "dispute_state",
+        "risk",
+        "signal",
+    }
 
 
 def test_feed_map_and_alarms_hold_the_right_events(api, world):
@@ -222,10 +241,10 @@ def test_counts_for_a_stream_need_no_user(world, dept):
 
 def test_counts_take_a_few_queries_whatever_the_number_of_events(world, report, django_assert_num_queries):
     district = Center.objects.get(parent__isnull=True)
-    with django_assert_num_queries(3):
+    with django_assert_num_queries(4):  # the subtree, the events (two ways), the disputes
         counts_for(district)
     community = Center.objects.get(name="航天路社区")
-    with django_assert_num_queries(4):  # and its grids
+    with django_assert_num_queries(5):  # and its grids
         counts_for(community)
 
 

@@ -6,6 +6,8 @@ viewer, whatever their language; the page holds the labels (the snapshot sends t
 
 from __future__ import annotations
 
+import json
+
 from django.db import connection
 
 from events.clocks import reference
@@ -102,4 +104,72 @@ def event_items(ids, *, last_actions: bool = True, departments: dict | None = No
         }
         if departments is not None:
             departments[pk] = set(assigned or ())
+    return items
+
+
+_DISPUTE_SQL = """
+SELECT d.id, d.number, d.title, t.name, d.state, d.risk, d.light, d.signals, d.alarmed_at, d.people,
+       d.level, d.center_id, d.origin_center_id, c.name, d.created_at, d.updated_at,
+       ST_X(d.location), ST_Y(d.location)
+FROM disputes_dispute d
+JOIN grids_center c ON c.id = d.center_id
+JOIN disputes_disputetype t ON t.id = d.type_id
+WHERE d.id = ANY(%s)
+"""
+
+
+def dispute_items(ids) -> dict[int, dict]:
+    """The dashboard items of the disputes `ids`, in one query: the case's number, title and type,
+    its state, risk and alarm — never a party's name or contact (the big screen is seen by many)."""
+    from disputes.domain.states import OPEN_STATES
+
+    ids = list(ids)
+    if not ids:
+        return {}
+    with connection.cursor() as cursor:
+        cursor.execute(_DISPUTE_SQL, [ids])
+        rows = cursor.fetchall()
+    items = {}
+    for (
+        pk,
+        number,
+        title,
+        type_name,
+        state,
+        risk,
+        light,
+        signals,
+        alarmed_at,
+        people,
+        level,
+        center_id,
+        origin_center_id,
+        center_name,
+        created_at,
+        updated_at,
+        lng,
+        lat,
+    ) in rows:
+        items[pk] = {
+            "id": pk,
+            "number": number,
+            "title": excerpt(title),
+            "type": type_name,
+            "state": state,
+            "open": state in OPEN_STATES,
+            "risk": risk,
+            "light": light,
+            "signals": json.loads(signals) if isinstance(signals, str) else list(signals or ()),
+            "alarmed": alarmed_at is not None,
+            "people": people,
+            "level": level,
+            "center_id": center_id,
+            "center": center_name,
+            "origin_center_id": origin_center_id,
+            "lat": round(lat, 6) if lat is not None else None,
+            "lng": round(lng, 6) if lng is not None else None,
+            "reported_at": created_at.isoformat(),
+            "updated_at": updated_at.isoformat(),
+            "url": f"/disputes/{pk}/",
+        }
     return items

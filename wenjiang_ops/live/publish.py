@@ -39,11 +39,12 @@ from django.db import close_old_connections, connections
 from django.db.models import Count, Q
 from django.dispatch import receiver
 
+from disputes.signals import dispute_alarm, dispute_changed
 from events.signals import event_changed
 from inbox.notify import notification_created
 
 from . import groups
-from .items import event_items
+from .items import dispute_items, event_items
 
 log = logging.getLogger(__name__)
 
@@ -85,7 +86,7 @@ def encode(kind: str, data) -> bytes:
 
 @dataclass
 class _Job:
-    kind: str  # "events" | "notifications"
+    kind: str  # "events" | "disputes" | "notifications"
     payload: list
 
 
@@ -187,6 +188,9 @@ class Publisher:
         event_ids = [i for j in jobs if j.kind == "events" for i in j.payload]
         for start in range(0, len(event_ids), MAX_BATCH_EVENTS):
             messages += self._event_messages(list(dict.fromkeys(event_ids[start : start + MAX_BATCH_EVENTS])))
+        dispute_ids = list(dict.fromkeys(i for j in jobs if j.kind == "disputes" for i in j.payload))
+        for start in range(0, len(dispute_ids), MAX_BATCH_EVENTS):
+            messages += self._dispute_messages(dispute_ids[start : start + MAX_BATCH_EVENTS])
         notifications = [n for j in jobs if j.kind == "notifications" for n in j.payload]
         queued_ids = [n for n in notifications if isinstance(n, int)]  # from the queue: read them
         if queued_ids:
@@ -223,6 +227,17 @@ class Publisher:
                 messages.append((groups.center_group(center_id), message))
             for department_id in sorted(departments.get(event_id, ())):
                 messages.append((groups.department_group(department_id), message))
+        return messages
+
+    def _dispute_messages(self, ids: list[int]) -> list[tuple[str, bytes]]:
+        """A changed dispute goes to the dashboards of its first center and every center above it
+        (center staff and duty officers see disputes of their subtree: accounts.scope), never to a
+        department's."""
+        messages = []
+        for item in dispute_items(ids).values():
+            message = encode("dispute", item)
+            for center_id in self._tree.chain(item["origin_center_id"]):
+                messages.append((groups.center_group(center_id), message))
         return messages
 
     def _notification_messages(self, notifications) -> list[tuple[str, bytes]]:
@@ -312,6 +327,16 @@ atexit.register(publisher.flush)
 @receiver(event_changed, dispatch_uid="live-push-events")
 def _on_event_changed(sender, event_ids, **kwargs) -> None:
     _submit(_Job("events", list(event_ids)))
+
+
+@receiver(dispute_changed, dispatch_uid="live-push-disputes")
+def _on_dispute_changed(sender, dispute_ids, **kwargs) -> None:
+    _submit(_Job("disputes", list(dispute_ids)))
+
+
+@receiver(dispute_alarm, dispatch_uid="live-push-dispute-alarms")
+def _on_dispute_alarm(sender, dispute_id, **kwargs) -> None:
+    _submit(_Job("disputes", [dispute_id]))
 
 
 @receiver(notification_created, dispatch_uid="live-push-notifications")

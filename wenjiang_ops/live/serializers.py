@@ -18,8 +18,42 @@ class DashboardChildFiguresSerializer(DashboardFiguresSerializer):
     name = serializers.CharField()
 
 
+class DashboardDisputeFiguresSerializer(serializers.Serializer):
+    taken_in = serializers.IntegerField(help_text="disputes taken in today")
+    open = serializers.IntegerField(help_text="open now (taken in, under mediation, suspended, agreed)")
+    overdue = serializers.IntegerField(help_text="open with a running phase past its deadline now")
+    alarms = serializers.IntegerField(help_text="open with an alarm (signs of turning criminal, a group dispute)")
+    year_taken_in = serializers.IntegerField(help_text="taken in since 1 January")
+    year_successful = serializers.IntegerField(help_text="of those, an agreement reached")
+    success_rate = serializers.FloatField(allow_null=True, help_text="year_successful / year_taken_in (0–1)")
+
+
+class DashboardDisputeItemSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    number = serializers.CharField(help_text="the case number (一案一码)")
+    title = serializers.CharField()
+    type = serializers.CharField()
+    state = serializers.CharField(help_text="code; see labels.dispute_state")
+    open = serializers.BooleanField()
+    risk = serializers.CharField(help_text="code; see labels.risk ('' when not assessed)")
+    light = serializers.ChoiceField(choices=["green", "yellow", "red"])
+    signals = serializers.ListField(child=serializers.CharField(), help_text="codes; see labels.signal")
+    alarmed = serializers.BooleanField()
+    people = serializers.IntegerField()
+    level = serializers.CharField()
+    center_id = serializers.IntegerField()
+    center = serializers.CharField()
+    origin_center_id = serializers.IntegerField()
+    lat = serializers.FloatField(allow_null=True)
+    lng = serializers.FloatField(allow_null=True)
+    reported_at = serializers.DateTimeField()
+    updated_at = serializers.DateTimeField()
+    url = serializers.CharField()
+
+
 class DashboardCountsSerializer(serializers.Serializer):
     date = serializers.DateField(help_text="the day that `today` is")
+    disputes = DashboardDisputeFiguresSerializer(allow_null=True, help_text="null on a department's dashboard")
     today = DashboardFiguresSerializer()
     year = DashboardFiguresSerializer(help_text="from 1 January to today")
     child_level = serializers.ChoiceField(
@@ -75,6 +109,9 @@ class DashboardLabelsSerializer(serializers.Serializer):
     action = serializers.DictField(child=serializers.CharField())
     level = serializers.DictField(child=serializers.CharField())
     supervision = serializers.DictField(child=serializers.CharField())
+    dispute_state = serializers.DictField(child=serializers.CharField())
+    risk = serializers.DictField(child=serializers.CharField())
+    signal = serializers.DictField(child=serializers.CharField())
 
 
 class DashboardSnapshotSerializer(serializers.Serializer):
@@ -92,4 +129,9 @@ class DashboardSnapshotSerializer(serializers.Serializer):
         many=True, help_text="open events for the map, newest first (at most 3,000)"
     )
     alarms = DashboardItemSerializer(many=True, help_text="open events that are urgent or red, latest changed first")
+    dispute_alarms = DashboardDisputeItemSerializer(
+        many=True,
+        help_text="open disputes with an alarm or a red or orange risk, latest changed first (also the `data` "
+        "of a `dispute` push)",
+    )
     labels = DashboardLabelsSerializer(help_text="names of the codes, in the request's language")

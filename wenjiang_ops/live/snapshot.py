@@ -22,6 +22,9 @@ from django.utils.translation import gettext as _
 
 from accounts.models import Role
 from accounts.scope import SUBTREE_LIST_LIMIT, scope_for
+from disputes.choices import Risk
+from disputes.choices import Signal as DisputeSignal
+from disputes.choices import State as DisputeState
 from events.choices import Action, Light, State, Supervision
 from events.domain.states import FINAL_STATES
 from events.models import Event, EventAssignment
@@ -30,7 +33,7 @@ from grids.choices import Level
 from grids.models import Center, Department, Grid
 
 from . import groups
-from .items import event_items
+from .items import dispute_items, event_items
 
 DASHBOARD_ROLES = frozenset({Role.DUTY_OFFICER, Role.DUTY_LEADER, Role.CENTER_STAFF, Role.DEPARTMENT_STAFF, Role.ADMIN})
 FEED_SIZE = 30
@@ -168,11 +171,58 @@ def counts_for(center: Center | int, *, department_id: int | None = None, now: d
             _add(per_child[child], counts["year"])
     return {
         "date": timezone.localdate(now).isoformat(),
+        "disputes": None if department_id is not None else dispute_figures(ids, periods, now=now),
         "today": dashboard_figures(totals["today"]),
         "year": dashboard_figures(totals["year"]),
         "child_level": child_level,
         "by_child": [{"id": pk, "name": name, **dashboard_figures(per_child[pk])} for pk, name in children],
     }
+
+
+def dispute_figures(subtree: list[int], periods: dict[str, Period], *, now: datetime) -> dict:
+    """The dashboard's dispute figures for a subtree, in one query, by the definitions of the
+    disputes' statistics (disputes.selectors): taken in today; open now; overdue now (a running
+    phase past its deadline); open with an alarm; and this year's taken in, successful (an
+    agreement reached) and success rate = successful ÷ taken in (the seed's 98.2 %)."""
+    from django.db.models import Count
+
+    from disputes.domain.states import OPEN_STATES
+    from disputes.models import Dispute
+
+    today, year = periods["today"], periods["year"]
+    disputes = Dispute.objects.filter(origin_center_id__in=subtree)
+    open_q = Q(state__in=list(OPEN_STATES))
+    this_year = Q(created_at__gte=year.start, created_at__lt=year.end)
+    row = disputes.aggregate(
+        taken_in=Count("pk", filter=Q(created_at__gte=today.start, created_at__lt=today.end)),
+        open=Count("pk", filter=open_q),
+        overdue=Count("pk", filter=open_q & ~Q(phase="") & Q(due_at__lt=now)),
+        alarms=Count("pk", filter=open_q & Q(alarmed_at__isnull=False)),
+        year_taken_in=Count("pk", filter=this_year),
+        year_successful=Count("pk", filter=this_year & Q(agreed_at__isnull=False)),
+    )
+    row["success_rate"] = row["year_successful"] / row["year_taken_in"] if row["year_taken_in"] else None
+    return row
+
+
+DISPUTE_ALARMS_CAP = 100
+
+
+def dispute_alarms(user, subtree: list[int]) -> list[dict]:
+    """Open disputes of the subtree with an alarm (signs of 民转刑 or a group dispute) or a red or
+    orange risk, as the user may see them; latest changed first."""
+    from disputes.domain.states import OPEN_STATES
+    from disputes.models import Dispute
+
+    disputes = scope_for(user).disputes(Dispute.objects.filter(origin_center_id__in=subtree))
+    ids = list(
+        disputes.filter(state__in=list(OPEN_STATES))
+        .filter(Q(alarmed_at__isnull=False) | Q(risk__in=["red", "orange"]))
+        .order_by("-updated_at", "-id")
+        .values_list("id", flat=True)[:DISPUTE_ALARMS_CAP]
+    )
+    items = dispute_items(ids)
+    return [items[pk] for pk in ids if pk in items]
 
 
 def _add(into: dict, counts: dict) -> None:
@@ -210,6 +260,9 @@ def labels() -> dict:
         "action": {c.value: str(c.label) for c in Action},
         "level": {c.value: str(c.label) for c in Level},
         "supervision": {c.value: str(c.label) for c in Supervision},
+        "dispute_state": {c.value: str(c.label) for c in DisputeState},
+        "risk": {c.value: str(c.label) for c in Risk},
+        "signal": {c.value: str(c.label) for c in DisputeSignal},
     }
 
 
@@ -243,5 +296,6 @@ def snapshot_for(user, center: Center) -> dict:
         "feed": [full[pk] for pk in feed_ids if pk in full],
         "open_events": [{key: light[pk][key] for key in MAP_ITEM_KEYS} for pk in open_ids if pk in light],
         "alarms": [full[pk] for pk in alarm_ids if pk in full],
+        "dispute_alarms": [] if department_id is not None else dispute_alarms(user, subtree),
         "labels": labels(),
     }

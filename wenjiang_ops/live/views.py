@@ -29,6 +29,15 @@ FIGURES = [
     ("escalations", pgettext_lazy("dashboard figure", "Escalations")),
 ]
 
+# The dispute figures of the board (wenjiang_ops.live.snapshot.dispute_figures).
+DISPUTE_FIGURES = [
+    ("taken_in", pgettext_lazy("dispute figure", "Taken in today")),
+    ("open", pgettext_lazy("dispute figure", "Open")),
+    ("overdue", pgettext_lazy("dispute figure", "Overdue")),
+    ("alarms", pgettext_lazy("dispute figure", "Alarms")),
+    ("success_rate", pgettext_lazy("dispute figure", "Success rate this year")),
+]
+
 
 class SnapshotView(APIView):
     """A live dashboard's starting point: its figures, the latest changed events, the open events
@@ -67,6 +76,7 @@ def _page(request, template: str):
         "home_center": home,
         "periods": PERIODS,
         "figures": FIGURES,
+        "dispute_figures": DISPUTE_FIGURES,
         "TIME_ZONE": settings.TIME_ZONE,
     }
     return render(request, template, context)
