@@ -140,7 +140,8 @@ def test_a_dispute_from_intake_to_the_agreement_pdf(server, browser):
         link.click()
     body = open(download.value.path(), "rb").read()
     assert body.startswith(b"%PDF-")
-    text = re.sub(r"\s+", "", "".join(p.extract_text() or "" for p in PdfReader(io.BytesIO(body)).pages))
+    pages = PdfReader(io.BytesIO(body)).pages
+    text = re.sub(r"\s+", "", "".join(p.extract_text() or "" for p in pages).replace("\x00", ""))
     assert "李秀英" in text and "王建国" in text
     assert "支付维修费2000元" in text
     dates = {due.isoformat(), f"{due.year}年{due.month}月{due.day}日", f"{due.year}年{due.month:02d}月{due.day:02d}日"}
