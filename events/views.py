@@ -301,6 +301,21 @@ def _detail_context(request, event: Event, *, failed: dict | None = None) -> dic
         "overdue": bool(event.deadline and end > event.deadline),
         "phase_overdue": bool(event.due_at and not event.closed_at and now > event.due_at),
         "photo_limits": {"files": attachments.MAX_FILES, "mb": attachments.MAX_BYTES // attachments.MB},
+        **_dispute_link(request.user, event),
+    }
+
+
+def _dispute_link(user: User, event: Event) -> dict:
+    """The dispute this event was converted into (the two are linked both ways), or the offer to
+    convert it, for the roles that take disputes in."""
+    from disputes.models import Dispute
+    from disputes.services import INTAKE_ROLES
+
+    linked = Dispute.objects.filter(event=event).only("pk", "number", "state").first()
+    return {
+        "linked_dispute": linked,
+        "linked_dispute_visible": linked is not None and scope_for(user).disputes().filter(pk=linked.pk).exists(),
+        "may_convert": linked is None and (user.is_superuser or user.role in INTAKE_ROLES),
     }
 
 

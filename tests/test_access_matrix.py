@@ -154,6 +154,18 @@ DISPUTE_PERSONAL = {**DISPUTE_READ, "gridworker": "403/404"}
 DISPUTE_FILE = {**DISPUTE_READ, "gridworker": "404/404"}
 # A step the case's state (received) does not allow: whoever sees the case is answered 409.
 DISPUTE_STATE = {r: v.replace("200", "409") for r, v in DISPUTE_READ.items()}
+DISPUTE_PAGE = {
+    "anonymous": "login/login",
+    "duty": "200/200",
+    "liucheng": "200/404",
+    "hangtianlu": "200/404",
+    "gridworker": "200/404",
+    "volunteer": "404/404",
+    "police": "404/404",
+    "chengguan": "404/404",
+    "mediator": "200/404",
+    "admin": "200/200",
+}
 AREA_LIST = {r: {"401/401": "401", "200/200": "200 [in out]", "200/404": "200 [in]"}[v] for r, v in AREA_READ.items()}
 
 ROUTES: dict[str, Route] = {
@@ -182,6 +194,39 @@ ROUTES: dict[str, Route] = {
         method="post",
         data=lambda w: {"action": "urge"},
         body="form",
+        objects=True,
+    ),
+    # Disputes (accounts.scope.DISPUTES_BY_ROLE): a case of 航天路社区 taken in by the grid worker (in),
+    # one of 永宁街道 (out). Parties and documents: mediators and center staff (may_see_parties).
+    "disputes:queue": Route(lambda w, _: "/disputes/", page("200", volunteer="403", police="403", chengguan="403")),
+    "disputes:new": Route(lambda w, _: "/disputes/new/", page("200", volunteer="403", police="403", chengguan="403")),
+    "disputes:workbench": Route(
+        lambda w, _: "/disputes/workbench/",
+        page("200", gridworker="403", volunteer="403", police="403", chengguan="403"),
+    ),
+    "disputes:detail": Route(lambda w, which: f"/disputes/{w['dispute_' + which].pk}/", DISPUTE_PAGE, objects=True),
+    "disputes:act": Route(
+        lambda w, which: f"/disputes/{w['dispute_' + which].pk}/act/",
+        {
+            "anonymous": "login/login",
+            "duty": "302/302",  # an urge from above, then back to the case page
+            "liucheng": "302/404",
+            "hangtianlu": "403/404",  # the holding center does not urge itself
+            "gridworker": "403/404",
+            "volunteer": "404/404",
+            "police": "404/404",
+            "chengguan": "404/404",
+            "mediator": "403/404",
+            "admin": "302/302",
+        },
+        method="post",
+        data=lambda w: {"action": "urge", "reason": "请加快调解"},
+        body="form",
+        objects=True,
+    ),
+    "disputes:document": Route(
+        lambda w, which: f"/disputes/documents/{w['document_' + which].pk}/scan/",
+        {**DISPUTE_PAGE, "gridworker": "404/404"},  # the grid worker follows the case without the parties
         objects=True,
     ),
     # Photos: whoever may see the event gets the file, anyone else 401 (signed out) or 404.
@@ -519,6 +564,10 @@ def world(db, category, hangtianlu_point, media_in_tmp):  # noqa: F811
         "category": category,
         "photo_in": photo_in,
         "photo_out": photo_out,
+        "dispute_in": dispute_in,
+        "dispute_out": dispute_out,
+        "document_in": _dispute_document(dispute_in),
+        "document_out": _dispute_document(dispute_out),
         "notification_in": Notification.objects.create(user=users["hangtianlu"], kind="test", message="mine"),
         "notification_out": Notification.objects.create(
             user=User.objects.get(username="yongning"), kind="test", message="someone else's"

@@ -30,6 +30,7 @@ urlpatterns = [
     path("map/", views.map_page, name="map"),
     path("", include("inbox.urls")),
     path("events/", include("events.urls")),
+    path("disputes/", include("disputes.urls")),
     path("", include(live_urls)),
     path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
