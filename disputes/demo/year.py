@@ -22,7 +22,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
+from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.contrib.gis.geos import Point
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -81,6 +83,7 @@ DISPUTE_COUNT = 18_742
 SEED = 20261202
 LIVE_CASES = 150  # the most recent cases, played through the real services
 COURT = "成都市温江区人民法院"
+LOCAL = ZoneInfo(settings.TIME_ZONE)  # the district's days (timezone.localtime, without its lookups)
 
 Log = Callable[[str], None]
 
@@ -221,7 +224,7 @@ class History:
 
     def daytime(self, moment: datetime) -> datetime:
         """The moment, moved into office hours (8:30–18:00) where it falls outside them."""
-        local = timezone.localtime(moment)
+        local = moment.astimezone(LOCAL)
         if local.hour < 8 or (local.hour == 8 and local.minute < 30):
             return local.replace(hour=9, minute=self.rng.randrange(60))
         if local.hour >= 18:
@@ -236,7 +239,7 @@ class History:
             if day.weekday() >= 5 and rng.random() > 0.6:
                 continue
             hour = rng.choices(range(24), weights=HOURLY)[0]
-            moment = timezone.localtime(day).replace(hour=hour, minute=rng.randrange(60), second=rng.randrange(60))
+            moment = day.astimezone(LOCAL).replace(hour=hour, minute=rng.randrange(60), second=rng.randrange(60))
             if self.start <= moment < self.end:
                 return moment
 
@@ -329,11 +332,11 @@ class History:
         values = {"a": a, "b": b, "amt": f"{amount:,.0f}" if amount else "若干", "addr": ""}
         street_address = self.address()
         reference = ""
-        year = timezone.localtime(now).year
+        year = now.astimezone(LOCAL).year
         if intake == Intake.HOTLINE:
-            reference = f"12345-{timezone.localtime(now):%Y%m%d}{rng.randrange(10**4):04d}"
+            reference = f"12345-{now.astimezone(LOCAL):%Y%m%d}{rng.randrange(10**4):04d}"
         elif intake == Intake.POLICE:
-            reference = f"110-{timezone.localtime(now):%Y%m%d}{rng.randrange(10**5):05d}"
+            reference = f"110-{now.astimezone(LOCAL):%Y%m%d}{rng.randrange(10**5):05d}"
         elif intake == Intake.COURT_DELEGATED:
             reference = f"({year})川0115民诉前调{rng.randrange(1, 9000)}号"
         elif intake == Intake.COURT_ENTRUSTED:
@@ -621,7 +624,7 @@ class History:
         reason="",
     ):
         d = case.dispute
-        today = timezone.localtime(now).date()
+        today = now.astimezone(LOCAL).date()
         if form == AgreementForm.WRITTEN and not (performance_due and performance_method):
             raise ValidationError("a written agreement states how and by when it is performed")
         if performance_due is not None and performance_due < today:
@@ -711,8 +714,8 @@ class History:
         self, case, now, actor, *, applied_on, court, case_number="", accepted_on=None, ruling="", ruled_on=None
     ):
         d = case.dispute
-        agreed = timezone.localtime(d.agreed_at).date()
-        today = timezone.localtime(now).date()
+        agreed = d.agreed_at.astimezone(LOCAL).date()
+        today = now.astimezone(LOCAL).date()
         if d.agreement_form != AgreementForm.WRITTEN or not agreed <= applied_on <= agreed + timedelta(days=30):
             raise ValidationError("judicial confirmation: a written agreement, applied for within 30 days")
         if any(v is not None and v > today for v in (applied_on, accepted_on, ruled_on)):
@@ -773,16 +776,16 @@ class History:
         # Triage at the holding center: a few leave people's mediation at once.
         staff = self.staff_at(case, t)
         r = rng.random()
-        if r < 0.004:
+        if r < 0.003:
             channel = Channel.LABOUR_ARBITRATION if code == "labour" else rng.choice([Channel.POLICE, Channel.COURT])
             reason = "不属于人民调解受理范围，依法移交"
             self.act(case, t, staff, "refer", channel=channel, referred_to=REFER_TO[channel], reason=reason)
             return
-        if r < 0.006:
+        if r < 0.0045:
             reason = "被申请人明确拒绝调解，已告知申请人通过诉讼途径解决"
             self.act(case, t, staff, "refuse", party=PartyRef(1), channel=Channel.LITIGATION, reason=reason)
             return
-        if r < 0.008:
+        if r < 0.006:
             self.act(case, t, staff, "withdraw", reason="双方已自行和解，申请人撤回调解申请")
             return
         if d.level == Level.COMMUNITY and (rng.random() < 0.03 or d.people >= 30):
@@ -872,21 +875,21 @@ class History:
         t = case.last + timedelta(minutes=10)
         mediator = self.lead(case, t)
         r = rng.random()
-        if r < 0.006:
+        if r < 0.005:
             channel = rng.choice([Channel.LITIGATION, Channel.ARBITRATION, Channel.LEGAL_AID])
             if d._code == "labour":  # type: ignore[attr-defined]
                 channel = Channel.LABOUR_ARBITRATION
             reason = "经多次调解，双方分歧较大，调解不成，已告知当事人依法通过其他途径解决"
             self.act(case, t, mediator, "terminate", channel=channel, reason=reason)
             return
-        if r < 0.008:
+        if r < 0.0065:
             reason = "被申请人不同意继续调解，已引导申请人依法诉讼"
             self.act(case, t, mediator, "refuse", party=PartyRef(1), channel=Channel.LITIGATION, reason=reason)
             return
-        if r < 0.011:
+        if r < 0.009:
             self.act(case, t, mediator, "withdraw", reason="双方自行达成和解，申请人撤回调解申请")
             return
-        if r < 0.013:
+        if r < 0.0105:
             channel = rng.choice([Channel.POLICE, Channel.COURT, Channel.PETITION])
             reason = "案情涉及其他部门职责，移交对接处理"  # the holding center refers, not the mediator
             self.act(
@@ -897,7 +900,7 @@ class History:
 
     def agree(self, case: Case, t: datetime, mediator: User) -> None:
         rng, d = self.rng, case.dispute
-        today = timezone.localtime(t).date()
+        today = t.astimezone(LOCAL).date()
         written = rng.random() < 0.72 or (d.amount is not None and d.amount > 5000)
         obligations = []
         due = None
@@ -947,9 +950,7 @@ class History:
         later.append((self.daytime(done + self.minutes(240)), 2, "close", {}))
         visit_due = (due or today) + timedelta(days=services.FOLLOW_UP_DAYS)
         if rng.random() > 0.04:  # a few visits are still to be made
-            visit = self.daytime(
-                timezone.make_aware(datetime.combine(visit_due, time(10))) + timedelta(days=rng.randint(-3, 4))
-            )
+            visit = self.daytime(datetime.combine(visit_due, time(10), LOCAL) + timedelta(days=rng.randint(-3, 4)))
             visit = max(visit, done + timedelta(hours=1))
             later.append(
                 (
@@ -975,14 +976,14 @@ class History:
             accepted = applied + timedelta(days=rng.randint(0, 3))
             ruled = accepted + timedelta(days=rng.randint(2, 15))
             number = f"({applied.year})川0115民特{rng.randrange(100, 3000)}号"
-            at = timezone.make_aware(datetime.combine(applied, time(16)))
+            at = datetime.combine(applied, time(16), LOCAL)
             later.append((at, 4, "confirm", {"applied_on": applied, "court": COURT}))
             r = rng.random()
             if r < 0.01:
                 ruling, accepted, ruled = ConfirmationRuling.REFUSED, None, None
             else:
                 ruling = ConfirmationRuling.INVALID if r < 0.03 else ConfirmationRuling.VALID
-            at = timezone.make_aware(datetime.combine(ruled or applied + timedelta(days=3), time(16)))
+            at = datetime.combine(ruled or applied + timedelta(days=3), time(16), LOCAL)
             later.append(
                 (
                     at,
@@ -1244,8 +1245,12 @@ def play_live(case: Case, history: History) -> Dispute:
     dispute, created = services.dispute_report(now=case.dispute.created_at, **report)
     assert created, f"demo dispute {case.index} exists already"
     parties = list(Party.objects.filter(dispute=dispute).order_by("order", "id").values_list("pk", flat=True))
+    # The sweep's moments, as the story met them: the saved case is swept only when one has come.
+    marks = sorted(row[10] for row in case.rows if row[12] is not None)
     for at, kind, actor, action, params in case.steps:
-        _sweep_db(dispute.pk, at)
+        if marks and marks[0] <= at:
+            _sweep_db(dispute.pk, at)
+            marks = [m for m in marks if m > at]
         params = dict(params)
         if "party" in params:
             params["party"] = parties[params["party"]]
@@ -1268,7 +1273,8 @@ def play_live(case: Case, history: History) -> Dispute:
             services.confirmation_record(**common, **params)
         else:
             services.dispute_transition(**common, action=action.value, **params)
-    _sweep_db(dispute.pk, history.end)
+    if marks:
+        _sweep_db(dispute.pk, history.end)
     return dispute
 
 
@@ -1300,6 +1306,12 @@ def seed_disputes(log: Log, *, count: int = DISPUTE_COUNT, end: datetime | None 
         except (IllegalTransition, ValidationError, PermissionDenied, services.DisputeNotFound) as exc:
             raise RuntimeError(f"demo dispute {case.index} (live): {exc!r}") from exc
     with connection.cursor() as cursor:
+        # Sessions are stamped when written: the live ones, as the copied ones, at their end.
+        cursor.execute(
+            "UPDATE disputes_session SET created_at = coalesce(ends_at, starts_at) WHERE dispute_id IN "
+            "(SELECT id FROM disputes_dispute WHERE client_id = ANY(%s::uuid[]))",
+            [[str(c.dispute.client_id) for c in cases[len(cases) - live :]]],
+        )
         for table in ("disputes_dispute", "disputes_disputeaction", "disputes_party", "disputes_disputeschedule"):
             cursor.execute(f"ANALYZE {table}")
     log(f"disputes through the services: {live}")
