@@ -51,6 +51,7 @@ from ..choices import (
     PartyRole,
     Performance,
     Phase,
+    ReminderKind,
     Risk,
     Satisfaction,
     Signal,
@@ -72,6 +73,7 @@ from ..models import (
     Investigation,
     Obligation,
     Party,
+    Reminder,
     Session,
     dispute_number,
 )
@@ -132,6 +134,7 @@ class Case:
     rows: list[DisputeAction] = field(default_factory=list)
     steps: list[tuple] = field(default_factory=list)
     last: datetime | None = None  # the moment of the latest step
+    applied_at: datetime | None = None  # the judicial confirmation's application, recorded
 
     def active_mediators(self) -> frozenset[int]:
         return frozenset(uid for uid, m in self.mediators.items() if m.active)
@@ -497,10 +500,8 @@ class History:
 
     def sweep(self, case: Case, until: datetime) -> None:
         """The sweep's steps whose moments passed before `until`: see `sweep_step`."""
-        for moment, bit, data, before in sweep_steps(case.dispute, until):
-            cycle = data.pop("_cycle")
-            action = A.ESCALATE if bit == clock_moments.ESCALATE else A.WARN
-            self.row(case, action, None, before, moment, data=data, cycle=cycle, mark=bit)
+        for moment, bit, action, data, cycle, state, center_id, level in sweep_steps(case.dispute, until):
+            case.rows.append((action, None, "", None, center_id, level, state, state, "", data, moment, cycle, bit))
 
     def act(
         self, case: Case, when: datetime, actor: User, kind: str, action: Action | None = None, /, **params
@@ -646,8 +647,7 @@ class History:
             )
         visit = (performance_due or today) + timedelta(days=services.FOLLOW_UP_DAYS)
         case.follow_ups.append(FollowUp(dispute=d, due_date=visit))
-        # TODO(engine): the reminders (follow-up, obligations, confirmation window) once
-        # disputes.engine.reminders_plan is more than a placeholder: write the Reminder rows it plans.
+        # The reminders (engine.reminders_plan on main) are written with the case: `reminders`.
         return reason, {"form": form, "obligations": len(obligations)}
 
     def _terminate(self, case, now, actor, *, channel, reason):
@@ -720,6 +720,8 @@ class History:
             raise ValidationError("judicial confirmation: a written agreement, applied for within 30 days")
         if any(v is not None and v > today for v in (applied_on, accepted_on, ruled_on)):
             raise ValidationError("a date in the future")
+        if case.confirmation is None:
+            case.applied_at = now
         record = case.confirmation or Confirmation(dispute=d)
         record.applied_on, record.court, record.case_number = applied_on, court, case_number
         record.accepted_on, record.ruling, record.ruled_on = accepted_on, ruling, ruled_on
@@ -1037,32 +1039,40 @@ def seed_mediators(log: Log) -> int:
 # --- the sweep, shared by both paths -------------------------------------------------------------------------------
 
 
-def sweep_steps(d: Dispute, until: datetime) -> list[tuple[datetime, int, dict, str]]:
-    """What the clocks' sweep does to the case up to `until`, applied to it: a warning at the
-    warning moment (yellow), a second at the deadline (red, overdue), and at the escalation moment
-    the case handed up (`engine.escalate_to_parent`, its clock restarted there). Returns (moment,
-    mark, data with its cycle, state) for the timeline rows."""
+def sweep_steps(d: Dispute, until: datetime) -> list[tuple]:
+    """What the clocks' sweep (disputes.engine on main) does to the case up to `until`, applied to
+    it: a warning at the warning moment (yellow light), a yellow card at the deadline (red light),
+    and at the escalation moment the case handed up (`engine.escalate_to_parent`, its clock
+    restarted there), or at the root a red card. Returns (moment, mark, action, data, cycle, state,
+    center, level) for the timeline rows, as the sweep writes them."""
     made = []
     while d.phase and states.PHASE_OF_STATE.get(d.state) is not None:
-        m = clocks.running_moments(d)
-        due = clock_moments.next_due(m, d.clock_marks)
+        due = clock_moments.next_due(clocks.running_moments(d), d.clock_marks)
         if due is None or due > until:
             break
         bit = next(
             b for b in (clock_moments.WARN, clock_moments.OVERDUE, clock_moments.ESCALATE) if not d.clock_marks & b
         )
-        cycle = d.clock_cycle
+        cycle, phase, action = d.clock_cycle, d.phase, A.WARN
         d.clock_marks |= bit
-        data = {"_cycle": cycle, "phase": d.phase, "due_at": d.due_at.isoformat()}
+        data: dict = {"phase": phase}
         if bit == clock_moments.WARN:
             d.light = Light.YELLOW
         elif bit == clock_moments.OVERDUE:
-            d.light, data["overdue"] = Light.RED, True
+            d.light, data["card"] = Light.RED, "yellow_card"
         else:
-            before = d.center_id
+            from_center, from_level = d.center_id, d.level
             if engine.escalate_to_parent(d, now=due):
-                data |= {"from_center": before, "to_center": d.center_id}
-        made.append((due, bit, data, d.state))
+                action = A.ESCALATE
+                data |= {
+                    "from_center": from_center,
+                    "to_center": d.center_id,
+                    "from_level": from_level,
+                    "to_level": d.level,
+                }
+            else:
+                data["card"] = "red_card"
+        made.append((due, bit, action, data, cycle, d.state, d.center_id, d.level))
     return made
 
 
@@ -1077,17 +1087,17 @@ def _sweep_db(dispute_id: int, until: datetime) -> None:
     DisputeAction.objects.bulk_create(
         DisputeAction(
             dispute=d,
-            action=A.ESCALATE if bit == clock_moments.ESCALATE else A.WARN,
-            center_id=d.center_id,
-            level=d.level,
+            action=action,
+            center_id=center_id,
+            level=level,
             from_state=state,
             to_state=state,
-            data={k: v for k, v in data.items() if k != "_cycle"},
+            data=data,
             created_at=moment,
-            cycle=data["_cycle"],
+            cycle=cycle,
             mark=bit,
         )
-        for moment, bit, data, state in made
+        for moment, bit, action, data, cycle, state, center_id, level in made
     )
 
 
@@ -1173,7 +1183,42 @@ def _copy_models(model, objects: list, *, now: datetime) -> None:
     _copy(model._meta.db_table, tuple(f.column for f in fields), ([value(o, f) for f in fields] for o in objects))
 
 
-def write_bulk(cases: list[Case], log: Log) -> None:
+REMINDER_HOUR = time(9)  # engine.REMINDER_HOUR on main: reminders come at 09:00 on their day
+CONFIRMATION_NOTICE = timedelta(days=25)  # engine.CONFIRMATION_NOTICE: 5 days before the window closes
+
+
+def reminders(case: Case, end: datetime) -> list[Reminder]:
+    """The case's reminders as the engine plans them at the agreement (engine.reminders_plan on main:
+    one per follow-up visit and obligation, at 09:00 on its due date, and the judicial-confirmation
+    window's 25 days after a written agreement), each then cancelled when its subject was done before
+    it came (the services cancel it), sent at its moment when it came first (the sweep sends it), or
+    still pending."""
+    d = case.dispute
+    if d.agreed_at is None:
+        return []
+    plans = [
+        (ReminderKind.FOLLOW_UP, v.pk, datetime.combine(v.due_date, REMINDER_HOUR, LOCAL), v.visited_at)
+        for v in case.follow_ups
+    ]
+    plans += [
+        (ReminderKind.OBLIGATION, o.pk, datetime.combine(o.due_date, REMINDER_HOUR, LOCAL), o.performed_at)
+        for o in case.obligations
+    ]
+    if d.agreement_form == AgreementForm.WRITTEN:
+        plans.append((ReminderKind.CONFIRMATION, 0, d.agreed_at + CONFIRMATION_NOTICE, case.applied_at))
+    rows = []
+    for kind, key, due, done in plans:
+        row = Reminder(dispute_id=d.pk, kind=kind, key=key, due_at=due, cancelled=False)
+        sends_at = max(due, d.agreed_at)  # due the day it was planned: the next sweep sends it
+        if done is not None and done < sends_at:
+            row.cancelled = True
+        elif sends_at <= end:
+            row.sent_at = sends_at
+        rows.append(row)
+    return rows
+
+
+def write_bulk(cases: list[Case], log: Log, *, end: datetime) -> None:
     """Numbers the cases (one number per committee and year, in the order they came in, after the
     counters' last) and writes them and their rows with COPY, their ids taken from the sequences
     first (children name their parents, timeline rows their sessions and visits)."""
@@ -1225,6 +1270,10 @@ def write_bulk(cases: list[Case], log: Log) -> None:
     _copy_models(FollowUp, visits, now=now)
     confirmations = children(Confirmation, lambda c: [c.confirmation] if c.confirmation else [])
     _copy_models(Confirmation, confirmations, now=now)
+    planned = [row for case in cases for row in reminders(case, end)]
+    for row, pk in zip(planned, _ids(Reminder, len(planned)), strict=True):
+        row.pk = pk
+    _copy_models(Reminder, planned, now=now)
     rows = [
         (case.dispute.pk, *row[:9], json.dumps({k: _pk(v) for k, v in row[9].items()}, ensure_ascii=False), *row[10:])
         for case in cases
@@ -1235,7 +1284,7 @@ def write_bulk(cases: list[Case], log: Log) -> None:
     _copy("disputes_disputeschedule", ("dispute_id", "next_due_at"), schedules)
     log(
         f"disputes (copied): {len(cases)}, {len(rows)} timeline rows, {len(parties)} parties, "
-        f"{len(sessions)} sessions, {len(schedules)} with running clocks"
+        f"{len(sessions)} sessions, {len(schedules)} with running clocks, {len(planned)} reminders"
     )
 
 
@@ -1299,7 +1348,7 @@ def seed_disputes(log: Log, *, count: int = DISPUTE_COUNT, end: datetime | None 
         cases.append(case)
     cases.sort(key=lambda c: (c.dispute.created_at, c.index))
     live = min(LIVE_CASES, len(cases) // 10)
-    write_bulk(cases[: len(cases) - live], log)
+    write_bulk(cases[: len(cases) - live], log, end=end)
     for case in cases[len(cases) - live :]:
         try:
             play_live(case, history)

@@ -8,10 +8,10 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from disputes import clocks
-from disputes.choices import Action, State
+from disputes.choices import Action, AgreementForm, ReminderKind, State
 from disputes.demo.year import seed_disputes
 from disputes.domain import states
-from disputes.models import CaseCounter, Dispute, DisputeAction, DisputeSchedule, Party
+from disputes.models import CaseCounter, Dispute, DisputeAction, DisputeSchedule, FollowUp, Party, Reminder
 
 pytestmark = pytest.mark.django_db
 
@@ -99,3 +99,32 @@ def test_seeding_twice_changes_nothing(year):
     seed_disputes(lines.append, count=COUNT, end=END)
     assert lines == ["disputes: already there"]
     assert (Dispute.objects.count(), DisputeAction.objects.count()) == before
+
+
+def test_reminders_are_planned_sent_or_cancelled_as_the_engine_would(year):
+    old_written = Dispute.objects.filter(agreement_form=AgreementForm.WRITTEN, created_at__lt=END - timedelta(days=60))
+    assert old_written.exists()
+    confirmation = set(Reminder.objects.filter(kind=ReminderKind.CONFIRMATION).values_list("dispute_id", flat=True))
+    assert set(old_written.values_list("pk", flat=True)) <= confirmation
+    rows = list(Reminder.objects.select_related("dispute"))
+    for row in rows:
+        assert not (row.sent_at and row.cancelled)
+        if row.sent_at is not None:
+            assert row.due_at <= row.sent_at <= END and row.sent_at >= row.dispute.agreed_at
+        elif not row.cancelled:
+            assert max(row.due_at, row.dispute.agreed_at) > END  # pending: its moment has not come
+    # A visit made before its reminder came cancelled it.
+    for row in rows:
+        if row.kind == ReminderKind.FOLLOW_UP and row.cancelled:
+            visit = FollowUp.objects.get(pk=row.key)
+            assert visit.visited_at is not None and visit.visited_at < max(row.due_at, row.dispute.agreed_at)
+
+
+def test_the_sweeps_steps_are_system_rows_once_per_cycle(year):
+    marked = DisputeAction.objects.filter(mark__isnull=False)
+    assert marked.exists()
+    assert not marked.filter(actor__isnull=False).exists()
+    assert set(marked.values_list("action", flat=True)) <= {Action.WARN, Action.ESCALATE}
+    overdue = Dispute.objects.filter(state__in=[State.RECEIVED, State.MEDIATING], due_at__lt=END)
+    for dispute in overdue:  # past the deadline: the yellow card was given, the light is red
+        assert dispute.light == "red" and dispute.clock_marks & 2
