@@ -1,9 +1,10 @@
-"""The whole demo, in order: the district (grids app), reference data, then events."""
+"""The whole demo, in order: the district (grids app), reference data, then events and disputes."""
 
 from collections.abc import Callable
 
 from clocks.models import Calendar
 from disputes.demo.committees import seed_committees
+from disputes.demo.year import seed_disputes
 from events.demo import seed_events
 from events.reference import CALENDARS, load_reference
 from grids.choices import Level
@@ -22,6 +23,7 @@ def seed_demo(log: Callable[[str], None], *, events: bool = True) -> None:
     seed_committees(log)
     if events:
         seed_events(log)
+        seed_disputes(log)  # after the events: some disputes are converted from them
 
 
 def assign_calendars(log) -> None:
