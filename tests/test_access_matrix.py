@@ -564,10 +564,6 @@ def world(db, category, hangtianlu_point, media_in_tmp):  # noqa: F811
         "category": category,
         "photo_in": photo_in,
         "photo_out": photo_out,
-        "dispute_in": dispute_in,
-        "dispute_out": dispute_out,
-        "document_in": _dispute_document(dispute_in),
-        "document_out": _dispute_document(dispute_out),
         "notification_in": Notification.objects.create(user=users["hangtianlu"], kind="test", message="mine"),
         "notification_out": Notification.objects.create(
             user=User.objects.get(username="yongning"), kind="test", message="someone else's"
