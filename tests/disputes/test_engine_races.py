@@ -29,6 +29,14 @@ DAY = timedelta(days=1)
 BARRIER_SECONDS = 30
 
 
+@pytest.fixture(autouse=True)
+def disputes_round_the_clock():
+    """Not the package's: that one opens the rolled-back test transaction (it needs `db`), whose
+    uncommitted rows the racing connections would wait for. The committed world counts round the
+    clock already (`world`)."""
+    yield
+
+
 @pytest.fixture(scope="module", autouse=True)
 def committed_world(django_db_setup, django_db_blocker):
     with django_db_blocker.unblock():
