@@ -427,10 +427,12 @@ def _send_reminders(ids: list[int], now: datetime) -> int:
     for reminder in reminders:
         dispute, kind, key = reminder.dispute, reminder.kind, reminder.key
         values: dict | None = None
-        if dispute.state == State.AGREED:
-            if kind == ReminderKind.FOLLOW_UP and (dispute.pk, key) in follow_ups:
+        if kind == ReminderKind.FOLLOW_UP and dispute.state in (State.AGREED, State.CLOSED):
+            # A follow-up visit (回访) is due after the agreement is performed too.
+            if (dispute.pk, key) in follow_ups:
                 values = {"date": _day(follow_ups[(dispute.pk, key)])}
-            elif kind == ReminderKind.OBLIGATION and (dispute.pk, key) in obligations:
+        elif dispute.state == State.AGREED:
+            if kind == ReminderKind.OBLIGATION and (dispute.pk, key) in obligations:
                 what, due = obligations[(dispute.pk, key)]
                 values = {"what": what if len(what) <= 60 else what[:59] + "…", "date": _day(due)}
             elif kind == ReminderKind.CONFIRMATION and dispute.pk not in confirmed and dispute.agreed_at:

@@ -1076,31 +1076,6 @@ def sweep_steps(d: Dispute, until: datetime) -> list[tuple]:
     return made
 
 
-def _sweep_db(dispute_id: int, until: datetime) -> None:
-    """The sweep's steps on a saved case (the live path)."""
-    d = Dispute.objects.select_for_update(of=("self",)).select_related("center__parent").get(pk=dispute_id)
-    made = sweep_steps(d, until)
-    if not made:
-        return
-    d.save()
-    clocks.write_schedule(d)
-    DisputeAction.objects.bulk_create(
-        DisputeAction(
-            dispute=d,
-            action=action,
-            center_id=center_id,
-            level=level,
-            from_state=state,
-            to_state=state,
-            data=data,
-            created_at=moment,
-            cycle=cycle,
-            mark=bit,
-        )
-        for moment, bit, action, data, cycle, state, center_id, level in made
-    )
-
-
 # --- writing ----------------------------------------------------------------------------------------------------
 
 
@@ -1294,12 +1269,10 @@ def play_live(case: Case, history: History) -> Dispute:
     dispute, created = services.dispute_report(now=case.dispute.created_at, **report)
     assert created, f"demo dispute {case.index} exists already"
     parties = list(Party.objects.filter(dispute=dispute).order_by("order", "id").values_list("pk", flat=True))
-    # The sweep's moments, as the story met them: the saved case is swept only when one has come.
-    marks = sorted(row[10] for row in case.rows if row[12] is not None)
     for at, kind, actor, action, params in case.steps:
-        if marks and marks[0] <= at:
-            _sweep_db(dispute.pk, at)
-            marks = [m for m in marks if m > at]
+        # The platform's sweep runs every few seconds: what came due before this step (a warning, a
+        # reminder of a visit) was made before it.
+        engine.sweep(now=at)
         params = dict(params)
         if "party" in params:
             params["party"] = parties[params["party"]]
@@ -1322,8 +1295,6 @@ def play_live(case: Case, history: History) -> Dispute:
             services.confirmation_record(**common, **params)
         else:
             services.dispute_transition(**common, action=action.value, **params)
-    if marks:
-        _sweep_db(dispute.pk, history.end)
     return dispute
 
 
@@ -1354,6 +1325,11 @@ def seed_disputes(log: Log, *, count: int = DISPUTE_COUNT, end: datetime | None 
             play_live(case, history)
         except (IllegalTransition, ValidationError, PermissionDenied, services.DisputeNotFound) as exc:
             raise RuntimeError(f"demo dispute {case.index} (live): {exc!r}") from exc
+    # The live cases' clock steps and reminders that came due before `end`, as the platform's sweep
+    # makes them (the copied ones were played to `end` already: nothing of theirs is due).
+    swept = engine.sweep(now=end)
+    if swept:
+        log(f"disputes' sweep at the end of the demo: {swept} steps and reminders")
     with connection.cursor() as cursor:
         # Sessions are stamped when written: the live ones, as the copied ones, at their end.
         cursor.execute(

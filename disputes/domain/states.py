@@ -54,7 +54,7 @@ _FLAG_ACTIONS: dict[Action, frozenset[State]] = {
     A.CONFIRM: frozenset({S.AGREED, S.CLOSED}),
     A.RISK: OPEN_STATES,
     A.URGE: frozenset({S.RECEIVED, S.MEDIATING, S.AGREED}),
-    A.WARN: frozenset({S.RECEIVED, S.MEDIATING, S.AGREED}),
+    A.WARN: frozenset({S.RECEIVED, S.MEDIATING, S.AGREED, S.CLOSED}),  # closed: a follow-up visit's reminder
     A.ALARM: OPEN_STATES,
     A.LINK: OPEN_STATES,
     A.ATTACH: OPEN_STATES,
