@@ -84,9 +84,10 @@ SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
 def committee(*, level: str = "town") -> Committee:
-    """The committee of the first demo center at that level (made once)."""
+    """The committee of the first demo center at that level, numbering as the example of the issue
+    (温人调; the demo seeds each center's own prefix)."""
     center = Center.objects.filter(level=level).order_by("code").first()
-    row, _ = Committee.objects.get_or_create(
+    row, _ = Committee.objects.update_or_create(
         center=center, defaults={"name": f"{center.name}人民调解委员会", "number_prefix": "温人调"}
     )
     return row
