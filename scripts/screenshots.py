@@ -41,6 +41,18 @@ EVENT_PAGES = {
         ("police", ["/events/", "/events/{ticket}/", "/events/{handled}/"]),
     ],
 }
+# Dispute pages, per user and size; "{dispute}" is a demo case of 航天路社区 that the community's mediator holds.
+DISPUTE_PAGES = {
+    "phone": [
+        ("gridworker", ["/disputes/new/"]),
+        ("tiaojie", ["/disputes/workbench/", "/disputes/{dispute}/"]),
+    ],
+    "desktop": [
+        ("hangtianlu", ["/disputes/", "/disputes/new/"]),
+        ("tiaojie", ["/disputes/workbench/", "/disputes/{dispute}/"]),
+        ("liucheng", ["/disputes/stats/", "/disputes/ledger/"]),
+    ],
+}
 # The live dashboard at a phone's, a desk's and the command hall's wall's size (1920×1080, nothing scrolls).
 DASHBOARD_SIZES = {
     "phone": {"width": 375, "height": 812},
@@ -216,6 +228,19 @@ def ensure_demo_events(playwright) -> dict[str, int]:
     return {"event": ids[0], "handled": ids[4], "ticket": ids[5]}
 
 
+def demo_dispute(playwright) -> int:
+    """A case of the community mediator's (the demo year made them), an agreed one if there is one."""
+    api = playwright.request.new_context(base_url=BASE)
+    response = api.post("/api/auth/token/", data={"username": "tiaojie", "password": PASSWORD})
+    assert response.ok, response.text()
+    headers = {"Authorization": f"Token {response.json()['token']}", "Accept": "application/json"}
+    for state in ("agreed", "mediating", ""):
+        rows = api.get(f"/api/disputes/?mine=true&state={state}", headers=headers).json().get("results", [])
+        if rows:
+            return rows[0]["id"]
+    raise SystemExit("no demo dispute for tiaojie: run make run (seed_demo) first")
+
+
 def login(page, username):
     page.context.clear_cookies()
     page.goto(f"{BASE}/accounts/login/")
@@ -312,6 +337,7 @@ def main() -> None:
             photo.unlink()
             return
         events = ensure_demo_events(p)
+        dispute = demo_dispute(p)
         browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
         report_flow(browser, photo)
         dashboards(browser)
@@ -337,6 +363,13 @@ def main() -> None:
                     page.wait_for_timeout(300)
                     name = path.format(event="detail", ticket="ticket", handled="handled").strip("/").replace("/", "-")
                     name = name.replace("?", "-").replace("=", "")
+                    page.screenshot(path=OUT / f"{username}-{name}-{size_name}.png", full_page=True)
+            for username, paths in DISPUTE_PAGES[size_name]:
+                login(page, username)
+                for path in paths:
+                    page.goto(BASE + path.format(dispute=dispute))
+                    page.wait_for_timeout(300)
+                    name = path.format(dispute="detail").strip("/").replace("/", "-")
                     page.screenshot(path=OUT / f"{username}-{name}-{size_name}.png", full_page=True)
             context.close()
         browser.close()
