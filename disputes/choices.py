@@ -2,12 +2,13 @@
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class State(models.TextChoices):
     RECEIVED = "received", _("Taken in")  # 待受理: registered, waiting for the center's triage
     MEDIATING = "mediating", _("Under mediation")  # 调解中: accepted, mediators named
-    SUSPENDED = "suspended", _("Suspended")  # 中止: paused, its time does not count
+    SUSPENDED = "suspended", pgettext_lazy("dispute", "Suspended")  # 中止: paused, its time does not count
     AGREED = "agreed", _("Agreement reached")  # 已达成协议: performance and follow-up visits
     CLOSED = "closed", _("Closed")  # 已结案: the agreement performed
     FAILED = "failed", _("Mediation failed")  # 调解不成 / 终止: the parties guided to another channel
@@ -23,13 +24,13 @@ class Action(models.TextChoices):
     ASSIGN = "assign", _("Name mediators")
     REFUSE = "refuse", _("A party refuses mediation")
     EXTEND = "extend", _("Extend the mediation")
-    SUSPEND = "suspend", _("Suspend")
+    SUSPEND = "suspend", pgettext_lazy("dispute", "Suspend the mediation")
     RESUME = "resume", _("Resume")
     SESSION = "session", _("Mediation session")
     INVESTIGATE = "investigate", _("Investigation record")
-    AGREE = "agree", _("Agreement reached")
+    AGREE = "agree", pgettext_lazy("dispute", "Record the agreement")
     TERMINATE = "terminate", _("Terminate (mediation failed)")
-    WITHDRAW = "withdraw", _("Withdrawn")
+    WITHDRAW = "withdraw", pgettext_lazy("dispute", "Withdraw")
     DOCUMENT = "document", _("Document")
     FOLLOW_UP = "follow_up", _("Follow-up visit")
     PERFORM = "perform", _("Obligation performed")
@@ -48,7 +49,7 @@ class Intake(models.TextChoices):
     """How a dispute came in (来源渠道)."""
 
     WALK_IN = "walk_in", _("Walk-in at a center's window")
-    GRID = "grid", _("Grid worker")
+    GRID = "grid", pgettext_lazy("dispute", "Reported by a grid worker")
     HOTLINE = "hotline", _("12345 hotline")
     POLICE = "police", _("Police (110) transfer")
     COURT_DELEGATED = "court_delegated", _("Court referral before filing (委派)")

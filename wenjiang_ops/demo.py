@@ -5,6 +5,7 @@ from collections.abc import Callable
 from clocks.models import Calendar
 from disputes.demo.committees import seed_committees
 from disputes.demo.year import seed_disputes
+from disputes.reference import load_reference as load_dispute_reference
 from events.demo import seed_events
 from events.reference import CALENDARS, load_reference
 from grids.choices import Level
@@ -20,6 +21,7 @@ def seed_demo(log: Callable[[str], None], *, events: bool = True) -> None:
         f"holidays and make-up days: {counts['special_days']}"
     )
     assign_calendars(log)
+    load_dispute_reference()
     seed_committees(log)
     if events:
         seed_events(log)

@@ -1298,6 +1298,29 @@ def play_live(case: Case, history: History) -> Dispute:
     return dispute
 
 
+def plan_sessions(cases, end: datetime) -> int:
+    """The next session of each live case under mediation, planned on its lead mediator's calendar in
+    the coming two weeks (the workbench shows them)."""
+    planned = 0
+    for n, case in enumerate(cases):
+        dispute = Dispute.objects.filter(client_id=case.dispute.client_id, state="mediating").first()
+        lead = DisputeMediator.objects.filter(dispute=dispute, lead=True, active=True).first() if dispute else None
+        if lead is None:
+            continue
+        day = timezone.localtime(end).date() + timedelta(days=1 + n % 12)
+        starts = timezone.make_aware(datetime.combine(day, time(9 + n % 3 * 2, 30)))
+        services.session_record(
+            dispute_id=dispute.pk,
+            actor=lead.user,
+            starts_at=starts,
+            place=f"{dispute.committee.center.name}人民调解室",
+            held=False,
+            now=end,
+        )
+        planned += 1
+    return planned
+
+
 def seed_disputes(log: Log, *, count: int = DISPUTE_COUNT, end: datetime | None = None) -> None:
     """Writes `count` disputes of the year before `end` (default: now), once: the older ones in
     bulk, the most recent LIVE_CASES through the services."""
@@ -1327,6 +1350,7 @@ def seed_disputes(log: Log, *, count: int = DISPUTE_COUNT, end: datetime | None 
             raise RuntimeError(f"demo dispute {case.index} (live): {exc!r}") from exc
     # The live cases' clock steps and reminders that came due before `end`, as the platform's sweep
     # makes them (the copied ones were played to `end` already: nothing of theirs is due).
+    plan_sessions(cases[len(cases) - live :], end)
     swept = engine.sweep(now=end)
     if swept:
         log(f"disputes' sweep at the end of the demo: {swept} steps and reminders")
