@@ -22,7 +22,7 @@ from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views.decorators.http import require_POST
 
 from accounts.models import Role, User
@@ -697,26 +697,26 @@ STATS_FIGURES = ("taken_in", "mediated", "successful", "failed", "withdrawn", "r
 STATS_RATES = tuple(selectors.RATES)
 # The short names of the selector's counts and rates (the definitions come with the figures).
 STATS_LABELS = {
-    "taken_in": gettext_lazy("Taken in"),
-    "mediated": gettext_lazy("Mediated"),
-    "successful": gettext_lazy("Successful"),
-    "failed": gettext_lazy("Failed"),
-    "withdrawn": gettext_lazy("Withdrawn"),
-    "referred": gettext_lazy("Referred"),
-    "pending": gettext_lazy("Pending"),
-    "concluded": gettext_lazy("Concluded"),
-    "on_time": gettext_lazy("Concluded on time"),
-    "agreements_due": gettext_lazy("Agreements due for performance"),
-    "performed": gettext_lazy("Performed"),
-    "confirmation_applied": gettext_lazy("Applied for confirmation"),
-    "confirmed": gettext_lazy("Confirmed valid"),
-    "followed_up": gettext_lazy("Visited after the agreement"),
-    "success_rate": gettext_lazy("Success rate"),
-    "success_of_concluded": gettext_lazy("Success of concluded cases"),
-    "on_time_rate": gettext_lazy("On-time rate"),
-    "performed_rate": gettext_lazy("Performance rate"),
-    "confirmation_rate": gettext_lazy("Judicial confirmation rate"),
-    "follow_up_rate": gettext_lazy("Follow-up rate"),
+    "taken_in": pgettext_lazy("dispute statistics", "Taken in"),
+    "mediated": pgettext_lazy("dispute statistics", "Mediated"),
+    "successful": pgettext_lazy("dispute statistics", "Successful"),
+    "failed": pgettext_lazy("dispute statistics", "Failed"),
+    "withdrawn": pgettext_lazy("dispute statistics", "Withdrawn"),
+    "referred": pgettext_lazy("dispute statistics", "Referred"),
+    "pending": pgettext_lazy("dispute statistics", "Pending"),
+    "concluded": pgettext_lazy("dispute statistics", "Concluded"),
+    "on_time": pgettext_lazy("dispute statistics", "Concluded on time"),
+    "agreements_due": pgettext_lazy("dispute statistics", "Agreements due for performance"),
+    "performed": pgettext_lazy("dispute statistics", "Performed"),
+    "confirmation_applied": pgettext_lazy("dispute statistics", "Applied for confirmation"),
+    "confirmed": pgettext_lazy("dispute statistics", "Confirmed valid"),
+    "followed_up": pgettext_lazy("dispute statistics", "Visited after the agreement"),
+    "success_rate": pgettext_lazy("dispute statistics", "Success rate"),
+    "success_of_concluded": pgettext_lazy("dispute statistics", "Success of concluded cases"),
+    "on_time_rate": pgettext_lazy("dispute statistics", "On-time rate"),
+    "performed_rate": pgettext_lazy("dispute statistics", "Performance rate"),
+    "confirmation_rate": pgettext_lazy("dispute statistics", "Judicial confirmation rate"),
+    "follow_up_rate": pgettext_lazy("dispute statistics", "Follow-up rate"),
 }
 
 
@@ -802,8 +802,8 @@ def stats(request):
             "title": str(_("Disputes by type")),
             "names": [row["name"] for row in result["slices"]["type"]],
             "series": [
-                {"name": str(_("Taken in")), "data": [row["taken_in"] for row in result["slices"]["type"]]},
-                {"name": str(_("Successful")), "data": [row["successful"] for row in result["slices"]["type"]]},
+                {"name": str(STATS_LABELS[name]), "data": [row[name] for row in result["slices"]["type"]]}
+                for name in ("taken_in", "successful")
             ],
         }
     return render(request, "disputes/stats.html", context, status=400 if errors else 200)

@@ -252,3 +252,11 @@ def test_the_queue_links_the_statistics(client):
     client.force_login(user("mediator"))
     html = client.get("/disputes/").content.decode()
     assert 'href="/disputes/stats/"' in html and 'href="/disputes/ledger/"' in html
+
+
+def test_the_pages_read_in_chinese(client, cases):  # noqa: F811
+    client.force_login(user("liucheng"))
+    html = client.get(f"/disputes/stats/?{Q2_QUERY}", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert "矛盾纠纷统计" in html and "调解成功率" in html and "受理数" in html and "按纠纷类型" in html
+    html = client.get("/disputes/ledger/", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert "维稳台账" in html and "涉及人数" in html
