@@ -7,16 +7,18 @@ COPY from a seeded generator: the same rows every run. Then, after VACUUM ANALYZ
 
 1. the district's statistics for 2025: `disputes.selectors.dispute_stats` over the district for one
    year, beside the bare SQL computing the same counts through psycopg2 (and both give the same counts);
-2. a town's filtered list page (柳城街道's subtree, state closed, 2025, newest first, count + the first
-   20 rows with type and holding center): the ORM query a list selector makes (there is no
-   `disputes.selectors.dispute_list` yet: the integrator will time the API endpoint instead), beside
-   its bare SQL.
+2. a town's filtered list page through the real API: `GET /api/disputes/?center=<柳城街道>&state=closed&
+   created_after=2025-01-01&created_before=2025-12-31&page_size=20` (token auth, over HTTP to gunicorn
+   with DEBUG off, as bench/intake.py times the events' list), beside the bare SQL of the same page
+   (count + the first 20 rows with type and holding center). Both give the same count and rows; the
+   API's query count is taken in process at page sizes 20 and 100 and must be the same.
 
 p95 of each, ratios to the bare SQL; the last line is one JSON object.
 """
 
 from __future__ import annotations
 
+import http.client
 import io
 import json
 import os
@@ -28,9 +30,10 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import django_setup, percentile, prepare_database
+from common import django_setup, gunicorn, percentile, prepare_database, stop
 
 SEED = 20260107
+PORT = 18091
 YEARS = range(2016, 2026)
 STATS_YEAR = 2025
 TOWN = "柳城街道"
@@ -327,6 +330,25 @@ def timed(call, runs: int) -> list[float]:
     return timings
 
 
+def list_queries(token: str, query: str) -> dict[int, int]:
+    """The API list's queries at two page sizes, counted in process (the same request as timed)."""
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    client = Client(HTTP_AUTHORIZATION=f"Token {token}", HTTP_HOST="127.0.0.1")
+    counts = {}
+    for size in (PAGE, 100):
+        sized = query.replace(f"page_size={PAGE}", f"page_size={size}")
+        client.get(sized)
+        with CaptureQueriesContext(connection) as ctx:
+            response = client.get(sized)
+            assert response.status_code == 200, response.content[:300]
+            assert len(response.json()["results"]) == size, size
+        counts[size] = len(ctx.captured_queries)
+    return counts
+
+
 def main() -> None:
     print("preparing the benchmark database …", flush=True)
     prepare_database()
@@ -337,9 +359,9 @@ def main() -> None:
     from django.utils import timezone
 
     from accounts.models import User
-    from accounts.scope import scope_for, subtree_ids
+    from accounts.scope import scope_for
+    from accounts.services import token_issue
     from disputes import selectors
-    from disputes.models import Dispute
     from events.selectors import Period
     from grids.models import Center
 
@@ -378,42 +400,50 @@ def main() -> None:
     assert {name: totals[name] for name in STATS_NAMES} == expected, (totals, expected)
     assert totals["taken_in"] >= 15_000, totals["taken_in"]
 
-    # 2. A town's filtered list page: its subtree, closed, the year, newest first, count + 20 rows.
+    # 2. A town's filtered list page through the API: its subtree, closed, the year, newest first.
     town = Center.objects.get(name=TOWN)
-    liucheng = scope_for(User.objects.select_related("center").get(username="liucheng"))
+    token = token_issue(user=User.objects.get(username="liucheng"), client="bench")
+    headers = {"Authorization": f"Token {token}"}
+    query = f"/api/disputes/?center={town.pk}&state=closed&created_after={first}&created_before={last}&page_size={PAGE}"
     list_params = {"start": period.start, "end": period.end, "path": town.path + "%"}
+    server = gunicorn(PORT, workers=2)  # one request at a time: two workers are plenty
+    conn = http.client.HTTPConnection("127.0.0.1", PORT)
 
     def listing():
-        # The ORM query of a list selector (disputes.selectors.dispute_list does not exist yet).
-        queryset = (
-            liucheng.disputes(Dispute.objects.all())
-            .filter(origin_center_id__in=subtree_ids(town.path), state="closed")
-            .filter(created_at__gte=period.start, created_at__lt=period.end)
-            .select_related("type", "center")
-            .order_by("-created_at", "-id")
-        )
-        return queryset.count(), list(queryset[:PAGE])
+        conn.request("GET", query, headers=headers)
+        response = conn.getresponse()
+        body = response.read()
+        if response.status != 200:  # the server is stopped on the way out (finally)
+            sys.exit(f"list: {response.status} {body[:300]!r}")
+        data = json.loads(body)
+        return data["count"], [row["id"] for row in data["results"]]
 
     def listing_bare():
         cursor.execute(LIST_COUNT, list_params)
         count = cursor.fetchone()[0]
         cursor.execute(LIST_PAGE, list_params)
-        return count, cursor.fetchall()
+        return count, [row[0] for row in cursor.fetchall()]
 
-    count, page = listing()
-    bare_count, bare_page = listing_bare()
-    assert count == bare_count and [d.pk for d in page] == [r[0] for r in bare_page], (count, bare_count)
-    assert count >= 1_000, count
+    try:
+        count, page = listing()
+        bare_count, bare_page = listing_bare()
+        assert count == bare_count and page == bare_page, (count, bare_count, page, bare_page)
+        assert count >= 1_000, count
+        queries = list_queries(token, query)
+        assert queries[PAGE] == queries[100], f"the list's queries grow with the page: {queries}"
 
-    # Interleaved in rounds, so that noise on the shared machine falls on both sides alike.
-    results: dict[str, list[float]] = {"stats": [], "stats_bare": [], "list": [], "list_bare": []}
-    calls = {"stats": stats, "stats_bare": stats_bare, "list": listing, "list_bare": listing_bare}
-    for call in calls.values():
-        timed(call, 0)
-    rounds = 4
-    for _ in range(rounds):
-        for name, call in calls.items():
-            results[name] += timed(call, RUNS // rounds)
+        # Interleaved in rounds, so that noise on the shared machine falls on both sides alike.
+        results: dict[str, list[float]] = {"stats": [], "stats_bare": [], "list": [], "list_bare": []}
+        calls = {"stats": stats, "stats_bare": stats_bare, "list": listing, "list_bare": listing_bare}
+        for call in calls.values():
+            timed(call, 0)
+        rounds = 4
+        for _ in range(rounds):
+            for name, call in calls.items():
+                results[name] += timed(call, RUNS // rounds)
+    finally:
+        conn.close()
+        stop(server)
     bare.close()
 
     def p(name: str, q: float) -> float:
@@ -426,7 +456,7 @@ def main() -> None:
     labels = {
         "stats": "dispute_stats (district, a year)",
         "stats_bare": "  bare SQL, same counts",
-        "list": "town list page (count + 20)",
+        "list": "town list, API over HTTP (20)",
         "list_bare": "  bare SQL",
     }
     for name, label in labels.items():
@@ -434,6 +464,7 @@ def main() -> None:
     stats_ratio = p("stats", 95) / p("stats_bare", 95)
     list_ratio = p("list", 95) / p("list_bare", 95)
     print(f"ratios (p95 ÷ bare p95): stats {stats_ratio:.2f}, list {list_ratio:.2f} (targets ≤ 3)")
+    print(f"list API queries by page size: {queries}")
     print(
         json.dumps(
             {
@@ -447,6 +478,9 @@ def main() -> None:
                 "rows": rows,
                 "stats_taken_in": totals["taken_in"],
                 "list_matches": count,
+                "list_queries": queries[PAGE],
+                "list_queries_page100": queries[100],
+                "list_query": query,
             }
         )
     )

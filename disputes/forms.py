@@ -4,11 +4,18 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
+from datetime import date
 
 from django import forms
+from django.core.exceptions import ValidationError
 from django.db.models import F
 from django.db.models.functions import Coalesce
+from django.http import Http404
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+from grids.models import Center
 
 from .choices import Intake, Risk, State
 from .models import DisputeType
@@ -240,3 +247,111 @@ def confirmation_params(data) -> dict:
         "ruled_on": data.get("ruled_on") or None,
         "extended": _checked(data, "extended"),
     }
+
+
+# --- statistics, the quarterly form and the ledger: the query's parameters ----------------------------
+#
+# One parser for the API and the pages, so that both accept and refuse the same input: bad input is
+# a ValidationError (400, one message per field), a center outside the user's area an Http404.
+
+# The API's names of the slices -> the selector's (disputes.selectors.SLICES).
+STATS_SLICES = {"type": "type", "intake": "intake", "town": "town", "band": "group_band", "risk": "risk"}
+STATS_MAX_YEARS = 5
+# Dates within this century and the next: arithmetic on them never overflows into a 500.
+STATS_YEARS = (2000, 2100)
+
+
+@dataclass(frozen=True)
+class StatsQuery:
+    """A statistics request, checked: the center (None: the whole of the user's scope), the days
+    (inclusive) and the slices (the selector's names)."""
+
+    center: Center | None
+    date_from: date
+    date_to: date
+    by: tuple[str, ...] = ()
+
+
+def _years_after(day: date, years: int) -> date:
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year + years, month=3, day=1)
+
+
+def stats_center(params, user, scope) -> Center | None:
+    """The `center` asked for, in the user's area; the user's own when none is given (None for a
+    user without a center: the whole scope). A center outside the area is not found (404), a value
+    that is no id is bad input (400)."""
+    value = (params.get("center") or "").strip()
+    if not value:
+        return user.center if user.center_id else None
+    try:
+        pk = int(value)
+    except ValueError:
+        raise ValidationError({"center": [_("Choose a center in your area.")]}) from None
+    if not 1 <= pk <= 2**63 - 1:
+        raise Http404(_("No such center in your area."))
+    center = scope.centers().defer("boundary").filter(pk=pk).first()
+    if center is None:
+        raise Http404(_("No such center in your area."))
+    return center
+
+
+def stats_query(params, user, scope, *, slices=None, today: date | None = None) -> StatsQuery:
+    """Parses `center`, `date_from`, `date_to` (default: this year to today) and `by` (one of
+    STATS_SLICES; `slices` gives the default). Raises ValidationError for bad dates, a first day
+    after the last, a period over STATS_MAX_YEARS years or an unknown slice; Http404 for a center
+    outside the area."""
+    today = today or timezone.localdate()
+    errors: dict[str, list] = {}
+    dates = {}
+    for name, default in (("date_from", today.replace(month=1, day=1)), ("date_to", today)):
+        value = (params.get(name) or "").strip()
+        try:
+            dates[name] = date.fromisoformat(value) if value else default
+        except ValueError:
+            errors[name] = [_("Use a date like 2026-01-31.")]
+            continue
+        if not STATS_YEARS[0] <= dates[name].year <= STATS_YEARS[1]:
+            first, last = STATS_YEARS
+            errors[name] = [_("A date between the years %(first)d and %(last)d.") % {"first": first, "last": last}]
+    by: tuple[str, ...] = tuple(slices or ())
+    if params.get("by"):
+        name = params.get("by")
+        if name not in STATS_SLICES:
+            errors["by"] = [_("Slice by one of: %(s)s.") % {"s": ", ".join(STATS_SLICES)}]
+        else:
+            by = (STATS_SLICES[name],)
+    if not errors:
+        first, last = dates["date_from"], dates["date_to"]
+        if first > last:
+            errors["date_to"] = [_("The last day comes before the first.")]
+        elif last >= _years_after(first, STATS_MAX_YEARS):
+            errors["date_to"] = [_("A period of at most %(n)d years.") % {"n": STATS_MAX_YEARS}]
+    if errors:
+        raise ValidationError(errors)
+    center = stats_center(params, user, scope)
+    return StatsQuery(center=center, date_from=dates["date_from"], date_to=dates["date_to"], by=by)
+
+
+def quarter_query(params, *, today: date | None = None) -> tuple[int, int]:
+    """The quarterly form's `year` and `quarter` (default: the current quarter); ValidationError
+    for anything else."""
+    today = today or timezone.localdate()
+    errors: dict[str, list] = {}
+    values = {}
+    for name, default, low, high in (
+        ("year", today.year, *STATS_YEARS),
+        ("quarter", (today.month - 1) // 3 + 1, 1, 4),
+    ):
+        value = (params.get(name) or "").strip()
+        try:
+            values[name] = int(value) if value else default
+        except ValueError:
+            values[name] = None
+        if values[name] is None or not low <= values[name] <= high:
+            errors[name] = [_("A whole number from %(low)d to %(high)d.") % {"low": low, "high": high}]
+    if errors:
+        raise ValidationError(errors)
+    return values["year"], values["quarter"]

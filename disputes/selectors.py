@@ -26,7 +26,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from accounts.scope import Scope, subtree_ids
+from accounts.scope import DISPUTES_BY_ROLE, EVERYTHING, NOTHING, SUBTREE, Scope, subtree_ids
 from events.selectors import Period
 from grids.choices import Level
 from grids.models import Center
@@ -210,6 +210,14 @@ def _slice_order(by: str):
         return lambda row: (row["id"] is None, row["name"])
     values = list(choices.values)
     return lambda row: values.index(row["id"]) if row["id"] in values else len(values)
+
+
+def reads_dispute_area(scope: Scope) -> bool:
+    """Whether the scope sees the cases of a whole area (accounts.scope.DISPUTES_BY_ROLE: SUBTREE or
+    EVERYTHING): only those read the area's statistics, quarterly form and stability ledger. A grid
+    worker's handful of own cases is no area; their figures would mislead."""
+    rule = EVERYTHING if scope.everything else DISPUTES_BY_ROLE.get(scope.role, NOTHING)
+    return rule in (SUBTREE, EVERYTHING)
 
 
 def disputes_in(*, scope: Scope, center: Center | None = None) -> QuerySet:

@@ -22,14 +22,14 @@ from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views.decorators.http import require_POST
 
 from accounts.models import Role, User
 from accounts.scope import scope_for
 from grids.choices import Level
 
-from . import services
+from . import selectors, services
 from .choices import (
     Action,
     AgreementForm,
@@ -58,6 +58,8 @@ from .forms import (
     obligation_rows,
     party_rows,
     session_params,
+    stats_center,
+    stats_query,
     transition_params,
     type_groups,
 )
@@ -189,6 +191,7 @@ def queue(request):
             "show": show,
             "active_filters": active,
             "may_take_in": _may_use(user, services.INTAKE_ROLES),
+            "may_read_area": selectors.reads_dispute_area(scope_for(user)),
         },
     )
 
@@ -677,5 +680,156 @@ def workbench(request):
             "received": scope_for(user).disputes().filter(state=State.RECEIVED, center_id=user.center_id).count()
             if user.center_id
             else 0,
+        },
+    )
+
+
+# --- statistics and the stability ledger -------------------------------------------------------------
+
+# The page's tables, in order: (the selector's slice, its heading).
+STATS_TABLES = (
+    ("type", gettext_lazy("By type")),
+    ("intake", gettext_lazy("By channel of intake")),
+    ("town", gettext_lazy("By town and street")),
+)
+# The figures the page shows, in order (each with its definition from the selector).
+STATS_FIGURES = ("taken_in", "mediated", "successful", "failed", "withdrawn", "referred", "pending", "concluded")
+STATS_RATES = tuple(selectors.RATES)
+# The short names of the selector's counts and rates (the definitions come with the figures).
+STATS_LABELS = {
+    "taken_in": pgettext_lazy("dispute statistics", "Taken in"),
+    "mediated": pgettext_lazy("dispute statistics", "Mediated"),
+    "successful": pgettext_lazy("dispute statistics", "Successful"),
+    "failed": pgettext_lazy("dispute statistics", "Failed"),
+    "withdrawn": pgettext_lazy("dispute statistics", "Withdrawn"),
+    "referred": pgettext_lazy("dispute statistics", "Referred"),
+    "pending": pgettext_lazy("dispute statistics", "Pending"),
+    "concluded": pgettext_lazy("dispute statistics", "Concluded"),
+    "on_time": pgettext_lazy("dispute statistics", "Concluded on time"),
+    "agreements_due": pgettext_lazy("dispute statistics", "Agreements due for performance"),
+    "performed": pgettext_lazy("dispute statistics", "Performed"),
+    "confirmation_applied": pgettext_lazy("dispute statistics", "Applied for confirmation"),
+    "confirmed": pgettext_lazy("dispute statistics", "Confirmed valid"),
+    "followed_up": pgettext_lazy("dispute statistics", "Visited after the agreement"),
+    "success_rate": pgettext_lazy("dispute statistics", "Success rate"),
+    "success_of_concluded": pgettext_lazy("dispute statistics", "Success of concluded cases"),
+    "on_time_rate": pgettext_lazy("dispute statistics", "On-time rate"),
+    "performed_rate": pgettext_lazy("dispute statistics", "Performance rate"),
+    "confirmation_rate": pgettext_lazy("dispute statistics", "Judicial confirmation rate"),
+    "follow_up_rate": pgettext_lazy("dispute statistics", "Follow-up rate"),
+}
+
+
+def _percent(value: float | None) -> str:
+    return "" if value is None else f"{value * 100:.1f}%"
+
+
+def _area_scope(user: User):
+    scope = scope_for(user)
+    if not selectors.reads_dispute_area(scope):
+        raise PermissionDenied(_("Dispute statistics are for center staff and mediators."))
+    return scope
+
+
+def _center_choices(scope):
+    """The centers one may pick: the user's area, the towns' level and above first by path."""
+    return list(scope.centers().defer("boundary").order_by("path")[:500])
+
+
+@login_required
+def stats(request):
+    """The statistics of a center's subtree over a period (default: this year): every figure with
+    its definition and denominator, tables by type, channel and town, a chart, and the quarterly
+    form's download (the API's `dispute-quarterly`, signed in by the session). Bad input is
+    answered 400 with the form and its messages, never a 500."""
+    user = request.user
+    scope = _area_scope(user)
+    today = timezone.localdate()
+    errors: dict = {}
+    result = None
+    try:
+        query = stats_query(request.GET, user, scope, slices=[name for name, _label in STATS_TABLES], today=today)
+    except ValidationError as exc:
+        errors = exc.message_dict
+        center = stats_center(request.GET, user, scope) if "center" not in errors else None
+        query = None
+    else:
+        center = query.center
+        result = selectors.dispute_stats(
+            scope=scope, center=center, date_from=query.date_from, date_to=query.date_to, by=query.by
+        )
+    context = {
+        "center": center,
+        "centers": _center_choices(scope),
+        "values": {
+            "date_from": request.GET.get("date_from") or today.replace(month=1, day=1).isoformat(),
+            "date_to": request.GET.get("date_to") or today.isoformat(),
+        },
+        "errors": errors,
+        "query": query,
+        "year": today.year,
+        "years": list(range(today.year, today.year - 6, -1)),
+        "quarter": (today.month - 1) // 3 + 1,
+    }
+    if result is not None:
+        totals = result["totals"]
+        definitions = result["definitions"]
+        context["figures"] = [
+            {"name": n, "label": STATS_LABELS[n], "value": totals[n], "definition": definitions[n]}
+            for n in STATS_FIGURES
+        ]
+        context["rates"] = []
+        for n in STATS_RATES:
+            rate = totals["rates"][n]
+            context["rates"].append(
+                {
+                    "name": n,
+                    "label": STATS_LABELS[n],
+                    "value": rate["value"],
+                    "percent": _percent(rate["value"]),
+                    "numerator": totals[rate["numerator"]],
+                    "numerator_label": STATS_LABELS[rate["numerator"]],
+                    "denominator": totals[rate["denominator"]],
+                    "denominator_label": STATS_LABELS[rate["denominator"]],
+                    "definition": definitions[n],
+                }
+            )
+        for rows in result["slices"].values():
+            for row in rows:
+                row["success_percent"] = _percent(row["rates"]["success_rate"]["value"])
+        context["tables"] = [{"key": key, "title": title, "rows": result["slices"][key]} for key, title in STATS_TABLES]
+        context["chart"] = {
+            "title": str(_("Disputes by type")),
+            "names": [row["name"] for row in result["slices"]["type"]],
+            "series": [
+                {"name": str(STATS_LABELS[name]), "data": [row[name] for row in result["slices"]["type"]]}
+                for name in ("taken_in", "successful")
+            ],
+        }
+    return render(request, "disputes/stats.html", context, status=400 if errors else 200)
+
+
+@login_required
+def ledger(request):
+    """The stability ledger (维稳台账) of a center's subtree: open group and major cases, newest
+    first, coloured by risk. No personal data."""
+    user = request.user
+    scope = _area_scope(user)
+    center = stats_center(request.GET, user, scope)
+    rows = selectors.stability_ledger(scope=scope, center=center).defer("center__boundary", "location")
+    page_obj = Paginator(rows, PAGE_SIZE * 2).get_page(request.GET.get("page"))
+    for d in page_obj:
+        d.signal_labels = [Signal(s).label for s in d.signals or () if s in Signal.values]
+    data = request.GET.copy()
+    data.pop("page", None)
+    return render(
+        request,
+        "disputes/ledger.html",
+        {
+            "center": center,
+            "centers": _center_choices(scope),
+            "page_obj": page_obj,
+            "query": data.urlencode(),
+            "people": selectors.LEDGER_PEOPLE,
         },
     )

@@ -167,6 +167,26 @@ DISPUTE_PAGE = {
     "admin": "200/200",
 }
 AREA_LIST = {r: {"401/401": "401", "200/200": "200 [in out]", "200/404": "200 [in]"}[v] for r, v in AREA_READ.items()}
+# An area's dispute statistics, quarterly form and stability ledger (disputes.selectors.reads_dispute_area):
+# the roles that see a whole subtree of cases, for 航天路社区 (in) and 永宁街道 (out); others 403.
+DISPUTE_AREA = {
+    "anonymous": "401/401",
+    "duty": "200/200",
+    "liucheng": "200/404",
+    "hangtianlu": "200/404",
+    "gridworker": "403/403",
+    "volunteer": "403/403",
+    "police": "403/403",
+    "chengguan": "403/403",
+    "mediator": "200/404",
+    "admin": "200/200",
+}
+DISPUTE_AREA_PAGE = {**DISPUTE_AREA, "anonymous": "login/login"}
+
+
+def center_query(path):
+    return lambda w, which: f"{path}?center={w['center_' + which].pk}"
+
 
 ROUTES: dict[str, Route] = {
     # --- pages -------------------------------------------------------------------------------------
@@ -224,6 +244,8 @@ ROUTES: dict[str, Route] = {
         body="form",
         objects=True,
     ),
+    "disputes:stats": Route(center_query("/disputes/stats/"), DISPUTE_AREA_PAGE, objects=True),
+    "disputes:ledger": Route(center_query("/disputes/ledger/"), DISPUTE_AREA_PAGE, objects=True),
     "disputes:document": Route(
         lambda w, which: f"/disputes/documents/{w['document_' + which].pk}/scan/",
         {**DISPUTE_PAGE, "gridworker": "404/404"},  # the grid worker follows the case without the parties
@@ -338,6 +360,9 @@ ROUTES: dict[str, Route] = {
     # --- API: disputes -----------------------------------------------------------------------------
     "dispute-type-list": Route(lambda w, _: "/api/dispute-types/", api("200")),
     "dispute-list": Route(lambda w, _: "/api/disputes/?page_size=1000", DISPUTE_LIST, listing=ids_of()),
+    "dispute-ledger": Route(center_query("/api/disputes/ledger/"), DISPUTE_AREA, objects=True),
+    "dispute-stats": Route(center_query("/api/stats/disputes/"), DISPUTE_AREA, objects=True),
+    "dispute-quarterly": Route(center_query("/api/stats/disputes/quarterly.xlsx"), DISPUTE_AREA, objects=True),
     "dispute-detail": Route(dispute_url(), DISPUTE_READ, objects=True),
     "dispute-timeline": Route(dispute_url("timeline/"), DISPUTE_READ, objects=True),
     "dispute-sessions": Route(dispute_url("sessions/"), DISPUTE_PERSONAL, objects=True),

@@ -22,6 +22,7 @@ from disputes.choices import (
     Risk,
     Satisfaction,
     Signal,
+    State,
     VisitMethod,
 )
 from disputes.models import (
@@ -571,3 +572,102 @@ class DisputeDetailSerializer(DisputeFields):
         user = self.context["request"].user
         mediators = frozenset(row.user_id for row in obj.mediator_rows.all() if row.active)
         return dispute_available_actions(obj, user, mediators)
+
+
+# --- statistics and the stability ledger ---------------------------------------------------------------
+
+
+class DisputeRateSerializer(serializers.Serializer):
+    """A rate with the names of the two counts (of the same row) it divides."""
+
+    value = serializers.FloatField(allow_null=True, help_text="numerator ÷ denominator, 4 decimals; null when ÷ 0")
+    numerator = serializers.CharField()
+    denominator = serializers.CharField()
+
+
+def _figure_fields() -> dict:
+    """The counts and rates of `disputes.selectors.dispute_stats`, one field each, described by the
+    selector's own definitions (so that the schema and the pages say the same)."""
+    from disputes.selectors import COUNTS, DEFINITIONS, RATES
+
+    rates = type(
+        "DisputeStatsRatesSerializer",
+        (serializers.Serializer,),
+        {name: DisputeRateSerializer(help_text=DEFINITIONS.get(name, "")) for name in RATES},
+    )
+    fields = {name: serializers.IntegerField(help_text=DEFINITIONS.get(name, "")) for name in (*COUNTS, "pending")}
+    return {**fields, "rates": rates()}
+
+
+DisputeFiguresSerializer = type("DisputeFiguresSerializer", (serializers.Serializer,), _figure_fields())
+
+
+@extend_schema_field(
+    {"oneOf": [{"type": "integer"}, {"type": "string"}], "nullable": True, "description": "the slice's key"}
+)
+class _SliceKey(serializers.Field):
+    def to_representation(self, value):
+        return value
+
+
+class DisputeSliceSerializer(DisputeFiguresSerializer):
+    """One slice's figures: `id` a type or town id (null: above the towns) or a channel, band or
+    risk value; `name` its label."""
+
+    id = _SliceKey()
+    name = serializers.CharField()
+
+
+class DisputeStatsSerializer(serializers.Serializer):
+    """The dispute statistics of a center's subtree over a period (disputes.selectors.dispute_stats)."""
+
+    center = DisputeCenterRef(allow_null=True, help_text="null: the whole of your area")
+    date_from = serializers.DateField()
+    date_to = serializers.DateField()
+    by = serializers.CharField(allow_null=True)
+    definitions = serializers.DictField(child=serializers.CharField(), help_text="figure -> its definition")
+    totals = DisputeFiguresSerializer()
+    slices = DisputeSliceSerializer(many=True, help_text="one row per slice of `by` (empty without `by`)")
+
+
+def ledger_row(obj: Dispute) -> dict:
+    """A row of the stability ledger (维稳台账). No personal data: no parties, no facts."""
+    top = obj.type.parent or obj.type
+    return {
+        "id": obj.pk,
+        "number": obj.number,
+        "title": obj.title,
+        "type": {"id": obj.type.pk, "name": str(obj.type)},
+        "top_type": {"id": top.pk, "name": top.name},
+        "town": obj.town_name or None,
+        "people": obj.people,
+        "amount": _decimal.to_representation(obj.amount) if obj.amount is not None else None,
+        "risk": obj.risk,
+        "signals": list(obj.signals or []),
+        "state": obj.state,
+        "state_display": str(obj.get_state_display()),
+        "center": _center(obj.center),
+        "created_at": _when(obj.created_at),
+    }
+
+
+class DisputeLedgerSerializer(serializers.Serializer):
+    """A row of the stability ledger: an open group or major case (disputes.selectors.ledger_q)."""
+
+    id = serializers.IntegerField()
+    number = serializers.CharField()
+    title = serializers.CharField()
+    type = DisputeUserRef()
+    top_type = DisputeUserRef(help_text="the top-level type (one of the quarterly form's)")
+    town = serializers.CharField(allow_null=True, help_text="the town taken in at; null above the towns")
+    people = serializers.IntegerField()
+    amount = serializers.DecimalField(max_digits=14, decimal_places=2, allow_null=True)
+    risk = serializers.ChoiceField(choices=Risk.choices)
+    signals = serializers.ListField(child=serializers.ChoiceField(choices=Signal.choices))
+    state = serializers.ChoiceField(choices=State.choices)
+    state_display = serializers.CharField()
+    center = DisputeCenterRef(help_text="the holding center")
+    created_at = serializers.DateTimeField()
+
+    def to_representation(self, instance):
+        return ledger_row(instance)

@@ -1,3 +1,4 @@
+from django.urls import path
 from rest_framework.routers import DefaultRouter
 
 from . import views
@@ -6,4 +7,8 @@ router = DefaultRouter()
 router.register("disputes", views.DisputeViewSet, basename="dispute")
 router.register("dispute-types", views.DisputeTypeViewSet, basename="dispute-type")
 
-urlpatterns = router.urls
+urlpatterns = [
+    path("stats/disputes/", views.DisputeStatsView.as_view(), name="dispute-stats"),
+    path("stats/disputes/quarterly.xlsx", views.DisputeQuarterlyView.as_view(), name="dispute-quarterly"),
+    *router.urls,
+]

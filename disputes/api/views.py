@@ -24,11 +24,13 @@ from rest_framework.exceptions import APIException, NotFound, PermissionDenied, 
 from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
+from rest_framework.views import APIView
 
 from accounts.scope import scope_for
-from disputes import services
+from disputes import selectors, services
 from disputes.choices import Action, State
 from disputes.domain.states import IllegalTransition
+from disputes.forms import STATS_SLICES, quarter_query, stats_center, stats_query
 from disputes.models import (
     Dispute,
     DisputeAction,
@@ -49,8 +51,10 @@ from .serializers import (
     DisputeActionRequestSerializer,
     DisputeCreatedSerializer,
     DisputeDetailSerializer,
+    DisputeLedgerSerializer,
     DisputeListSerializer,
     DisputeReportSerializer,
+    DisputeStatsSerializer,
     DisputeTimelineSerializer,
     DisputeTypeSerializer,
     DocumentInputSerializer,
@@ -65,6 +69,7 @@ from .serializers import (
 )
 
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 SCAN_TYPES = {"pdf": "application/pdf", "jpg": "image/jpeg", "png": "image/png"}
 FILE_FORMATS = ("pdf", "docx", "scan")
 
@@ -160,6 +165,19 @@ OID = OpenApiParameter("oid", int, OpenApiParameter.PATH, description="an obliga
 DOC = OpenApiParameter("doc", int, OpenApiParameter.PATH, description="a document of the dispute")
 
 
+def _area_reader(request):
+    """The scope of a user who reads an area's statistics and ledger (403 for anyone else)."""
+    scope = scope_for(request.user)
+    if not selectors.reads_dispute_area(scope):
+        raise PermissionDenied(_("Dispute statistics are for center staff and mediators."))
+    return scope
+
+
+AREA_FORBIDDEN = OpenApiResponse(description="your role does not read an area's dispute statistics")
+CENTER_NOT_FOUND = OpenApiResponse(description="no such center in your area")
+CENTER = OpenApiParameter("center", int, description="a center in your area: its whole subtree (default: yours)")
+
+
 def _multipart(**properties) -> dict:
     required = [name for name, spec in properties.items() if spec.pop("required", False)]
     return {"multipart/form-data": {"type": "object", "properties": properties, "required": required}}
@@ -189,6 +207,20 @@ class DisputeViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
         if self.action == "create":
             return DisputeReportSerializer
         return DisputeDetailSerializer
+
+    @extend_schema(
+        parameters=[CENTER],
+        responses={200: DisputeLedgerSerializer(many=True), 403: AREA_FORBIDDEN, 404: CENTER_NOT_FOUND},
+    )
+    @action(detail=False, filterset_class=None)
+    def ledger(self, request):
+        """The stability ledger (维稳台账): the open group and major cases (50 or more people, orange
+        or red risk, or the group signal) of a center's subtree, newest first. No personal data."""
+        scope = _area_reader(request)
+        center = stats_center(request.query_params, request.user, scope)
+        rows = selectors.stability_ledger(scope=scope, center=center).defer("center__boundary", "location")
+        page = self.paginate_queryset(rows)
+        return self.get_paginated_response(DisputeLedgerSerializer(page, many=True).data)
 
     # --- one case ------------------------------------------------------------------------------------
 
@@ -575,3 +607,66 @@ class DisputeViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
                 session_id=request.data.get("session") or None,
             )
         return Response(DocumentSerializer(document).data, status=status.HTTP_201_CREATED)
+
+
+class DisputeStatsView(APIView):
+    """The dispute statistics of a center's subtree over a period (disputes.selectors.dispute_stats:
+    each rate with the names of its numerator and denominator, each figure's definition beside)."""
+
+    @extend_schema(
+        parameters=[
+            CENTER,
+            OpenApiParameter("date_from", OpenApiTypes.DATE, description="first day (default: 1 January)"),
+            OpenApiParameter("date_to", OpenApiTypes.DATE, description="last day, included (default: today)"),
+            OpenApiParameter("by", str, enum=list(STATS_SLICES), description="slice by"),
+        ],
+        responses={200: DisputeStatsSerializer, 403: AREA_FORBIDDEN, 404: CENTER_NOT_FOUND},
+    )
+    def get(self, request):
+        """Cases taken in during the period (at most five years), first taken in within the center's
+        subtree: taken in, mediated, successful … and the rates, optionally sliced `by`."""
+        scope = _area_reader(request)
+        query = stats_query(request.query_params, request.user, scope)
+        result = selectors.dispute_stats(
+            scope=scope, center=query.center, date_from=query.date_from, date_to=query.date_to, by=query.by
+        )
+        center = query.center
+        body = {
+            "center": {"id": center.pk, "name": center.name, "level": center.level} if center else None,
+            "date_from": query.date_from,
+            "date_to": query.date_to,
+            "by": request.query_params.get("by") or None,
+            "definitions": result["definitions"],
+            "totals": result["totals"],
+            "slices": result["slices"].get(query.by[0], []) if query.by else [],
+        }
+        return Response(DisputeStatsSerializer(body).data)
+
+
+class DisputeQuarterlyView(APIView):
+    """The quarter's 四川省矛盾纠纷排查调处情况统计表 of a center's subtree, as an Excel workbook."""
+
+    @extend_schema(
+        parameters=[
+            CENTER,
+            OpenApiParameter("year", int, description="2000 to 2100 (default: this year)"),
+            OpenApiParameter("quarter", int, enum=[1, 2, 3, 4], description="default: this quarter"),
+        ],
+        responses={(200, XLSX): OpenApiTypes.BINARY, 403: AREA_FORBIDDEN, 404: CENTER_NOT_FOUND},
+    )
+    def get(self, request):
+        """The form by the statistics' definitions: per top-level type and level, the cases taken
+        in, mediated and successful, and the success rate."""
+        scope = _area_reader(request)
+        year, quarter = quarter_query(request.query_params)
+        center = stats_center(request.query_params, request.user, scope)
+        if center is None:  # an administrator without a center: the root, the whole deployment
+            center = scope.centers().defer("boundary").filter(parent__isnull=True).order_by("path").first()
+            if center is None:
+                raise NotFound(_("No such center in your area."))
+        body = selectors.quarterly_xlsx(scope=scope, center=center, year=year, quarter=quarter)
+        response = HttpResponse(body, content_type=XLSX)
+        name = f"disputes-{center.code}-{year}Q{quarter}.xlsx"
+        response["Content-Disposition"] = f'attachment; filename="{name}"'
+        response["Cache-Control"] = "private, no-store"
+        return response
