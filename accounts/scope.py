@@ -147,6 +147,23 @@ class Scope:
             return queryset.filter(origin_center_id__in=subtree_ids(self.center_path))
         return queryset.none()
 
+    def disputes_in(self, center: Center) -> QuerySet:
+        """The disputes of `center`'s subtree that this user may see (first taken in there: escalation
+        only climbs). When that subtree lies inside the user's own (the SUBTREE rule) or the user sees
+        everything, it is the whole filter: one list of center ids, which PostgreSQL plans well, where
+        the user's subtree and the center's together made it count a town's cases four times slower."""
+        rule = EVERYTHING if self.everything else DISPUTES_BY_ROLE.get(self.role, NOTHING)
+        inside = rule == EVERYTHING or (
+            rule == SUBTREE and self.center_path is not None and center.path.startswith(self.center_path)
+        )
+        if inside:
+            from disputes.models import Dispute
+
+            queryset = Dispute.objects.all()
+        else:
+            queryset = self.disputes()
+        return queryset.filter(origin_center_id__in=subtree_ids(center.path))
+
     def filter_by_center(self, queryset: QuerySet, field: str = "center") -> QuerySet:
         """Any queryset whose rows belong to a center, limited to this scope."""
         return queryset.filter(self.center_q(field))

@@ -80,6 +80,8 @@ class DisputeFilter(django_filters.FilterSet):
         ]
 
     def filter_center(self, qs, name, value):
+        if getattr(self.request, "disputes_center", None) == value.pk:
+            return qs  # the view limited the list to this subtree already (Scope.disputes_in)
         # Escalation only climbs: "first held in this subtree" covers "held in it now" (as events).
         return qs.filter(origin_center_id__in=subtree_ids(value.path))
 
