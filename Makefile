@@ -36,7 +36,7 @@ screenshots:
 
 # Benchmarks print their figures as ratios to a baseline measured in the same run; the last line is JSON.
 # They use the demo database (`make run` loads it) and start their own servers on ports 18080/18081.
-bench: bench-rest bench-intake bench-sweep bench-push
+bench: bench-rest bench-intake bench-sweep bench-push bench-disputes
 
 wrk:
 	@command -v wrk >/dev/null || { sudo=""; [ "$$(id -u)" -ne 0 ] && sudo=sudo; $$sudo apt-get install -y -qq wrk; }
