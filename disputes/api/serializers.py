@@ -274,6 +274,52 @@ def dispute_brief(obj: Dispute) -> dict:
     }
 
 
+# What a list row reads, as values (no model instances: lists are the hot path).
+BRIEF_COLUMNS = (
+    "id",
+    "number",
+    "title",
+    "type_id",
+    "type__name",
+    "type__parent__name",
+    "intake",
+    "state",
+    "risk",
+    "light",
+    "center_id",
+    "center__name",
+    "center__level",
+    "level",
+    "created_at",
+    "mediation_due",
+    "people",
+    "amount",
+)
+_STATE_LABELS = dict(State.choices)
+
+
+def dispute_brief_row(row: dict) -> dict:
+    """`dispute_brief` of a row of BRIEF_COLUMNS values: the same dict, without building models."""
+    parent = row["type__parent__name"]
+    return {
+        "id": row["id"],
+        "number": row["number"],
+        "title": row["title"],
+        "type": {"id": row["type_id"], "name": f"{parent} · {row['type__name']}" if parent else row["type__name"]},
+        "intake": row["intake"],
+        "state": row["state"],
+        "state_display": str(_STATE_LABELS.get(row["state"], row["state"])),
+        "risk": row["risk"],
+        "light": row["light"],
+        "center": {"id": row["center_id"], "name": row["center__name"], "level": row["center__level"]},
+        "level": row["level"],
+        "created_at": _when(row["created_at"]),
+        "mediation_due": _when(row["mediation_due"]),
+        "people": row["people"],
+        "amount": _decimal.to_representation(row["amount"]) if row["amount"] is not None else None,
+    }
+
+
 class DisputeFields(serializers.ModelSerializer):
     """The fields of a list row (for the schema; the rows are built by `dispute_brief`)."""
 

@@ -46,6 +46,7 @@ from grids.models import Center
 
 from .filters import DisputeFilter
 from .serializers import (
+    BRIEF_COLUMNS,
     ID_MAX,
     ConfirmationInputSerializer,
     ConfirmationSerializer,
@@ -67,6 +68,7 @@ from .serializers import (
     ObligationSerializer,
     SessionInputSerializer,
     SessionSerializer,
+    dispute_brief_row,
 )
 
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
@@ -639,6 +641,13 @@ class DisputeViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
                 session_id=request.data.get("session") or None,
             )
         return Response(DocumentSerializer(document).data, status=status.HTTP_201_CREATED)
+
+    def list(self, request, *args, **kwargs):
+        """The rows are read as values and built directly (serializers.dispute_brief_row): a page of
+        model instances with their type, parent type and center cost more than its query."""
+        queryset = self.filter_queryset(self.get_queryset()).values(*BRIEF_COLUMNS)
+        page = self.paginate_queryset(queryset)
+        return self.get_paginated_response([dispute_brief_row(row) for row in page])
 
 
 class DisputeStatsView(APIView):
