@@ -27,7 +27,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.models import Role, User
 from accounts.scope import scope_for
-from grids.choices import Level
+from grids.selectors import home_area_outlines
 
 from . import selectors, services
 from .choices import (
@@ -199,12 +199,6 @@ def queue(request):
 # --- intake ----------------------------------------------------------------------------------------
 
 
-def _geojson(geometry, tolerance: float = 0.00005) -> dict:
-    import json
-
-    return json.loads(geometry.simplify(tolerance, preserve_topology=True).geojson)
-
-
 def _intake_choices(user: User, *, from_event: bool) -> list[tuple[str, str]]:
     """The channels the intake form offers: a grid worker's are the grid and a sweep
     (services.GRID_INTAKES); conversion of an event is offered only with the event."""
@@ -216,15 +210,7 @@ def _intake_choices(user: User, *, from_event: bool) -> list[tuple[str, str]]:
 
 def _new_context(request, values: dict, errors: dict, event=None) -> dict:
     user = request.user
-    bounds, outlines = "", []
-    if user.center_id and user.center.boundary:
-        bounds = ",".join(f"{v:.6f}" for v in user.center.boundary.extent)
-        outlines.append({"kind": "center", "name": user.center.name, "geometry": _geojson(user.center.boundary)})
-        if user.center.level == Level.COMMUNITY:
-            outlines += [
-                {"kind": "grid", "name": g.name, "geometry": _geojson(g.boundary)}
-                for g in user.center.grids.order_by("code")
-            ]
+    bounds, outlines = home_area_outlines(user)
     rows = values.get("parties") or [
         {"role": PartyRole.APPLICANT, "kind": PartyKind.PERSON},
         {"role": PartyRole.RESPONDENT, "kind": PartyKind.PERSON},

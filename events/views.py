@@ -6,8 +6,6 @@ goes through `events.services`.
 
 from __future__ import annotations
 
-import json
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -23,8 +21,8 @@ from django.views.decorators.http import require_POST
 
 from accounts.models import Role, User
 from accounts.scope import scope_for
-from grids.choices import Level
 from grids.models import Center, Department
+from grids.selectors import home_area_outlines, outline_geojson
 
 from . import attachments, services
 from .api.filters import EventFilter
@@ -51,11 +49,6 @@ def _page(request, queryset):
     return Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
 
 
-def _geojson(geometry, tolerance: float = 0.00005) -> dict:
-    """A boundary for a small map: simplified (about 5 m), as a GeoJSON geometry."""
-    return json.loads(geometry.simplify(tolerance, preserve_topology=True).geojson)
-
-
 # --- report -----------------------------------------------------------------------------------------
 
 
@@ -71,15 +64,7 @@ def report(request):
             groups.append(by_parent[category.pk])
         elif category.parent_id in by_parent:
             by_parent[category.parent_id]["children"].append(category)
-    bounds, outlines = "", []
-    if user.center_id and user.center.boundary:
-        bounds = ",".join(f"{v:.6f}" for v in user.center.boundary.extent)
-        outlines.append({"kind": "center", "name": user.center.name, "geometry": _geojson(user.center.boundary)})
-        if user.center.level == Level.COMMUNITY:
-            outlines += [
-                {"kind": "grid", "name": g.name, "geometry": _geojson(g.boundary)}
-                for g in user.center.grids.order_by("code")
-            ]
+    bounds, outlines = home_area_outlines(user)
     centers = scope_for(user).centers().order_by("path")[:500]
     return render(
         request,
@@ -292,7 +277,7 @@ def _detail_context(request, event: Event, *, failed: dict | None = None) -> dic
     end = event.closed_at or now
     return {
         "event": event,
-        "grid_outline": _geojson(event.grid.boundary) if event.grid_id else None,
+        "grid_outline": outline_geojson(event.grid.boundary) if event.grid_id else None,
         "assignments": assignments,
         "photos": list(Attachment.objects.on_timeline().filter(event=event).order_by("created_at", "id")),
         "timeline": _timeline(event),

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import json
+
 from django.contrib.gis.geos import Point
 from django.db import connection
 from django.db.models import Count
 from django.db.models.functions import Substr
 from django.utils.translation import gettext as _
 
+from .choices import Level
 from .models import Center, Grid
 
 
@@ -121,3 +124,25 @@ def area_summary(scope) -> dict:
         "volunteers": volunteers,
         "children": rows,
     }
+
+
+def outline_geojson(geometry, tolerance: float = 0.00005) -> dict:
+    """A boundary for a small map: simplified (about 5 m), as a GeoJSON geometry."""
+    return json.loads(geometry.simplify(tolerance, preserve_topology=True).geojson)
+
+
+def home_area_outlines(user) -> tuple[str, list[dict]]:
+    """What a place-picking map shows of the user's own area: its extent ("minx,miny,maxx,maxy", or
+    "" without one) and outlines — the center's, and in a community its grids (landmarks when there
+    are no map tiles)."""
+    center = user.center if user.center_id else None
+    if center is None or not center.boundary:
+        return "", []
+    bounds = ",".join(f"{v:.6f}" for v in center.boundary.extent)
+    outlines = [{"kind": "center", "name": center.name, "geometry": outline_geojson(center.boundary)}]
+    if center.level == Level.COMMUNITY:
+        outlines += [
+            {"kind": "grid", "name": g.name, "geometry": outline_geojson(g.boundary)}
+            for g in center.grids.order_by("code")
+        ]
+    return bounds, outlines

@@ -372,98 +372,35 @@
   // --- location: GPS, or a tap on the map; the pin can be dragged --------------------------------
   const mapEl = $("report-map");
   const status = $("location-status");
-  const map = L.map(mapEl, { zoomSnap: 0.5, attributionControl: true });
-  map.attributionControl.setPrefix(false);
-  if (mapEl.dataset.tileUrl) {
-    L.tileLayer(mapEl.dataset.tileUrl, { attribution: mapEl.dataset.tileAttribution || "", maxZoom: 19 }).addTo(map);
-  } else {
-    mapEl.classList.add("map-plain");
-  }
-  // The user's area and, in a community, its grids: landmarks when there are no tiles.
-  const outlines = JSON.parse(($("report-outlines") || {}).textContent || "[]");
-  const STYLE = {
-    center: { color: "#333", weight: 2, fill: false, dashArray: "5 4" },
-    grid: { color: "#2f6db5", weight: 1, fillColor: "#9cc3ee", fillOpacity: 0.15 },
-  };
-  for (const outline of outlines) {
-    const layer = L.geoJSON(outline.geometry, { style: STYLE[outline.kind], interactive: false }).addTo(map);
-    if (outline.kind === "grid" && outlines.length <= 40) {
-      layer.bindTooltip(outline.name, { permanent: true, direction: "center", className: "grid-label" });
-    }
-  }
-  const bounds = (mapEl.dataset.bounds || "").split(",").map(Number);
-  function showArea() {
-    if (bounds.length === 4 && bounds.every(Number.isFinite)) {
-      map.fitBounds([[bounds[1], bounds[0]], [bounds[3], bounds[2]]]);
-    } else {
-      map.setView([Number(mapEl.dataset.defaultLat), Number(mapEl.dataset.defaultLng)], 12);
-    }
-  }
-  showArea();
-
-  let marker = null;
-  let accuracy = null;
   let lookup = 0;
+  const picker = window.wjLocationPicker(mapEl, {
+    status,
+    outlines: JSON.parse(($("report-outlines") || {}).textContent || "[]"),
+    // The grid's name when the lookup knows it: only a hint (the lookup covers the user's own grids,
+    // the report is placed in any grid).
+    describe: async (latlng, how, where) => {
+      showError("location", "");
+      const prefix = how === "gps" ? gettext("Your position") : gettext("Pin");
+      const say = (text) => { status.textContent = interpolate(gettext("%(what)s: %(where)s"), { what: prefix, where: text }, true); };
+      say(where);
+      const ticket = ++lookup;
+      try {
+        const response = await fetch("/api/grids/locate/?lat=" + latlng.lat + "&lng=" + latlng.lng, {
+          credentials: "same-origin", headers: { Accept: "application/json" },
+        });
+        if (ticket !== lookup) return;
+        if (response.ok) {
+          const grid = await response.json();
+          say(grid.properties.name + (grid.properties.center ? " · " + grid.properties.center.name : ""));
+        } else if (response.status === 404) {
+          say(where + " · " + gettext("outside your grids"));
+        }
+      } catch (error) { /* offline: the coordinates are enough */ }
+    },
+  });
 
-  function place(latlng, how) {
-    if (!marker) {
-      marker = L.marker(latlng, { draggable: true, autoPan: true, title: gettext("Drag to move") }).addTo(map);
-      marker.on("dragend", () => setPoint(marker.getLatLng(), "moved"));
-    } else {
-      marker.setLatLng(latlng);
-    }
-    if (how !== "gps" && accuracy) { accuracy.remove(); accuracy = null; }
-    setPoint(marker.getLatLng(), how);
-  }
-
-  async function setPoint(latlng, how) {
-    $("id_lat").value = latlng.lat.toFixed(6);
-    $("id_lng").value = latlng.lng.toFixed(6);
-    showError("location", "");
-    const where = latlng.lat.toFixed(5) + ", " + latlng.lng.toFixed(5);
-    const prefix = how === "gps" ? gettext("Your position") : gettext("Pin");
-    const say = (text) => { status.textContent = interpolate(gettext("%(what)s: %(where)s"), { what: prefix, where: text }, true); };
-    say(where);
-    const ticket = ++lookup;
-    try {
-      const response = await fetch("/api/grids/locate/?lat=" + latlng.lat + "&lng=" + latlng.lng, {
-        credentials: "same-origin", headers: { Accept: "application/json" },
-      });
-      if (ticket !== lookup) return;
-      // Only a hint: the lookup covers the user's own grids, the report is placed in any grid.
-      if (response.ok) {
-        const grid = await response.json();
-        say(grid.properties.name + (grid.properties.center ? " · " + grid.properties.center.name : ""));
-      } else if (response.status === 404) {
-        say(where + " · " + gettext("outside your grids"));
-      }
-    } catch (error) { /* offline: the coordinates are enough */ }
-  }
-
-  map.on("click", (e) => place(e.latlng, "tap"));
-
-  function locate() {
-    if (!navigator.geolocation) {
-      status.textContent = gettext("This browser cannot tell its location: tap the map to place the pin.");
-      return;
-    }
-    status.textContent = gettext("Finding your location…");
-    navigator.geolocation.getCurrentPosition((position) => {
-      const latlng = L.latLng(position.coords.latitude, position.coords.longitude);
-      if (accuracy) accuracy.remove();
-      if (position.coords.accuracy) {
-        accuracy = L.circle(latlng, { radius: position.coords.accuracy, weight: 1, fillOpacity: 0.1, interactive: false }).addTo(map);
-      }
-      map.setView(latlng, 17);
-      place(latlng, "gps");
-    }, () => {
-      if (!marker) {
-        status.textContent = gettext("Location is not available: tap the map to place the pin.");
-      }
-    }, { enableHighAccuracy: true, timeout: 15000, maximumAge: 60000 });
-  }
-  $("locate-again").addEventListener("click", locate);
-  locate();
+  $("locate-again").addEventListener("click", picker.locate);
+  picker.locate();
 
   // --- errors next to the fields ------------------------------------------------------------------
   const FIELD_OF = { lat: "location", lng: "location", location: "location", center: "center" };
@@ -521,7 +458,8 @@
     renderPhotos();
     $("center-choice").hidden = true;
     // Keep the pin where it is: the next report is usually nearby.
-    if (marker) { $("id_lat").value = marker.getLatLng().lat.toFixed(6); $("id_lng").value = marker.getLatLng().lng.toFixed(6); }
+    const pin = picker.pin();
+    if (pin) { $("id_lat").value = pin.lat.toFixed(6); $("id_lng").value = pin.lng.toFixed(6); }
   }
 
   function showSent(record, fromOutbox) {
