@@ -79,3 +79,32 @@ def test_the_snapshot_lists_dispute_alarms_and_figures(api):
     assert figures["year_taken_in"] == 2 and figures["success_rate"] == 0
     police = api.as_user("police").get("/api/dashboard/snapshot/").json()
     assert police["dispute_alarms"] == [] and police["counts"]["disputes"] is None
+
+
+def test_in_queue_mode_a_dispute_is_queued_by_id_and_the_publisher_process_publishes_it(run_async, committed, settings):  # noqa: F811
+    """Production (`make run` too): the commit appends the case's id to the Redis list, and
+    `manage.py live_publisher` publishes it (the sync mode of the other tests skipped this path)."""
+    import json
+
+    from wenjiang_ops.live import publish
+    from wenjiang_ops.live.publish import Publisher, redis_client
+
+    settings.LIVE_PUSH = "queue"
+    client = redis_client()
+    client.delete(publish.queue_key())
+
+    async def scenario():
+        socket = Socket(await sync_to_async(user)("liucheng"))
+        hello = await socket.open()
+        await settle()
+        dispute = await committed(take_in)
+        entries = [json.loads(e) for e in await sync_to_async(client.lrange)(publish.queue_key(), 0, -1)]
+        taken = await sync_to_async(Publisher().drain)(1.0)
+        pushed = await socket.next()
+        await socket.close()
+        return hello, dispute, entries, taken, pushed
+
+    hello, dispute, entries, taken, pushed = run_async(scenario)
+    assert {"kind": "disputes", "payload": [dispute.pk]} in entries
+    assert taken == len(entries)
+    assert pushed["type"] == "dispute" and pushed["data"]["id"] == dispute.pk and pushed["seq"] == hello["seq"] + 1

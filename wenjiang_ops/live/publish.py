@@ -113,7 +113,7 @@ class Publisher:
         if mode == "queue":
             # Ids only: the publisher reads the rows (one query for a batch), so a sweep that writes
             # thousands of inbox messages does not encode them all again on its way to the commit.
-            payload = job.payload if job.kind == "events" else [n.pk for n in job.payload if n.pk is not None]
+            payload = [n.pk for n in job.payload if n.pk is not None] if job.kind == "notifications" else job.payload
             text = json.dumps({"kind": job.kind, "payload": payload}, ensure_ascii=False, cls=DjangoJSONEncoder)
             pipe = redis_client().pipeline(transaction=False)
             pipe.lpush(queue_key(), text)
