@@ -76,6 +76,9 @@ INSTALLED_APPS = [
     "grids",
     "events",
     "disputes",
+    "patrols",
+    "care",
+    "force",
     "video",
     "wenjiang_ops",
 ]

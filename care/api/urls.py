@@ -1,0 +1,3 @@
+"""The care app's REST API (under /api/)."""
+
+urlpatterns: list = []

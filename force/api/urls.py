@@ -1,0 +1,3 @@
+"""The force app's REST API (under /api/)."""
+
+urlpatterns: list = []

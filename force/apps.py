@@ -1,0 +1,10 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class ForceConfig(AppConfig):
+    """The grid force at work (警网红 1+3+N): volunteers' sign-up and points, rankings and
+    recognition, and the grid duties in use with each worker's and grid's figures."""
+
+    name = "force"
+    verbose_name = _("Grid force")

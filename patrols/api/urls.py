@@ -1,0 +1,3 @@
+"""The patrols app's REST API (under /api/)."""
+
+urlpatterns: list = []
