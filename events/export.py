@@ -13,6 +13,8 @@ the value stays exactly as typed, shown and re-edited as text. Characters XML ca
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
+from typing import BinaryIO
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -20,6 +22,12 @@ from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.utils import get_column_letter
+
+from grids.choices import Level
+
+from .choices import Light, Source, State, Supervision
+
+Progress = Callable[[int], None]
 
 MAX_ROWS = 100_000
 # What starts a formula in Excel, LibreOffice or WPS, in ASCII and full width (OWASP's list + ＝＋－＠).
@@ -41,63 +49,120 @@ def _safe_row(sheet, values: list) -> list:
     return [text_cell(sheet, value) if isinstance(value, str) else value for value in values]
 
 
-def events_xlsx(queryset, *, now=None) -> bytes:
-    """The events of `queryset` (with category, center and grid selected) as .xlsx bytes."""
+# The columns of an events workbook: (header, width). The rows come from `_EVENT_COLUMNS` in one query.
+def _event_headers() -> list[tuple[str, int]]:
+    return [
+        (_("Number"), 18),
+        (_("Reported at"), 18),
+        (_("Category"), 16),
+        (_("Description"), 60),
+        (_("Address"), 30),
+        (_("Grid"), 24),
+        (_("Holding center"), 16),
+        (_("Level"), 10),
+        (_("State"), 10),
+        (_("Urgent"), 6),
+        (_("Source"), 14),
+        (_("Light"), 8),
+        (_("Supervision"), 10),
+        (_("Deadline"), 18),
+        (_("Closed at"), 18),
+        (_("Overdue"), 8),
+    ]
+
+
+_EVENT_COLUMNS = (
+    "pk",
+    "created_at",
+    "category__name",
+    "category__parent__name",
+    "description",
+    "address",
+    "grid__name",
+    "center__name",
+    "level",
+    "state",
+    "urgent",
+    "source",
+    "light",
+    "supervision",
+    "deadline",
+    "closed_at",
+)
+
+
+def events_sheet_write(queryset, handle: BinaryIO, *, now=None, progress: Progress | None = None) -> int:
+    """Writes the events of `queryset` (scoped and filtered, in the order wanted) to `handle` as an
+    .xlsx workbook, at most MAX_ROWS; returns the number of rows.
+
+    Built for speed, since a district's year is 26,000 rows: the values come from one query (no model
+    instances), each label (state, source, level …) is translated once, not once per row, the
+    workbook is write-only (rows streamed to a temporary file, not held as cells), and only text that
+    needs it goes through the formula guard (`text_cell`)."""
     now = now or timezone.now()
+    tz = timezone.get_current_timezone()
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(_("Events"))
-    headers = [
-        _("Number"),
-        _("Reported at"),
-        _("Category"),
-        _("Description"),
-        _("Address"),
-        _("Grid"),
-        _("Holding center"),
-        _("Level"),
-        _("State"),
-        _("Urgent"),
-        _("Source"),
-        _("Light"),
-        _("Supervision"),
-        _("Deadline"),
-        _("Closed at"),
-        _("Overdue"),
-    ]
-    widths = [18, 18, 16, 60, 30, 24, 16, 10, 10, 6, 14, 8, 10, 18, 18, 8]
-    for k, width in enumerate(widths, start=1):
+    headers = _event_headers()
+    for k, (_header, width) in enumerate(headers, start=1):
         sheet.column_dimensions[get_column_letter(k)].width = width
-    sheet.append(_safe_row(sheet, headers))
+    sheet.append(_safe_row(sheet, [header for header, _width in headers]))
+    labels = {
+        "level": {k: str(v) for k, v in Level.choices},
+        "state": {k: str(v) for k, v in State.choices},
+        "source": {k: str(v) for k, v in Source.choices},
+        "light": {k: str(v) for k, v in Light.choices},
+        "supervision": {k: str(v) for k, v in Supervision.choices},
+    }
+    levels, states, sources, lights, supervisions = (labels[k] for k in labels)
     yes, no = _("Yes"), _("No")
+    formula = FORMULA_TRIGGERS
+    illegal = ILLEGAL_CHARACTERS_RE.search
+    append = sheet.append
+
+    def text(value: str):
+        if value.startswith(formula) or illegal(value):
+            return text_cell(sheet, value)
+        return value
 
     def local(value):
-        return timezone.localtime(value).replace(tzinfo=None) if value else None
+        return value.astimezone(tz).replace(tzinfo=None) if value else None
 
-    for event in queryset[:MAX_ROWS].iterator(chunk_size=2000):
-        end = event.closed_at or now
-        sheet.append(
-            _safe_row(
-                sheet,
-                [
-                    event.number,
-                    local(event.created_at),
-                    str(event.category),
-                    event.description,
-                    event.address,
-                    event.grid.name if event.grid else "",
-                    event.center.name,
-                    event.get_level_display(),
-                    event.get_state_display(),
-                    yes if event.urgent else no,
-                    event.get_source_display(),
-                    event.get_light_display(),
-                    event.get_supervision_display(),
-                    local(event.deadline),
-                    local(event.closed_at),
-                    yes if event.deadline and end > event.deadline else no,
-                ],
-            )
+    rows = 0
+    for row in queryset.values_list(*_EVENT_COLUMNS)[:MAX_ROWS].iterator(chunk_size=2000):
+        pk, created, category, parent, description, address, grid, center = row[:8]
+        level, state, urgent, source, light, sup, deadline, closed = row[8:]
+        created_local = created.astimezone(tz)
+        end = closed or now
+        append(
+            [
+                f"{created_local:%Y%m%d}-{pk:06d}",  # events.models.event_number, without a second conversion
+                created_local.replace(tzinfo=None),
+                text(f"{parent} · {category}" if parent else category),
+                text(description),
+                text(address),
+                text(grid) if grid else "",
+                text(center),
+                levels.get(level, level),
+                states.get(state, state),
+                yes if urgent else no,
+                sources.get(source, source),
+                lights.get(light, light),
+                supervisions.get(sup, sup),
+                local(deadline),
+                local(closed),
+                yes if deadline and end > deadline else no,
+            ]
         )
+        rows += 1
+        if progress is not None and not rows % 1000:
+            progress(rows)
+    workbook.save(handle)
+    return rows
+
+
+def events_xlsx(queryset, *, now=None) -> bytes:
+    """The events of `queryset` as .xlsx bytes (a small list, answered at once)."""
     out = io.BytesIO()
-    workbook.save(out)
+    events_sheet_write(queryset, out, now=now)
     return out.getvalue()

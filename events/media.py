@@ -17,11 +17,7 @@ Anonymous requests get 401; a signed-in user outside the event's scope gets 404 
 
 from __future__ import annotations
 
-from urllib.parse import quote
-
-from django.conf import settings
-from django.core.exceptions import SuspiciousFileOperation
-from django.http import FileResponse, HttpResponse
+from django.http import HttpResponse
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
@@ -30,6 +26,8 @@ from rest_framework.exceptions import NotFound
 from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.renderers import JSONRenderer
 from rest_framework.views import APIView
+
+from wenjiang_ops.files import MissingFile, private_file_response
 
 from .selectors import attachment_visible
 
@@ -54,25 +52,10 @@ class _FirstRenderer(BaseContentNegotiation):
 
 
 def _file_response(field) -> HttpResponse:
-    name = field.name
     try:
-        field.storage.path(name)  # refuses a name outside MEDIA_ROOT (SuspiciousFileOperation)
-    except (SuspiciousFileOperation, ValueError):
+        return private_file_response(field, content_type=JPEG, cache=CACHE_CONTROL)
+    except MissingFile:
         raise NotFound(_("No such photo.")) from None
-    if settings.MEDIA_ACCEL_REDIRECT:
-        response = HttpResponse(content_type=JPEG)
-        response["X-Accel-Redirect"] = settings.MEDIA_ACCEL_PREFIX + quote(name)
-    else:
-        try:
-            response = FileResponse(field.storage.open(name, "rb"), content_type=JPEG)
-        except FileNotFoundError:
-            raise NotFound(_("No such photo.")) from None
-    response["Content-Disposition"] = f'inline; filename="{quote(name.rsplit("/", 1)[-1])}"'
-    response["Cache-Control"] = CACHE_CONTROL
-    response["X-Content-Type-Options"] = "nosniff"
-    # Another site may not embed it (with the viewer's cookies) in its own page.
-    response["Cross-Origin-Resource-Policy"] = "same-origin"
-    return response
 
 
 class PhotoView(APIView):

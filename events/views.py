@@ -30,6 +30,7 @@ from .attachments import NotAnImage, TooLarge
 from .choices import Action, AssignmentRole, Supervision
 from .domain.permissions import CENTER_ROLES
 from .domain.states import IllegalTransition
+from .exporters import report_periods
 from .forms import FILTER_KEYS, ActionForm, action_specs, categories_in_tree_order, event_filter
 from .models import Attachment, Event, EventAction, EventAssignment
 from .selectors import overdue_q
@@ -159,7 +160,8 @@ def queue(request):
             "form": filterset.form,
             "page_obj": page_obj,
             "query": query,
-            "export_url": _export_url() + "?" + query,
+            "export_url": _export_url(),
+            "report_periods": report_periods(timezone.localdate()) if user.role in CENTER_ROLES else [],
             "toggles": toggles,
             "active_filters": active,
         },

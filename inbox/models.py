@@ -36,6 +36,13 @@ class Notification(models.Model):
         return self.message
 
     @property
+    def kind_label(self) -> str:
+        """The kind as a reader calls it (inbox.kinds)."""
+        from .kinds import label_for
+
+        return label_for(self.kind)
+
+    @property
     def subject_url(self) -> str | None:
         """The page of the subject, or None (no subject, or a kind nobody registered)."""
         from .subjects import url_for

@@ -193,6 +193,24 @@ ROUTES: dict[str, Route] = {
     "home": Route(lambda w, _: "/", page("200")),
     "map": Route(lambda w, _: "/map/", page("200")),
     "inbox": Route(lambda w, _: "/inbox/", page("200")),
+    # An export is its requester's alone (hangtianlu's is "in", another user's "out").
+    "exports:start": Route(
+        lambda w, _: "/exports/start/",
+        page("302"),
+        method="post",
+        body="form",
+        data=lambda w: {"kind": "events", "query": "", "next": "/api/events/export/"},
+    ),
+    "exports:job": Route(
+        lambda w, which: f"/exports/{w['export_' + which].pk}/",
+        {**{r: "404/404" for r in SIGNED_IN}, "anonymous": "login/login", "hangtianlu": "200/404"},
+        objects=True,
+    ),
+    "exports:download": Route(
+        lambda w, which: f"/exports/{w['export_' + which].pk}/download/",
+        {**{r: "404/404" for r in SIGNED_IN}, "anonymous": "login/login", "hangtianlu": "200/404"},
+        objects=True,
+    ),
     "events:queue": Route(lambda w, _: "/events/", page("200")),
     "events:report": Route(lambda w, _: "/events/report/", page("200")),
     "events:mine": Route(lambda w, _: "/events/mine/", page("200")),
@@ -280,6 +298,14 @@ ROUTES: dict[str, Route] = {
     "api-me": Route(lambda w, _: "/api/me/", api("200")),
     "notification-list": Route(
         lambda w, _: "/api/notifications/", api("200 []", hangtianlu="200 [in]"), listing=ids_of(), objects=False
+    ),
+    "export-list": Route(
+        lambda w, _: "/api/exports/", api("200 []", hangtianlu="200 [in]"), listing=ids_of(), objects=False
+    ),
+    "export-detail": Route(
+        lambda w, which: f"/api/exports/{w['export_' + which].pk}/",
+        {**{r: "404/404" for r in SIGNED_IN}, "anonymous": "401/401", "hangtianlu": "200/404"},
+        objects=True,
     ),
     "notification-unread-count": Route(lambda w, _: "/api/notifications/unread-count/", api("200")),
     "notification-read-all": Route(lambda w, _: "/api/notifications/read-all/", api("200"), method="post"),
@@ -593,8 +619,25 @@ def world(db, category, hangtianlu_point, media_in_tmp):  # noqa: F811
         "notification_out": Notification.objects.create(
             user=User.objects.get(username="yongning"), kind="test", message="someone else's"
         ),
+        "export_in": _export(users["hangtianlu"]),
+        "export_out": _export(User.objects.get(username="yongning")),
         "ids": {},
     }
+
+
+def _export(user):
+    from datetime import timedelta
+
+    from django.core.files.base import ContentFile
+    from django.utils import timezone
+
+    from exports.models import ExportJob
+
+    job = ExportJob(user=user, kind="events", title="t", filename="events.xlsx", state="done", rows_done=1)
+    job.expires_at = timezone.now() + timedelta(hours=1)
+    job.file.save("events.xlsx", ContentFile(b"PK"), save=False)
+    job.save()
+    return job
 
 
 def _dispute(reporter, point, intake):
@@ -643,7 +686,7 @@ def _answer(response, route: Route, world: dict) -> str:
 
 
 def _listed_id(route: Route, world: dict, which: str) -> int:
-    for prefix in ("event", "center", "grid", "department", "notification", "dispute"):
+    for prefix in ("event", "center", "grid", "department", "notification", "dispute", "export"):
         if route.listing is not None and route.url(world, which).startswith(f"/api/{prefix}"):
             return world[f"{prefix}_{which}"].pk
     raise AssertionError(route)

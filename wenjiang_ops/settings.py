@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "csp",
     "accounts",
     "inbox",
+    "exports",
     "grids",
     "events",
     "disputes",
@@ -201,7 +202,13 @@ CELERY_BEAT_SCHEDULE: dict = {
     # The escalation engine: one periodic sweep, never one timer per event.
     # Every case type's clocks (clocks.sweep.register): events now, disputes next.
     "clocks-sweep": {"task": "clocks.sweep", "schedule": SWEEP_SECONDS, "options": {"expires": SWEEP_SECONDS * 2}},
+    # Finished exports are kept for EXPORT_KEEP_HOURS, then deleted with their files.
+    "exports-purge": {"task": "exports.purge", "schedule": 3600, "options": {"expires": 1800}},
 }
+# An export of up to EXPORT_SYNC_ROWS rows is answered at once; a larger one runs as a background job
+# with a progress bar, and its file arrives in the inbox.
+EXPORT_SYNC_ROWS = int(os.environ.get("EXPORT_SYNC_ROWS", "5000"))
+EXPORT_KEEP_HOURS = float(os.environ.get("EXPORT_KEEP_HOURS", "24"))
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 SMS_BACKEND = os.environ.get("SMS_BACKEND", "inbox.notify.LoggingSMSBackend")
 

@@ -11,6 +11,7 @@ from .live import urls as live_urls
 api_patterns = [
     path("", include("accounts.api.urls")),
     path("", include("inbox.api.urls")),
+    path("", include("exports.api.urls")),
     path("", include("grids.api.urls")),
     path("", include("events.api.urls")),
     path("", include("disputes.api.urls")),
@@ -32,6 +33,7 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("map/", views.map_page, name="map"),
     path("", include("inbox.urls")),
+    path("exports/", include("exports.urls")),
     path("events/", include("events.urls")),
     path("disputes/", include("disputes.urls")),
     path("patrols/", include("patrols.urls")),

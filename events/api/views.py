@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import TooManyFilesSent
 from django.db.models import Prefetch
@@ -20,6 +21,8 @@ from events.domain.states import IllegalTransition
 from events.export import events_xlsx
 from events.models import Attachment, Event, EventAction, EventAssignment, EventCategory
 from events.selectors import SLICES, Period, stats_summary
+from exports.api.serializers import ExportJobSerializer
+from exports.services import export_start
 from grids.models import Center
 
 from .filters import EventFilter
@@ -130,11 +133,19 @@ class EventViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
             raise PermissionDenied(str(exc)) from None
         return Response(self._detail_after_action(_int(pk)))
 
-    @extend_schema(responses={(200, XLSX): OpenApiTypes.BINARY})
+    @extend_schema(responses={(200, XLSX): OpenApiTypes.BINARY, 202: ExportJobSerializer})
     @action(detail=False, pagination_class=None)
     def export(self, request):
-        """The filtered list as an Excel workbook (the same filters as the list; at most 100,000 rows)."""
-        queryset = self.filter_queryset(self.get_queryset()).select_related("category__parent")
+        """The filtered list as an Excel workbook (the same filters as the list; at most 100,000 rows).
+        Up to EXPORT_SYNC_ROWS rows the file is the answer; a larger list is written in the background:
+        202 with the export job (poll `/api/exports/{id}/`; the file also arrives in the inbox)."""
+        queryset = self.filter_queryset(self.get_queryset())
+        rows = queryset.count()
+        if rows > settings.EXPORT_SYNC_ROWS:
+            job = export_start(
+                user=request.user, kind="events", params={"query": request.GET.urlencode()}, rows_total=rows
+            )
+            return Response(ExportJobSerializer(job).data, status=status.HTTP_202_ACCEPTED)
         response = HttpResponse(events_xlsx(queryset), content_type=XLSX)
         stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
         response["Content-Disposition"] = f'attachment; filename="events-{stamp}.xlsx"'
