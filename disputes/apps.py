@@ -1,7 +1,6 @@
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
-
 # What the disputes' inbox messages are called on the inbox page (inbox.kinds).
 INBOX_KINDS = {
     "dispute_warning": _("Dispute warning"),

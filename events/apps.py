@@ -1,7 +1,6 @@
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
-
 # What the events' inbox messages are called on the inbox page (inbox.kinds).
 INBOX_KINDS = {
     "warning": _("Warning"),
