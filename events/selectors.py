@@ -2,8 +2,8 @@
 
 For a set of events (already limited to a user's scope) and a period [start, end):
 - reported: reported in the period;
-- due (应结案数): events whose deadline falls in the period, plus events closed in it
-  (rejected and merged events are never due);
+- due (应结案数): events whose deadline falls in the period (in a period still running: by now), plus
+  events closed in it (rejected and merged events are never due);
 - closed, closure rate = closed / due; on time = closed by the deadline (extensions included) / due;
   overdue = due events closed after their deadline or still open past it / due;
 - timely acceptance = reported events accepted within the acceptance limit / reported;
@@ -81,11 +81,16 @@ def overdue_q(now: datetime) -> Q:
 
 
 def _period_filters(period: Period, now: datetime) -> dict[str, Q]:
-    """The event-level definitions of the figures over `period` (one place for every page)."""
+    """The event-level definitions of the figures over `period` (one place for every page).
+
+    In a period still running, "due" counts the deadlines come by `now`, not those still ahead: at
+    3 a.m. today's closure rate is over the events due so far today (plus those closed today), not
+    over the ones due tonight, which nobody could have closed late yet."""
     s, e = period.start, period.end
     in_period = Q(created_at__gte=s, created_at__lt=e)
     closed_in = Q(closed_at__gte=s, closed_at__lt=e)
-    due = (Q(deadline__gte=s, deadline__lt=e) | closed_in) & ~Q(state__in=[State.REJECTED, State.MERGED])
+    due_by = min(now, e)
+    due = (Q(deadline__gte=s, deadline__lt=due_by) | closed_in) & ~Q(state__in=[State.REJECTED, State.MERGED])
     on_time = closed_in & Q(closed_at__lte=F("deadline"))
     late = overdue_q(min(now, e))
     return {

@@ -1,6 +1,6 @@
 """Statistics against a small, hand-computed history (March 2026 in 航天路社区)."""
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -133,3 +133,21 @@ def test_export_to_excel(api, history):
     rows = list(sheet.iter_rows(values_only=True))
     assert len(rows) == 1 + 4  # header and the four closed events
     assert rows[0][:3] == ("Number", "Reported at", "Category")
+
+
+def test_while_a_period_runs_only_the_deadlines_come_so_far_are_due(history):
+    """At 3 a.m. the day's closure rate is not made of events due tonight: E4's deadline (after its
+    escalation on 25 March) counts as due once it has come, not before."""
+    community = Center.objects.get(name="航天路社区")
+    events = Event.objects.filter(origin_center=community)
+    e4 = history[3]
+    e4.refresh_from_db()
+    midnight = e4.deadline.astimezone(TZ).replace(hour=0, minute=0, second=0, microsecond=0)
+    day = Period(midnight, midnight + timedelta(days=1))
+    before = stats_summary(events, day, now=e4.deadline.replace(second=0, microsecond=0) - timedelta(minutes=1))
+    after = stats_summary(events, day, now=e4.deadline + timedelta(minutes=1))
+    assert before["totals"]["due"] == after["totals"]["due"] - 1
+    assert (after["totals"]["overdue"], after["totals"]["closure_rate"]) == (1, 0.0)
+    # A period in the past is unchanged: every deadline in it has come.
+    later = stats_summary(events, Period(at(3, 1, 0), at(4, 1, 0)), now=at(6, 1, 0))
+    assert later["totals"]["due"] == march()["totals"]["due"]

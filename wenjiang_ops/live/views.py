@@ -19,14 +19,30 @@ from . import serializers
 from .snapshot import dashboard_center, snapshot_for
 
 PERIODS = [("today", _("Today")), ("year", _("This year"))]
+# Each figure with the tooltip that says what it counts (events.selectors: the one definition).
 FIGURES = [
-    ("reported", pgettext_lazy("dashboard figure", "Reported")),
-    ("open", pgettext_lazy("dashboard figure", "Open")),
-    ("overdue", pgettext_lazy("dashboard figure", "Overdue")),
-    ("closed", pgettext_lazy("dashboard figure", "Closed")),
-    ("closure_rate", pgettext_lazy("dashboard figure", "Closure rate")),
-    ("on_time_rate", pgettext_lazy("dashboard figure", "On-time rate")),
-    ("escalations", pgettext_lazy("dashboard figure", "Escalations")),
+    ("reported", pgettext_lazy("dashboard figure", "Reported"), _("Events reported in the period.")),
+    ("open", pgettext_lazy("dashboard figure", "Open"), _("Events not yet closed (rejected and merged ones aside).")),
+    (
+        "overdue",
+        pgettext_lazy("dashboard figure", "Overdue"),
+        _("Due events closed after their deadline or still open past it."),
+    ),
+    ("closed", pgettext_lazy("dashboard figure", "Closed"), _("Events closed in the period.")),
+    (
+        "closure_rate",
+        pgettext_lazy("dashboard figure", "Closure rate"),
+        _(
+            "Closed ÷ due. Due: the events whose deadline has come in the period — so far, while the period "
+            "runs; those due later today are not counted yet — plus those closed in it."
+        ),
+    ),
+    (
+        "on_time_rate",
+        pgettext_lazy("dashboard figure", "On-time rate"),
+        _("Closed by their deadline (extensions included) ÷ due, as for the closure rate."),
+    ),
+    ("escalations", pgettext_lazy("dashboard figure", "Escalations"), _("Steps up to a higher center in the period.")),
 ]
 
 # The dispute figures of the board (wenjiang_ops.live.snapshot.dispute_figures).
