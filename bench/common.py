@@ -110,10 +110,12 @@ def live_publisher() -> subprocess.Popen:
     return subprocess.Popen(command, cwd=ROOT, env=env(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
-def gunicorn(port: int, workers: int | None = None) -> subprocess.Popen:
+def gunicorn(port: int, workers: int | None = None, **extra_env) -> subprocess.Popen:
     workers = workers or int(os.environ.get("WEB_WORKERS", "4"))
     return start_server(
-        ["gunicorn", "wenjiang_ops.wsgi:application", "--bind", f"127.0.0.1:{port}", "--workers", str(workers)], port
+        ["gunicorn", "wenjiang_ops.wsgi:application", "--bind", f"127.0.0.1:{port}", "--workers", str(workers)],
+        port,
+        **extra_env,
     )
 
 

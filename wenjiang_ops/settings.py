@@ -102,7 +102,8 @@ MIDDLEWARE = [
     "axes.middleware.AxesMiddleware",
 ]
 
-ROOT_URLCONF = "wenjiang_ops.urls"
+# The benchmarks serve their stock baselines beside the platform (bench/urls.py); nothing else sets it.
+ROOT_URLCONF = os.environ.get("ROOT_URLCONF", "wenjiang_ops.urls")
 WSGI_APPLICATION = "wenjiang_ops.wsgi.application"
 ASGI_APPLICATION = "wenjiang_ops.asgi.application"
 

@@ -1,0 +1,40 @@
+"""Stock Django REST framework endpoints: the baselines the benchmarks compare ours with.
+
+Each is what a developer gets from the framework alone for the same rows: a `ModelSerializer` and a
+`CreateAPIView`, token auth (the platform's own, so both pay the same), no domain work (no grid lookup,
+no clocks, no timeline, no push). Served only by the benchmarks' servers, through `bench.urls`
+(ROOT_URLCONF=bench.urls): the platform's own URLs never include them."""
+
+from django.utils import timezone
+from rest_framework import generics, serializers
+
+from events.models import Event
+
+
+class StockEventSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Event
+        fields = [
+            "id",
+            "category",
+            "description",
+            "location",
+            "address",
+            "source",
+            "grid",
+            "origin_center",
+            "center",
+            "level",
+            "created_at",
+        ]
+        read_only_fields = ["created_at"]
+
+
+class StockEventCreate(generics.CreateAPIView):
+    """POST an event row as the client gives it (grid and centers included)."""
+
+    serializer_class = StockEventSerializer
+    queryset = Event.objects.all()
+
+    def perform_create(self, serializer):
+        serializer.save(reporter=self.request.user, created_at=timezone.now())

@@ -1,0 +1,12 @@
+"""The benchmarks' URLconf: the platform's URLs plus the stock baselines (bench.stock) under /bench-stock/."""
+
+from django.urls import include, path
+
+from bench.stock import StockEventCreate
+
+urlpatterns = [
+    path("bench-stock/events/", StockEventCreate.as_view(), name="bench-stock-events"),
+    path("", include("wenjiang_ops.urls")),
+]
+
+handler404 = "wenjiang_ops.api.not_found"  # as the platform's URLconf: JSON under /api/
