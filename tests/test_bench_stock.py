@@ -22,9 +22,7 @@ def test_the_stock_endpoint_writes_the_row_our_intake_writes(api, category, hang
         format="json",
     )
     assert ours.status_code == 201
-    grid = Grid.objects.get(
-        pk=ours.json()["grid"]["id"] if isinstance(ours.json()["grid"], dict) else ours.json()["grid"]
-    )
+    grid = Event.objects.get(pk=ours.json()["id"]).grid
     stock = client.post(
         "/bench-stock/events/",
         {
