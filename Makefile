@@ -35,8 +35,13 @@ screenshots:
 	$(PY) scripts/screenshots.py
 
 # Benchmarks print their figures as ratios to a baseline measured in the same run; the last line is JSON.
+# `make bench` runs them all and ends with one table (bench/summary.py): figure, ours, baseline, ratio, target.
 # They use the demo database (`make run` loads it) and start their own servers on ports 18080/18081.
-bench: bench-rest bench-intake bench-sweep bench-push bench-disputes bench-export
+BENCHES := rest intake sweep push disputes export
+bench:
+	@mkdir -p bench/out
+	@for b in $(BENCHES); do $(MAKE) --no-print-directory bench-$$b 2>&1 | tee bench/out/$$b.log; done
+	$(PY) bench/summary.py $(foreach b,$(BENCHES),bench/out/$(b).log)
 
 wrk:
 	@command -v wrk >/dev/null || { sudo=""; [ "$$(id -u)" -ne 0 ] && sudo=sudo; $$sudo apt-get install -y -qq wrk; }
