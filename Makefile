@@ -1,5 +1,5 @@
 # wenjiang-ops. `make run` and `make test` do all set-up on a fresh machine (see scripts/setup.sh).
-.PHONY: setup run test lint format messages screenshots bench bench-rest bench-intake bench-sweep bench-sweep-parts bench-push bench-disputes bench-export wrk
+.PHONY: setup run test lint format messages screenshots bench bench-rest bench-intake bench-sweep bench-sweep-parts bench-push bench-disputes bench-export bench-figures wrk
 
 PY := .venv/bin/python
 
@@ -37,7 +37,7 @@ screenshots:
 # Benchmarks print their figures as ratios to a baseline measured in the same run; the last line is JSON.
 # `make bench` runs them all and ends with one table (bench/summary.py): figure, ours, baseline, ratio, target.
 # They use the demo database (`make run` loads it) and start their own servers on ports 18080/18081.
-BENCHES := rest intake sweep push disputes export
+BENCHES := rest intake sweep push disputes export figures
 bench:
 	@mkdir -p bench/out
 	@for b in $(BENCHES); do $(MAKE) --no-print-directory bench-$$b 2>&1 | tee bench/out/$$b.log; done
@@ -72,6 +72,11 @@ bench-disputes: setup
 bench-export: setup
 	DEBUG=1 $(PY) manage.py seed_demo >/dev/null
 	$(PY) bench/export.py
+
+# The dashboards' figures of the district and of a simulated city (23 districts, 600,000 events this
+# year) from the counters, beside the same figures from the events table: identical, and how fast.
+bench-figures: setup
+	$(PY) bench/figures.py
 
 # Commit → WebSocket receipt with 1, 100 and 1,000 dashboards at 1 and 10 events/s, beside a raw Redis fan-out.
 bench-push: setup

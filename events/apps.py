@@ -29,10 +29,11 @@ class EventsConfig(AppConfig):
         from clocks import sweep
         from inbox import kinds, subjects
 
-        from . import clocks, engine, exporters
+        from . import clocks, engine, exporters, figures
         from .models import ClockPolicy, Event, EventCategory, PhaseLimit
 
         sweep.register("events", engine.sweep)  # the escalation engine runs under the shared sweep task
+        sweep.register("event-figures", figures.figures_sweep)  # the dashboards' counters folded
         subjects.register(Event, url=lambda pk: reverse("events:detail", args=[pk]))  # inbox messages' links
         kinds.register(INBOX_KINDS)
         exporters.register_exporters()  # lists and report sheets as background exports

@@ -365,6 +365,48 @@ class EventAction(models.Model):
         ]
 
 
+class EventFigure(models.Model):
+    """Counters behind the dashboards' figures, so that a center above thousands of others does not
+    re-read its year of events on every recompute (events.figures reads them).
+
+    Kept by the database itself, in the transaction of each change: a trigger on events_event adds
+    one row of deltas per change (the old row's contributions subtracted, the new one's added, by
+    `events_figure_deltas`, one SQL definition), and one on the timeline counts escalations. Rows
+    are only ever inserted, so concurrent writers never wait on each other or deadlock; the sweep
+    folds them into one `compacted` row per (center, bucket, start) (`events_figure_compact`).
+
+    Each event counts in a day bucket ("d", that day) and a year bucket ("y", 1 January): reported
+    and open by the day it was reported; closed, closed on time, closed late and closed-and-due by the
+    day it was closed; its deadline's day for the deadlines still pending (not closed) and for those
+    of events closed on another day or in another year. `manage.py figures_check` proves the counters
+    equal the events table's, and repairs them."""
+
+    origin_center_id = models.BigIntegerField()
+    bucket = models.CharField(max_length=1)  # "d": a day, "y": a year
+    start = models.DateField()
+    compacted = models.BooleanField(default=False)
+    reported = models.IntegerField(default=0)
+    closed = models.IntegerField(default=0)
+    closed_on_time = models.IntegerField(default=0)
+    closed_late = models.IntegerField(default=0)
+    closed_due = models.IntegerField(default=0)
+    open = models.IntegerField(default=0)
+    pending = models.IntegerField(default=0)
+    deadline_other_day = models.IntegerField(default=0)
+    deadline_other_year = models.IntegerField(default=0)
+    escalations = models.IntegerField(default=0)
+
+    class Meta:
+        indexes = [models.Index(fields=["origin_center_id", "bucket", "start"], name="event_figure_key")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["origin_center_id", "bucket", "start"],
+                condition=Q(compacted=True),
+                name="event_figure_compacted_once",
+            )
+        ]
+
+
 def attachment_path(instance: Attachment, filename: str) -> str:
     return f"events/{instance.event_id}/{uuid.uuid4().hex}.jpg"
 

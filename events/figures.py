@@ -1,0 +1,165 @@
+"""The dashboards' figures of a center's subtree from the counters (models.EventFigure), exact and in
+a few milliseconds whatever the number of events: the same definitions as `selectors._period_filters`
+for the two periods the dashboards show, today and this year so far, both still running.
+
+For such a period P (days S … today) at `now`, with the counters by day and by year:
+- reported, closed, closed on time: the counters of P's days (today's day row; this year's year row);
+- due = the events closed in P (not rejected or merged) + those whose deadline came in P before now
+  and that were not closed in P: for P's whole days before today, the `pending` deadlines (not
+  closed) and those of events closed on another day (today's period) or in another year (this
+  year's); for today, up to now, a live count from the events table (the deadline index, one day);
+- overdue = the events closed late in P + the pending ones whose deadline came in P before now
+  (every one of those is late; an event closed before P with its deadline in P was early);
+- open: every event still open, whenever it was reported; escalations: the timeline's steps up in P.
+The year row holds the deadlines still to come this year too: the day rows from today on are taken
+off it. `tests/events/test_figures.py` proves these equal `selectors.dashboard_counts` on random
+histories; `manage.py figures_check` proves the counters equal the events table."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time
+
+from django.db import connection
+from django.utils import timezone
+
+COUNTERS = """
+SELECT origin_center_id,
+    sum(reported) FILTER (WHERE bucket = 'd' AND start = %(today)s),
+    sum(closed) FILTER (WHERE bucket = 'd' AND start = %(today)s),
+    sum(closed_on_time) FILTER (WHERE bucket = 'd' AND start = %(today)s),
+    sum(closed_late) FILTER (WHERE bucket = 'd' AND start = %(today)s),
+    sum(closed_due) FILTER (WHERE bucket = 'd' AND start = %(today)s),
+    sum(escalations) FILTER (WHERE bucket = 'd' AND start = %(today)s),
+    sum(reported) FILTER (WHERE bucket = 'y' AND start = %(jan1)s),
+    sum(closed) FILTER (WHERE bucket = 'y' AND start = %(jan1)s),
+    sum(closed_on_time) FILTER (WHERE bucket = 'y' AND start = %(jan1)s),
+    sum(closed_late) FILTER (WHERE bucket = 'y' AND start = %(jan1)s),
+    sum(closed_due) FILTER (WHERE bucket = 'y' AND start = %(jan1)s),
+    sum(escalations) FILTER (WHERE bucket = 'y' AND start = %(jan1)s),
+    sum(pending) FILTER (WHERE bucket = 'y' AND start = %(jan1)s),
+    sum(pending) FILTER (WHERE bucket = 'd' AND start >= %(today)s AND start < %(next_jan1)s),
+    sum(deadline_other_year) FILTER (WHERE bucket = 'y' AND start = %(jan1)s),
+    sum(deadline_other_year) FILTER (WHERE bucket = 'd' AND start >= %(today)s AND start < %(next_jan1)s),
+    sum(open) FILTER (WHERE bucket = 'y')
+FROM events_eventfigure
+WHERE origin_center_id = ANY(%(centers)s) AND (bucket = 'y' OR (bucket = 'd' AND start >= %(today)s))
+GROUP BY origin_center_id
+"""
+
+# Today's deadlines that have come by now (the counters' day rows cannot tell before now from after).
+TODAY = """
+SELECT origin_center_id,
+    count(*) FILTER (WHERE closed_at IS NULL OR closed_at < %(today_start)s),
+    count(*) FILTER (WHERE closed_at IS NULL OR closed_at < %(jan1_start)s),
+    count(*) FILTER (WHERE closed_at IS NULL)
+FROM events_event
+WHERE deadline >= %(today_start)s AND deadline < %(now)s AND state NOT IN ('rejected', 'merged')
+    AND origin_center_id = ANY(%(centers)s)
+GROUP BY origin_center_id
+"""
+
+
+def figure_counts(center_ids: list[int], *, now: datetime | None = None) -> dict[int, dict[str, dict[str, int]]]:
+    """`{origin center: {"today": {figure: n}, "year": {figure: n}}}` for the events first held by
+    `center_ids`, as `selectors.dashboard_counts(…, group_by="origin_center_id")` gives them for
+    today and this year so far. Two queries."""
+    now = now or timezone.now()
+    tz = timezone.get_current_timezone()
+    today = timezone.localdate(now)
+    jan1 = date(today.year, 1, 1)
+    params = {
+        "centers": list(center_ids),
+        "today": today,
+        "jan1": jan1,
+        "next_jan1": date(today.year + 1, 1, 1),
+        "today_start": datetime.combine(today, time.min, tz),
+        "jan1_start": datetime.combine(jan1, time.min, tz),
+        "now": now,
+    }
+    result: dict[int, dict[str, dict[str, int]]] = {}
+    with connection.cursor() as cursor:
+        cursor.execute(COUNTERS, params)
+        counters = {row[0]: [value or 0 for value in row[1:]] for row in cursor.fetchall()}
+        cursor.execute(TODAY, params)
+        live = {row[0]: row[1:] for row in cursor.fetchall()}
+    for center in counters.keys() | live.keys():
+        row = counters.get(center, [0] * 17)
+        t_rep, t_closed, t_on_time, t_late, t_due, t_esc = row[:6]
+        y_rep, y_closed, y_on_time, y_late, y_due, y_esc = row[6:12]
+        y_pending, pending_ahead, y_other_year, other_year_ahead, open_now = row[12:]
+        t_extra, y_extra, pending_now = live.get(center, (0, 0, 0))
+        pending_past = y_pending - pending_ahead  # this year's deadlines before today, not closed
+        other_year_past = y_other_year - other_year_ahead  # … of events closed in another year
+        figures = {
+            "today": {
+                "reported": t_rep,
+                "due": t_due + t_extra,
+                "closed": t_closed,
+                "closed_on_time": t_on_time,
+                "overdue": t_late + pending_now,
+                "open": open_now,
+                "escalations": t_esc,
+            },
+            "year": {
+                "reported": y_rep,
+                "due": y_due + pending_past + other_year_past + y_extra,
+                "closed": y_closed,
+                "closed_on_time": y_on_time,
+                "overdue": y_late + pending_past + pending_now,
+                "open": open_now,
+                "escalations": y_esc,
+            },
+        }
+        if any(figures["today"].values()) or any(figures["year"].values()):
+            result[center] = figures
+    return result
+
+
+def figures_compact() -> int:
+    """Folds the counters' delta rows into one row per key (the sweep runs it). Returns how many were folded."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT events_figure_compact()")
+        return cursor.fetchone()[0]
+
+
+def figures_sweep(*, now: datetime | None = None) -> int:
+    """The counters' part of the shared sweep (clocks.sweep.register): compaction, in its own transaction."""
+    from django.db import transaction
+
+    with transaction.atomic():
+        return figures_compact()
+
+
+def figures_check(*, repair: bool = False) -> list[tuple]:
+    """The keys whose counters differ from what the events table and the timeline say, as
+    (center, bucket, start, counted, expected); with `repair`, the counters are rewritten from them
+    (under a lock on the counters: writers wait for the few seconds it takes)."""
+    from django.db import transaction
+
+    columns = (
+        "reported, closed, closed_on_time, closed_late, closed_due, open, pending, deadline_other_day, "
+        "deadline_other_year, escalations"
+    )
+    counted_sql = (
+        f"SELECT origin_center_id, bucket, start, {', '.join(f'sum({c})::int' for c in columns.split(', '))} "
+        "FROM events_eventfigure GROUP BY 1, 2, 3"
+    )
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("LOCK TABLE events_eventfigure IN SHARE ROW EXCLUSIVE MODE")
+        cursor.execute(counted_sql)
+        counted = {tuple(row[:3]): tuple(row[3:]) for row in cursor.fetchall()}
+        cursor.execute("SELECT * FROM events_figure_expected()")
+        expected = {tuple(row[:3]): tuple(row[3:]) for row in cursor.fetchall()}
+        zero = (0,) * 10
+        wrong = [
+            (*key, counted.get(key, zero), expected.get(key, zero))
+            for key in sorted(counted.keys() | expected.keys(), key=str)
+            if counted.get(key, zero) != expected.get(key, zero)
+        ]
+        if repair and wrong:
+            cursor.execute("DELETE FROM events_eventfigure")
+            cursor.execute(
+                f"INSERT INTO events_eventfigure (origin_center_id, bucket, start, {columns}, compacted) "
+                "SELECT *, true FROM events_figure_expected()"
+            )
+    return wrong
