@@ -41,7 +41,7 @@ SELECT md5('city-' || i::text)::uuid, cat.ids[1 + (i * 7919) %% array_length(cat
     st_setsrid(st_point(103.8, 30.7), 4326), '', false, false, 'patrol', rep.id, NULL,
     c.ids[1 + (i * 2654435761) %% array_length(c.ids, 1)], c.ids[1 + (i * 2654435761) %% array_length(c.ids, 1)],
     'community', s.state, '', 'green', 'none', 'none', 0, '', NULL,
-    t + interval '3 days', t + interval '3 days', t + interval '2 hours', t,
+    t + interval '3 days', t + interval '2 hours', t,
     CASE WHEN s.state = 'closed' THEN t + ((i %% 97) || ' hours')::interval END, t, 0, 0, 0, 0, 0
 FROM generate_series(%(start)s::bigint, %(stop)s::bigint - 1) AS i
 CROSS JOIN c CROSS JOIN cat CROSS JOIN rep
@@ -179,10 +179,10 @@ def main() -> None:
     now = timezone.now()
     periods = _periods(now)
     results = {}
-    for name, ids in (("district", district_ids), ("city", city_ids)):
+    for name, ids, path in (("district", district_ids, district.path), ("city", city_ids, city.path)):
         events = Event.objects.filter(origin_center_id__in=ids)
         year_events = events.filter(created_at__gte=periods["year"].start).count()
-        counters_ms, from_counters = timed(lambda ids=ids: figure_counts(ids, now=now), RUNS)
+        counters_ms, from_counters = timed(lambda path=path: figure_counts(path, now=now), RUNS)
         table_ms, from_table = timed(
             lambda events=events: dashboard_counts(events, periods, now=now, group_by="origin_center_id"),
             max(RUNS // 5, 3),

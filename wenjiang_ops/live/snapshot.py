@@ -158,7 +158,7 @@ def counts_for(center: Center | int, *, department_id: int | None = None, now: d
                 child_of[row[0]] = child_by_code.get(codes[child_depth])
         if department_id is None:
             # The counters (events.figures): a few milliseconds whatever the subtree's size.
-            grouped = figure_counts(ids, now=now)
+            grouped = figure_counts(center.path, now=now)
         else:  # a department's tickets: the events table
             grouped = dashboard_counts(events, periods, now=now, group_by="origin_center_id")
     else:
