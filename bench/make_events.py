@@ -62,7 +62,7 @@ def main() -> None:
 
     from events.models import Event
 
-    have = Event.objects.count()
+    have = Event.objects.filter(description__startswith="基准测试事件").count()  # its own rows only
     started = time.monotonic()
     with connection.cursor() as cursor:
         if have >= target:

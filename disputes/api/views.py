@@ -43,6 +43,7 @@ from disputes.models import (
     Session,
 )
 from grids.models import Center
+from wenjiang_ops.api import ValuesPage
 
 from .filters import DisputeFilter
 from .serializers import (
@@ -645,8 +646,7 @@ class DisputeViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     def list(self, request, *args, **kwargs):
         """The rows are read as values and built directly (serializers.dispute_brief_row): a page of
         model instances with their type, parent type and center cost more than its query."""
-        queryset = self.filter_queryset(self.get_queryset()).values(*BRIEF_COLUMNS)
-        page = self.paginate_queryset(queryset)
+        page = self.paginate_queryset(ValuesPage(self.filter_queryset(self.get_queryset()), *BRIEF_COLUMNS))
         return self.get_paginated_response([dispute_brief_row(row) for row in page])
 
 

@@ -1,11 +1,12 @@
+from django.db.models import F, FloatField, Func
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from events.choices import Action, Source
+from events.choices import Action, Source, State
 from events.media import photo_url
-from events.models import Attachment, Event, EventAction, EventAssignment, EventCategory
+from events.models import Attachment, Event, EventAction, EventAssignment, EventCategory, event_number
 
 
 class EventCategorySerializer(serializers.ModelSerializer):
@@ -105,6 +106,77 @@ def event_brief(obj: Event, now) -> dict:
         "overdue": bool(obj.deadline and end > obj.deadline),
         "created_at": _when(obj.created_at),
         "closed_at": _when(obj.closed_at),
+    }
+
+
+# A queue row read as values (EventViewSet.list): no model instances, no geometry objects.
+BRIEF_COLUMNS = (
+    "id",
+    "created_at",
+    "state",
+    "category_id",
+    "category__name",
+    "description",
+    "address",
+    "urgent",
+    "urgent_requested",
+    "source",
+    "light",
+    "supervision",
+    "extension",
+    "level",
+    "center_id",
+    "center__name",
+    "center__level",
+    "grid_id",
+    "grid__code",
+    "grid__name",
+    "phase",
+    "due_at",
+    "deadline",
+    "closed_at",
+)
+BRIEF_POINT = {
+    "lat": Func(F("location"), function="ST_Y", output_field=FloatField()),
+    "lng": Func(F("location"), function="ST_X", output_field=FloatField()),
+}
+_STATE_LABELS = dict(State.choices)
+_SOURCE_LABELS = dict(Source.choices)
+
+
+def event_brief_row(row: dict, now) -> dict:
+    """`event_brief` of a row of BRIEF_COLUMNS values (+ BRIEF_POINT): the same dict, without building
+    an event, its category, center and grid, and a geometry, for each row of a page."""
+    end = row["closed_at"] or now
+    created, deadline = row["created_at"], row["deadline"]
+    return {
+        "id": row["id"],
+        "number": event_number(created, row["id"]),
+        "state": row["state"],
+        "state_display": str(_STATE_LABELS.get(row["state"], row["state"])),
+        "category": {"id": row["category_id"], "name": row["category__name"]},
+        "description": row["description"],
+        "address": row["address"],
+        "lat": row["lat"],
+        "lng": row["lng"],
+        "urgent": row["urgent"],
+        "urgent_requested": row["urgent_requested"],
+        "source": row["source"],
+        "source_display": str(_SOURCE_LABELS.get(row["source"], row["source"])),
+        "light": row["light"],
+        "supervision": row["supervision"],
+        "extension": row["extension"],
+        "level": row["level"],
+        "center": {"id": row["center_id"], "name": row["center__name"], "level": row["center__level"]},
+        "grid": (
+            {"id": row["grid_id"], "code": row["grid__code"], "name": row["grid__name"]} if row["grid_id"] else None
+        ),
+        "phase": row["phase"],
+        "due_at": _when(row["due_at"]),
+        "deadline": _when(deadline),
+        "overdue": bool(deadline and end > deadline),
+        "created_at": _when(created),
+        "closed_at": _when(row["closed_at"]),
     }
 
 
