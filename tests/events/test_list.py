@@ -108,3 +108,20 @@ def test_rows_carry_exactly_the_documented_fields(api, report):
     assert list(created) == list(EventCreatedSerializer().fields)
     detail = api.as_user("hangtianlu").get(f"/api/events/{row['id']}/").json()
     assert {k: detail[k] for k in row} == row  # the same values whichever way they are built
+
+
+def test_a_row_read_as_values_is_the_row_built_from_the_event(api, drive, report):
+    """The list reads values (event_brief_row); intake answers with the model (event_brief): the same row."""
+    from django.utils import timezone
+
+    from events.api.serializers import event_brief
+    from events.models import Event
+
+    made = [drive("closed"), drive("dispatched"), report(address="")]
+    now = timezone.now()
+    rows = {row["id"]: row for row in api.as_user("hangtianlu").get("/api/events/").json()["results"]}
+    for event in made:
+        expected = event_brief(Event.objects.select_related("category", "center", "grid").get(pk=event.pk), now)
+        row = rows[event.pk]
+        assert {k: v for k, v in row.items() if k != "overdue"} == {k: v for k, v in expected.items() if k != "overdue"}
+        assert row["lat"] == pytest.approx(expected["lat"]) and row["lng"] == pytest.approx(expected["lng"])
