@@ -171,7 +171,7 @@ def visit(request, pk: int):
         )
     except services.PersonNotFound:
         raise Http404(_("No such person in your care.")) from None
-    except (ValidationError, TooLarge, NotAnImage, IllegalTransition, PermissionDenied) as exc:
+    except (ValidationError, TooLarge, NotAnImage, IllegalTransition) as exc:
         messages.error(request, _message(exc))
         return redirect("care:detail", pk=pk)
     messages.success(request, _("The visit is recorded."))
@@ -207,7 +207,7 @@ def action(request, pk: int):
         )
     except services.PersonNotFound:
         raise Http404(_("No such person in your care.")) from None
-    except (ValidationError, IllegalTransition, PermissionDenied) as exc:
+    except (ValidationError, IllegalTransition) as exc:
         messages.error(request, _message(exc))
         return redirect("care:detail", pk=pk)
     messages.success(request, _("Done."))

@@ -231,6 +231,10 @@ class PersonViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     @action(detail=False, methods=["post"], url_path="import", parser_classes=[MultiPartParser])
     def import_xlsx(self, request):
         """Import persons from an .xlsx: all rows or none; 400 with every row's errors (row, field, message)."""
+        from ..views import _may_import
+
+        if not _may_import(request.user):
+            raise PermissionDenied(_("You may not import persons."))
         upload = request.FILES.get("file")
         if upload is None:
             return Response({"file": [_("Choose an .xlsx file.")]}, status=400)
