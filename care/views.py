@@ -16,6 +16,11 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
+from drf_spectacular.utils import extend_schema
+from rest_framework.exceptions import NotFound
+from rest_framework.negotiation import BaseContentNegotiation
+from rest_framework.renderers import JSONRenderer
+from rest_framework.views import APIView
 
 from accounts.models import Role
 from accounts.scope import scope_for
@@ -102,6 +107,7 @@ def mine(request):
     rows = [
         {
             "person": p,
+            "masked": mask_name(p.name),
             "overdue": p.status == Status.IN_CARE and p.due_at is not None and p.due_at < now,
             "soon": p.status == Status.IN_CARE and p.warn_at is not None and p.warn_at <= now,
         }
@@ -256,22 +262,39 @@ def view_log(request):
     return render(request, "care/view_log.html", {"page_obj": page})
 
 
-@login_required
-def photo(request, pk: int, thumbnail: bool = False):
-    """A visit's photo, to whoever may see the person (404 otherwise)."""
-    row = VisitPhoto.objects.select_related("visit").filter(pk=pk).first()
-    if row is None or not scope_for(request.user).special_people().filter(pk=row.visit.person_id).exists():
-        raise Http404
-    field = row.thumbnail if thumbnail else row.image
-    if settings.MEDIA_ACCEL_REDIRECT:  # nginx sends the file from its internal location (events.media)
-        response = HttpResponse(content_type="image/jpeg")
-        response["X-Accel-Redirect"] = settings.MEDIA_ACCEL_PREFIX + quote(field.name)
-    else:
-        try:
-            response = FileResponse(field.storage.open(field.name, "rb"), content_type="image/jpeg")
-        except (FileNotFoundError, SuspiciousFileOperation):
-            raise Http404 from None
-    response["Cache-Control"] = "private, max-age=3600"
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cross-Origin-Resource-Policy"] = "same-origin"
-    return response
+class _AnyAccept(BaseContentNegotiation):
+    """An <img> asks for image/*: the body is the file (or a JSON error), whatever it accepts."""
+
+    def select_parser(self, request, parsers):
+        return parsers[0]
+
+    def select_renderer(self, request, renderers, format_suffix=None):
+        return renderers[0], renderers[0].media_type
+
+
+class PhotoView(APIView):
+    """A visit's photo (or its thumbnail), to whoever may see the person: session or API token;
+    401 signed out, 404 outside the scope."""
+
+    renderer_classes = [JSONRenderer]
+    content_negotiation_class = _AnyAccept
+    thumbnail = False
+
+    @extend_schema(exclude=True)
+    def get(self, request, pk: int):
+        row = VisitPhoto.objects.select_related("visit").filter(pk=pk).first()
+        if row is None or not scope_for(request.user).special_people().filter(pk=row.visit.person_id).exists():
+            raise NotFound(_("No such photo."))
+        field = row.thumbnail if self.thumbnail else row.image
+        if settings.MEDIA_ACCEL_REDIRECT:  # nginx sends the file from its internal location (events.media)
+            response = HttpResponse(content_type="image/jpeg")
+            response["X-Accel-Redirect"] = settings.MEDIA_ACCEL_PREFIX + quote(field.name)
+        else:
+            try:
+                response = FileResponse(field.storage.open(field.name, "rb"), content_type="image/jpeg")
+            except (FileNotFoundError, SuspiciousFileOperation):
+                raise NotFound(_("No such photo.")) from None
+        response["Cache-Control"] = "private, max-age=3600"
+        response["X-Content-Type-Options"] = "nosniff"
+        response["Cross-Origin-Resource-Policy"] = "same-origin"
+        return response
