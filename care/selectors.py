@@ -131,40 +131,46 @@ def care_figures(subtree: list[int], *, now: datetime | None = None) -> dict:
 ALARM_CAP = 100
 
 
+_ALARM_COLUMNS = ("pk", "person_type", "status", "center_id", "center__name", "center__path", "due_at", "lost_at")
+
+
+def _alarm_item(row, now: datetime) -> dict:
+    pk, person_type, status, center_id, center_name, path, due_at, lost_at = row
+    return {
+        "id": pk,
+        "kind": "lost_contact" if status == Status.LOST else "overdue",
+        "person_type": person_type,
+        "person_type_label": str(PersonType(person_type).label),
+        "status": status,
+        "center_id": center_id,
+        "center_name": center_name,
+        "center_codes": path.strip("/").split("/"),
+        "since": lost_at if status == Status.LOST else due_at,
+        "active": status == Status.LOST or (status == Status.IN_CARE and due_at is not None and due_at < now),
+    }
+
+
 def care_alarm_items(ids) -> dict[int, dict]:
     """A dashboard alarm item per person: no name, no ID, no address (the big screen is seen by
     many): the type, the holding center, the status and since when."""
     now = timezone.now()
-    rows = SpecialPerson.objects.filter(pk__in=list(ids)).values_list(
-        "pk", "person_type", "status", "center_id", "center__name", "center__path", "due_at", "lost_at"
-    )
-    items = {}
-    for pk, person_type, status, center_id, center_name, path, due_at, lost_at in rows:
-        kind = "lost_contact" if status == Status.LOST else "overdue"
-        items[pk] = {
-            "id": pk,
-            "kind": kind,
-            "person_type": person_type,
-            "person_type_label": str(PersonType(person_type).label),
-            "status": status,
-            "center_id": center_id,
-            "center_name": center_name,
-            "center_codes": path.strip("/").split("/"),
-            "since": lost_at if status == Status.LOST else due_at,
-            "active": status == Status.LOST or (status == Status.IN_CARE and due_at is not None and due_at < now),
-        }
-    return items
+    rows = SpecialPerson.objects.filter(pk__in=list(ids)).values_list(*_ALARM_COLUMNS)
+    return {row[0]: _alarm_item(row, now) for row in rows}
 
 
 def care_alarms(subtree: list[int], *, now: datetime | None = None) -> list[dict]:
-    """The subtree's alarms: lost contact first, then the visits longest overdue past escalation."""
+    """The subtree's alarms, in one query: lost contact first (longest lost first), then the visits
+    overdue past their escalation (longest overdue first)."""
+    from django.db.models import Case, IntegerField, Value, When
+
     now = now or timezone.now()
-    people = SpecialPerson.objects.filter(center_id__in=subtree)
-    lost = list(people.filter(status=Status.LOST).order_by("lost_at", "id").values_list("pk", flat=True)[:ALARM_CAP])
-    late = list(
-        people.filter(status=Status.IN_CARE, escalate_at__lt=now)
-        .order_by("due_at", "id")
-        .values_list("pk", flat=True)[: max(0, ALARM_CAP - len(lost))]
+    rows = (
+        SpecialPerson.objects.filter(center_id__in=subtree)
+        .filter(Q(status=Status.LOST) | Q(status=Status.IN_CARE, escalate_at__lt=now))
+        .annotate(
+            lost_first=Case(When(status=Status.LOST, then=Value(0)), default=Value(1), output_field=IntegerField())
+        )
+        .order_by("lost_first", "lost_at", "due_at", "id")
+        .values_list(*_ALARM_COLUMNS)[:ALARM_CAP]
     )
-    items = care_alarm_items(lost + late)
-    return [items[pk] for pk in lost + late if pk in items]
+    return [_alarm_item(row, now) for row in rows]
