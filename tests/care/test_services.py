@@ -234,3 +234,23 @@ def test_assign_replaces_workers_and_team(user, gridworker):
     assert person.team.count() == 2
     with pytest.raises(ValidationError):
         services.person_action(person_id=person.pk, actor=user("police"), action="assign", workers=[user("duty").pk])
+
+
+class RecordingSMS:
+    sent: list = []
+
+    def send(self, phone, text):
+        RecordingSMS.sent.append((phone, text))
+
+
+def test_lost_contact_is_sent_by_sms(gridworker, user, settings, django_capture_on_commit_callbacks):
+    settings.SMS_BACKEND = "tests.care.test_services.RecordingSMS"
+    RecordingSMS.sent = []
+    police = user("police")
+    police.phone = "13900001111"
+    police.save(update_fields=["phone"])
+    person = make_person(workers=[gridworker])
+    with django_capture_on_commit_callbacks(execute=True):
+        services.person_action(person_id=person.pk, actor=gridworker, action="lost_contact", reason="多日联系不上")
+    texts = dict(RecordingSMS.sent)
+    assert "13900001111" in texts and "失联" in texts["13900001111"] and "张*明" in texts["13900001111"]
