@@ -39,11 +39,19 @@ class VisitForm(forms.Form):
 
 class ActionForm(forms.Form):
     action = forms.ChoiceField(
-        choices=[("risk", ""), ("lost_contact", ""), ("found", ""), ("end", "")], widget=forms.HiddenInput
+        choices=[("risk", ""), ("lost_contact", ""), ("found", ""), ("end", ""), ("assign", "")],
+        widget=forms.HiddenInput,
     )
     reason = forms.CharField(label=_("Reason"), required=False, max_length=500)
     risk = forms.ChoiceField(label=_("New risk level"), required=False, choices=[("", "—"), *Risk.choices])
+    workers = forms.TypedMultipleChoiceField(
+        label=_("Assigned grid workers"), required=False, coerce=int, choices=[], widget=forms.CheckboxSelectMultiple
+    )
     end_reason = forms.ChoiceField(label=_("End reason"), required=False, choices=[("", "—"), *EndReason.choices])
+
+    def __init__(self, *args, workers=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["workers"].choices = [(u.pk, u.get_full_name() or u.username) for u in workers]
 
 
 class ImportForm(forms.Form):

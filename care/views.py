@@ -143,7 +143,10 @@ def detail(request, pk: int):
             "visits": visits,
             "timeline": timeline,
             "visit_form": VisitForm(initial={"found": "1"}),
-            "action_form": ActionForm(),
+            "action_form": ActionForm(
+                workers=_community_workers(request.user, person.pk) if may(facts, Action.ASSIGN) else (),
+                initial={"workers": [w.pk for w in person.workers.all()]},
+            ),
             "may_visit": person.status != Status.ENDED and may(facts, Action.VISIT),
             "may_decide": person.status != Status.ENDED and may(facts, Action.RISK),
             "may_lose": person.status == Status.IN_CARE and may(facts, Action.LOST_CONTACT),
@@ -194,10 +197,20 @@ def _message(exc) -> str:
     return str(exc) or _("You may not do this for this person.")
 
 
+def _community_workers(user, pk):
+    """The grid workers of the person's holding center (whom an assignment may name), or none."""
+    from accounts.models import User
+
+    center_id = scope_for(user).special_people().filter(pk=pk).values_list("center_id", flat=True).first()
+    if center_id is None:
+        return []
+    return list(User.objects.filter(role=Role.GRID_WORKER, center_id=center_id, is_active=True).order_by("username"))
+
+
 @login_required
 @require_POST
 def action(request, pk: int):
-    form = ActionForm(request.POST)
+    form = ActionForm(request.POST, workers=_community_workers(request.user, pk))
     if not form.is_valid():
         messages.error(request, _("Unknown action."))
         return redirect("care:detail", pk=pk)
@@ -210,6 +223,7 @@ def action(request, pk: int):
             reason=data["reason"],
             risk=data["risk"] or None,
             end_reason=data["end_reason"] or None,
+            workers=data["workers"] if data["action"] == Action.ASSIGN else None,
         )
     except services.PersonNotFound:
         raise Http404(_("No such person in your care.")) from None

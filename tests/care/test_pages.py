@@ -97,3 +97,15 @@ def test_the_menu_links_the_pages(client, gridworker, user):
     assert 'href="/care/"' in client.get("/").content.decode()
     client.force_login(user("volunteer"))
     assert "/care/" not in client.get("/").content.decode()
+
+
+def test_the_department_reassigns_on_the_page(client, user, person):
+    other = user("gw510115001001002")
+    client.force_login(user("police"))
+    body = client.get(f"/care/{person.pk}/").content.decode()
+    assert ("调整责任网格员" in body and other.username in body) or other.get_full_name() in body
+    response = client.post(
+        f"/care/{person.pk}/action/", {"action": "assign", "workers": [other.pk], "reason": "网格调整"}
+    )
+    assert response.status_code == 302
+    assert list(person.workers.all()) == [other]
