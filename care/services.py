@@ -443,6 +443,8 @@ def _after_visit(person: SpecialPerson, visit: Visit, actor: User, now: datetime
     newest = person.last_visit_at is None or visit.visited_at >= person.last_visit_at
     if newest:
         person.last_visit_at = visit.visited_at
+    if not newest:
+        return  # a visit recorded late, before the last one: the record's state stands
     if visit.found:
         person.not_found_streak = 0
         if person.status == Status.LOST:
@@ -450,7 +452,7 @@ def _after_visit(person: SpecialPerson, visit: Visit, actor: User, now: datetime
             person.status, person.lost_at = rules.next_status(before, Action.FOUND), None
             _record(person, action=Action.FOUND, actor=actor, before=before, now=now, visit=visit)
             _tell_found(person)
-    elif newest:
+    else:
         person.not_found_streak += 1
         if person.status == Status.IN_CARE and person.not_found_streak >= rules.NOT_FOUND_TO_LOSE:
             person.status, person.lost_at = rules.next_status(person.status, Action.LOST_CONTACT), now
@@ -464,8 +466,7 @@ def _after_visit(person: SpecialPerson, visit: Visit, actor: User, now: datetime
                 reason=_("Not found at %(n)d visits in a row.") % {"n": person.not_found_streak},
             )
             _raise_lost(person)
-    if newest or person.status != Status.IN_CARE:
-        care_clocks.start_cycle(person, person.last_visit_at)
+    care_clocks.start_cycle(person, person.last_visit_at)
 
 
 # --- status actions ------------------------------------------------------------------------------

@@ -254,3 +254,18 @@ def test_lost_contact_is_sent_by_sms(gridworker, user, settings, django_capture_
         services.person_action(person_id=person.pk, actor=gridworker, action="lost_contact", reason="多日联系不上")
     texts = dict(RecordingSMS.sent)
     assert "13900001111" in texts and "失联" in texts["13900001111"] and "张*明" in texts["13900001111"]
+
+
+def test_a_visit_recorded_late_does_not_change_the_state(gridworker):
+    from datetime import timedelta as td
+
+    person = make_person(workers=[gridworker], now=timezone.now() - td(days=40))
+    latest, _ = services.visit_record(person_id=person.pk, actor=gridworker, method="phone")
+    person.refresh_from_db()
+    cycle, due = person.clock_cycle, person.due_at
+    services.visit_record(
+        person_id=person.pk, actor=gridworker, method="in_person", found=False, visited_at=timezone.now() - td(days=10)
+    )
+    person.refresh_from_db()
+    assert (person.clock_cycle, person.due_at, person.last_visit_at) == (cycle, due, latest.visited_at)
+    assert person.not_found_streak == 0
