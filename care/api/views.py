@@ -158,6 +158,7 @@ class PersonViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     def visits(self, request, pk=None):
         if request.method == "GET":
             person = _visible_or_404(request, pk)
+            services.person_view_log(person=person, user=request.user, via=Via.API, path=request.path)
             rows = (
                 Visit.objects.filter(person=person)
                 .select_related("visitor")
@@ -219,6 +220,7 @@ class PersonViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     @action(detail=True, methods=["get"])
     def timeline(self, request, pk=None):
         person = _visible_or_404(request, pk)
+        services.person_view_log(person=person, user=request.user, via=Via.API, path=request.path)
         rows = CareAction.objects.filter(person=person).select_related("actor").order_by("created_at", "id")
         return Response(CareActionSerializer(rows, many=True).data)
 

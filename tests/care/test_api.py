@@ -5,6 +5,7 @@ import uuid
 
 import pytest
 
+from care import services
 from care.models import Visit
 
 from .factories import make_person
@@ -182,3 +183,19 @@ def test_the_schema_has_the_care_paths(api):
         "/api/special-people/export/",
     ):
         assert path in schema["paths"], path
+
+
+def test_the_visits_list_takes_a_fixed_number_of_queries(many, api, gridworker, django_assert_num_queries):
+    person = many[0]
+    client = api.as_user("gridworker")
+    client.get(f"/api/special-people/{person.pk}/visits/")  # the user's center is read once
+    for _ in range(2):
+        services.visit_record(person_id=person.pk, actor=gridworker, method="phone")
+    # the person (its workers, its team), the view log row, the count, the page, its photos
+    with django_assert_num_queries(7):
+        body = client.get(f"/api/special-people/{person.pk}/visits/").json()
+    assert body["count"] == 2
+    for _ in range(3):
+        services.visit_record(person_id=person.pk, actor=gridworker, method="phone")
+    with django_assert_num_queries(7):
+        assert client.get(f"/api/special-people/{person.pk}/visits/").json()["count"] == 5
