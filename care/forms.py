@@ -18,7 +18,7 @@ class PersonFilterForm(forms.Form):
 
 
 class VisitForm(forms.Form):
-    method = forms.ChoiceField(label=_("How"), choices=VisitMethod.choices)
+    method = forms.ChoiceField(label=_("Visit method"), choices=VisitMethod.choices)
     found = forms.TypedChoiceField(
         label=_("Person found"),
         choices=[("1", _("Found")), ("0", _("Not found"))],

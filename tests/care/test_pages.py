@@ -16,7 +16,8 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def person(gridworker):
-    return make_person(workers=[gridworker], department="police", name="张小明")
+    team = [{"name": "张母", "role": "family"}, {"user": gridworker.pk, "role": "grid_worker"}]
+    return make_person(workers=[gridworker], department="police", name="张小明", team=team)
 
 
 def test_the_workers_phone_list(client, gridworker, person):
@@ -30,6 +31,7 @@ def test_the_person_page_is_logged_and_records_a_visit(client, gridworker, perso
     client.force_login(gridworker)
     body = client.get(f"/care/{person.pk}/").content.decode()
     assert "张小明" in body and "记录走访" in body and "此次查看已记录" in body
+    assert "张母 (家属)" in body
     assert "更改风险等级" not in body  # a decision of the department
     assert PersonView.objects.filter(person=person, via="page").count() == 1
     buffer = io.BytesIO()
