@@ -54,6 +54,27 @@ DISPUTES_BY_ROLE: dict[str, str] = {
     Role.VOLUNTEER: NOTHING,
 }
 
+# What a role sees of the special populations (care: persons with their visits; need-to-know).
+# ASSIGNED: the persons the user is an assigned grid worker of, or a helping-team member of.
+# DEPARTMENT: also those of the user's department within its area (the center it serves).
+# AUTHORISED: center roles see their subtree's persons only with the permission
+# care.view_special_people, granted by an administrator (a duty officer does not see them by role).
+ASSIGNED = "assigned"
+DEPARTMENT = "department"
+AUTHORISED = "authorised"
+CARE_PERMISSION = "view_special_people"
+
+CARE_BY_ROLE: dict[str, str] = {
+    Role.ADMIN: EVERYTHING,
+    Role.DUTY_OFFICER: AUTHORISED,
+    Role.DUTY_LEADER: AUTHORISED,
+    Role.CENTER_STAFF: AUTHORISED,
+    Role.DEPARTMENT_STAFF: DEPARTMENT,
+    Role.GRID_WORKER: ASSIGNED,
+    Role.VOLUNTEER: NOTHING,
+    Role.MEDIATOR: NOTHING,
+}
+
 # What a role sees of the area (centers, grids, departments): names and outlines, no personal data.
 # SUBTREE here is the subtree of the user's center (department staff: of the center their department
 # serves, when they have none of their own).
@@ -163,6 +184,40 @@ class Scope:
         else:
             queryset = self.disputes()
         return queryset.filter(origin_center_id__in=subtree_ids(center.path))
+
+    def special_people(self, queryset=None) -> QuerySet:
+        """Special-population persons this user may see, by `CARE_BY_ROLE` (none if unlisted). The
+        AUTHORISED rule costs one query (the user's permission); the others none."""
+        from care.models import HelperMember, SpecialPerson
+
+        queryset = SpecialPerson.objects.all() if queryset is None else queryset
+        rule = EVERYTHING if self.everything else CARE_BY_ROLE.get(self.role, NOTHING)
+        if rule == EVERYTHING:
+            return queryset
+        if rule == NOTHING or self.user_id is None:
+            return queryset.none()
+        from django.db.models import Exists, OuterRef
+
+        assigned = SpecialPerson.workers.through.objects.filter(specialperson_id=OuterRef("pk"), user_id=self.user_id)
+        team = HelperMember.objects.filter(person_id=OuterRef("pk"), user_id=self.user_id)
+        mine = Exists(assigned) | Exists(team)
+        if rule == DEPARTMENT and self.department_id is not None and self.center_path is not None:
+            in_area = Q(department_id=self.department_id, center__path__startswith=self.center_path)
+            return queryset.filter(mine | in_area)
+        if rule == AUTHORISED and self.center_path is not None and self.may_see_care():
+            return queryset.filter(mine | Q(center__path__startswith=self.center_path))
+        return queryset.filter(mine)
+
+    def may_see_care(self) -> bool:
+        """Whether this user holds care.view_special_people (directly or through a group)."""
+        if self.everything:
+            return True
+        from django.contrib.auth.models import Permission
+
+        granted = Permission.objects.filter(content_type__app_label="care", codename=CARE_PERMISSION).filter(
+            Q(user__pk=self.user_id) | Q(group__user__pk=self.user_id)
+        )
+        return self.user_id is not None and granted.exists()
 
     def filter_by_center(self, queryset: QuerySet, field: str = "center") -> QuerySet:
         """Any queryset whose rows belong to a center, limited to this scope."""

@@ -8,3 +8,17 @@ class CareConfig(AppConfig):
 
     name = "care"
     verbose_name = _("Special populations")
+
+    def ready(self) -> None:
+        from django.db.models.signals import post_delete, post_save
+
+        from clocks import sweep
+        from inbox import subjects
+
+        from . import clocks, engine
+        from .models import SpecialPerson, VisitRule
+
+        sweep.register("care", engine.sweep)
+        subjects.register(SpecialPerson, url=lambda pk: f"/care/{pk}/")
+        post_save.connect(clocks.rules_changed, sender=VisitRule, dispatch_uid="care_rules_saved")
+        post_delete.connect(clocks.rules_changed, sender=VisitRule, dispatch_uid="care_rules_deleted")

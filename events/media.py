@@ -23,11 +23,10 @@ from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework.exceptions import NotFound
-from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.renderers import JSONRenderer
 from rest_framework.views import APIView
 
-from wenjiang_ops.files import MissingFile, private_file_response
+from wenjiang_ops.files import AnyAccept, MissingFile, private_file_response
 
 from .selectors import attachment_visible
 
@@ -41,16 +40,6 @@ def photo_url(attachment_id: int, *, thumbnail: bool = False) -> str:
     return reverse("events:photo-thumb" if thumbnail else "events:photo", args=[attachment_id])
 
 
-class _FirstRenderer(BaseContentNegotiation):
-    """An <img> asks for image/*: the body is the file (or a JSON error), whatever it accepts."""
-
-    def select_parser(self, request, parsers):
-        return parsers[0]
-
-    def select_renderer(self, request, renderers, format_suffix=None):
-        return renderers[0], renderers[0].media_type
-
-
 def _file_response(field) -> HttpResponse:
     try:
         return private_file_response(field, content_type=JPEG, cache=CACHE_CONTROL)
@@ -62,7 +51,7 @@ class PhotoView(APIView):
     """A photo of an event (or its thumbnail): 401 signed out, 404 outside the event's scope."""
 
     renderer_classes = [JSONRenderer]
-    content_negotiation_class = _FirstRenderer
+    content_negotiation_class = AnyAccept
     thumbnail = False
 
     @extend_schema(

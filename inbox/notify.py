@@ -42,6 +42,7 @@ SMS_KINDS = {
     "dispute_overdue",
     "dispute_escalated",
     "dispute_red_card",
+    "care_lost_contact",  # a special-population person lost contact (失联): the police act at once
 }
 
 

@@ -184,6 +184,34 @@ DISPUTE_AREA = {
 DISPUTE_AREA_PAGE = {**DISPUTE_AREA, "anonymous": "login/login"}
 
 
+# What each role may see of special-population persons (accounts.scope.CARE_BY_ROLE), for a person of
+# 航天路社区 under the police with the grid worker assigned (in), and one of 永宁街道 under the justice
+# bureau (out). Center roles see none without care.view_special_people (tests/care/test_scope.py).
+CARE_READ = {
+    "anonymous": "401/401",
+    "duty": "404/404",
+    "liucheng": "404/404",
+    "hangtianlu": "404/404",
+    "gridworker": "200/404",
+    "volunteer": "404/404",
+    "police": "200/404",
+    "chengguan": "404/404",
+    "mediator": "404/404",
+    "admin": "200/200",
+}
+CARE_LIST = {
+    r: {"401/401": "401", "200/200": "200 [in out]", "200/404": "200 [in]", "404/404": "200 []"}[v]
+    for r, v in CARE_READ.items()
+}
+CARE_PAGE = {r: v.replace("401", "login") for r, v in CARE_READ.items()}
+# A decision (the risk level): the responsible department and administrators; the grid worker 403.
+CARE_DECIDE = {**CARE_READ, "gridworker": "403/404"}
+
+
+def care_url(suffix=""):
+    return lambda w, which: f"/api/special-people/{w['person_' + which].pk}/{suffix}"
+
+
 def center_query(path):
     return lambda w, which: f"{path}?center={w['center_' + which].pk}"
 
@@ -268,6 +296,33 @@ ROUTES: dict[str, Route] = {
         lambda w, which: f"/disputes/documents/{w['document_' + which].pk}/scan/",
         {**DISPUTE_PAGE, "gridworker": "404/404"},  # the grid worker follows the case without the parties
         objects=True,
+    ),
+    # Special populations (care): need-to-know, every view logged.
+    "care:people": Route(lambda w, _: "/care/", page("200")),
+    "care:mine": Route(lambda w, _: "/care/mine/", page("200")),
+    "care:import": Route(lambda w, _: "/care/import/", page("403", police="200", chengguan="200", admin="200")),
+    "care:export": Route(lambda w, _: "/care/export.xlsx", page("200")),  # the rows follow the list's scope
+    "care:view-log": Route(lambda w, _: "/care/views/", page("403", admin="200")),
+    "care:detail": Route(lambda w, which: f"/care/{w['person_' + which].pk}/", CARE_PAGE, objects=True),
+    "care:visit": Route(
+        lambda w, which: f"/care/{w['person_' + which].pk}/visit/",
+        {r: v.replace("200", "302") for r, v in CARE_PAGE.items()},
+        method="post",
+        data=lambda w: {"method": "phone", "found": "1"},
+        body="form",
+        objects=True,
+    ),
+    "care:action": Route(
+        lambda w, which: f"/care/{w['person_' + which].pk}/action/",
+        {r: v.replace("200", "302").replace("401", "login") for r, v in CARE_DECIDE.items()},
+        method="post",
+        data=lambda w: {"action": "risk", "risk": "high", "reason": "情绪波动"},
+        body="form",
+        objects=True,
+    ),
+    "care:photo": Route(lambda w, which: f"/care/photos/{w['care_photo_' + which].pk}/", CARE_READ, objects=True),
+    "care:photo-thumb": Route(
+        lambda w, which: f"/care/photos/{w['care_photo_' + which].pk}/thumb/", CARE_READ, objects=True
     ),
     # Photos: whoever may see the event gets the file, anyone else 401 (signed out) or 404.
     "events:photo": Route(lambda w, which: f"/events/photos/{w['photo_' + which].pk}/", PHOTO_READ, objects=True),
@@ -477,6 +532,28 @@ ROUTES: dict[str, Route] = {
         },
         objects=True,
     ),
+    # --- API: special populations (care) -----------------------------------------------------------
+    "special-person-list": Route(lambda w, _: "/api/special-people/?page_size=1000", CARE_LIST, listing=ids_of()),
+    "special-person-detail": Route(care_url(), CARE_READ, objects=True),
+    "special-person-counts": Route(lambda w, _: "/api/special-people/counts/", api("200")),
+    "special-person-visits": Route(care_url("visits/"), CARE_READ, objects=True),
+    "special-person-timeline": Route(care_url("timeline/"), CARE_READ, objects=True),
+    "special-person-actions": Route(
+        care_url("actions/"),
+        CARE_DECIDE,
+        method="post",
+        data=lambda w: {"action": "risk", "risk": "high", "reason": "情绪波动"},
+        objects=True,
+    ),
+    "special-person-import-xlsx": Route(
+        lambda w, _: "/api/special-people/import/",
+        api("403", police="400", chengguan="400", admin="400"),  # no file: 400 to whoever may import
+        method="post",
+        body="multipart",
+    ),
+    "special-person-export": Route(lambda w, _: "/api/special-people/export/", api("200")),
+    "care-view-log-list": Route(lambda w, _: "/api/care-view-log/", api("403", admin="200")),
+    "care-rule-list": Route(lambda w, _: "/api/care-rules/", api("200")),
     "api-schema": Route(lambda w, _: "/api/schema/", api("200")),
     "api-docs": Route(lambda w, _: "/api/docs/", page("200")),
     # --- families ----------------------------------------------------------------------------------
@@ -595,9 +672,15 @@ def world(db, category, hangtianlu_point, media_in_tmp):  # noqa: F811
     yongning = Center.objects.get(name="永宁街道")
     photo_in = _photo(inside, users["hangtianlu"])  # an attach step by the holding center
     photo_out = _photo(outside, outside.reporter)  # the reporter's report photo
+    person_in, care_photo_in = _care_person(users["gridworker"], Grid.objects.get(code="510115001001001"), "police")
+    person_out, care_photo_out = _care_person(User.objects.get(username=f"gw{grid_out.code}"), grid_out, "justice")
     dispute_in = _dispute(users["gridworker"], hangtianlu_point, "grid")
     dispute_out = _dispute(User.objects.get(username="yongning"), point, "walk_in")
     return {
+        "person_in": person_in,
+        "person_out": person_out,
+        "care_photo_in": care_photo_in,
+        "care_photo_out": care_photo_out,
         "dispute_in": dispute_in,
         "dispute_out": dispute_out,
         "document_in": _document(dispute_in),
@@ -638,6 +721,30 @@ def _export(user):
     job.file.save("events.xlsx", ContentFile(b"PK"), save=False)
     job.save()
     return job
+
+
+def _care_person(worker, grid, department):
+    """A special-population person with the worker assigned, and a visit photo (by an administrator)."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from care import services as care
+
+    point = grid.boundary.point_on_surface
+    admin = User.objects.get(username="admin")
+    person = care.person_create(
+        actor=admin,
+        data={
+            "person_type": "correction",
+            "name": "张小明",
+            "lat": point.y,
+            "lng": point.x,
+            "department": department,
+            "workers": [worker.pk],
+        },
+    )
+    upload = SimpleUploadedFile("photo.png", _png().getvalue(), content_type="image/png")
+    visit, _ = care.visit_record(person_id=person.pk, actor=admin, method="in_person", photos=[upload])
+    return person, visit.photos.get()
 
 
 def _dispute(reporter, point, intake):
@@ -686,6 +793,8 @@ def _answer(response, route: Route, world: dict) -> str:
 
 
 def _listed_id(route: Route, world: dict, which: str) -> int:
+    if route.listing is not None and route.url(world, which).startswith("/api/special-people"):
+        return world[f"person_{which}"].pk
     for prefix in ("event", "center", "grid", "department", "notification", "dispute", "export"):
         if route.listing is not None and route.url(world, which).startswith(f"/api/{prefix}"):
             return world[f"{prefix}_{which}"].pk

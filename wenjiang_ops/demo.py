@@ -2,6 +2,7 @@
 
 from collections.abc import Callable
 
+from care.demo import seed_care
 from clocks.models import Calendar
 from disputes.demo.committees import seed_committees
 from disputes.demo.year import seed_disputes
@@ -26,6 +27,7 @@ def seed_demo(log: Callable[[str], None], *, events: bool = True) -> None:
     if events:
         seed_events(log)
         seed_disputes(log)  # after the events: some disputes are converted from them
+        seed_care(log)  # the special populations and a year of their visits
 
 
 def assign_calendars(log) -> None:

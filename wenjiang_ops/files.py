@@ -10,6 +10,7 @@ from urllib.parse import quote
 from django.conf import settings
 from django.core.exceptions import SuspiciousFileOperation
 from django.http import FileResponse, HttpResponse
+from rest_framework.negotiation import BaseContentNegotiation
 
 
 class MissingFile(Exception):
@@ -42,3 +43,13 @@ def private_file_response(
     # Another site may not embed it (with the viewer's cookies) in its own page.
     response["Cross-Origin-Resource-Policy"] = "same-origin"
     return response
+
+
+class AnyAccept(BaseContentNegotiation):
+    """An <img> asks for image/*: a file view answers with the file (or a JSON error), whatever it accepts."""
+
+    def select_parser(self, request, parsers):
+        return parsers[0]
+
+    def select_renderer(self, request, renderers, format_suffix=None):
+        return renderers[0], renderers[0].media_type

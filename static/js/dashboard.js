@@ -200,6 +200,7 @@ Everything it keeps is capped (feed rows, alarms, markers, buffers), so the wall
         break;
       case "event":
       case "dispute":
+      case "care":
       case "counts":
         if (syncing) {
           if (pending.length >= PENDING_MAX) { pending = []; syncAgain = true; } else pending.push(message);
@@ -379,6 +380,10 @@ Everything it keeps is capped (feed rows, alarms, markers, buffers), so the wall
     disputeAlarmsEl.replaceChildren();
     for (const item of (snapshot.dispute_alarms || []).slice().reverse()) upsertDisputeAlarm(item);
     renderDisputeAlarms();
+    careAlarms.clear();
+    if (careAlarmsEl) careAlarmsEl.replaceChildren();
+    for (const item of (snapshot.care_alarms || []).slice().reverse()) upsertCareAlarm(item);
+    renderCareAlarms();
     if (fresh.length) {
       beep();
       if (fresh.length === 1) notify(fresh[0]);
@@ -406,6 +411,7 @@ Everything it keeps is capped (feed rows, alarms, markers, buffers), so the wall
   // A numbered push: an event or a dispute (the stream numbers both).
   function applyPush(message) {
     if (message.type === "dispute") applyDispute(message.data);
+    else if (message.type === "care") applyCare(message.data);
     else applyEvent(message.data);
   }
 
@@ -701,6 +707,67 @@ Everything it keeps is capped (feed rows, alarms, markers, buffers), so the wall
     renderDisputeAlarms();
   }
 
+  // Special populations (care): lost contact and escalated visits, without names; counts only.
+  const careAlarmsEl = document.getElementById("care-alarms");
+  const careAlarms = new Map();  // person id → item
+
+  function careAlarmRow(item) {
+    const li = el("li", "alarm dispute-alarm" + (item.kind === "lost_contact" ? " unacked" : ""));
+    li.dataset.personId = item.id;
+    const a = el("a", "alarm-link");
+    a.href = "/care/" + item.id + "/";
+    const top = el("div", "alarm-top");
+    top.appendChild(el("span", "pill pill-red", item.kind === "lost_contact" ? gettext("Lost contact") : gettext("Visit overdue")));
+    top.appendChild(el("strong", "alarm-category", item.person_type_label));
+    a.append(top, el("div", "alarm-place", item.center_name + (item.since ? " · " + String(item.since).slice(0, 10) : "")));
+    li.appendChild(a);
+    return li;
+  }
+
+  function upsertCareAlarm(item) {
+    if (!careAlarmsEl) return;
+    careAlarms.delete(item.id);
+    careAlarms.set(item.id, item);
+    const old = careAlarmsEl.querySelector('li[data-person-id="' + item.id + '"]');
+    if (old) old.remove();
+    careAlarmsEl.insertBefore(careAlarmRow(item), careAlarmsEl.firstChild);
+  }
+
+  function renderCareAlarms() {
+    const count = document.getElementById("care-alarm-count");
+    if (count) count.textContent = String(careAlarms.size);
+    const empty = document.getElementById("care-alarms-empty");
+    if (empty) empty.hidden = careAlarms.size > 0;
+  }
+
+  function applyCare(item) {
+    if (!item || item.id == null || !careAlarmsEl) return;
+    if (item.active) {
+      const isNew = !careAlarms.has(item.id);
+      upsertCareAlarm(item);
+      if (isNew && item.kind === "lost_contact") {
+        beep();
+        notifyText(gettext("Lost contact") + " · " + item.person_type_label, item.center_name, "care-" + item.id, "/care/" + item.id + "/");
+      }
+    } else {
+      careAlarms.delete(item.id);
+      const li = careAlarmsEl.querySelector('li[data-person-id="' + item.id + '"]');
+      if (li) li.remove();
+    }
+    renderCareAlarms();
+  }
+
+  function applyCareCounts(figures) {
+    const panel = document.getElementById("care-panel");
+    if (!panel) return;
+    panel.hidden = !figures;
+    if (!figures) return;
+    for (const key of ["in_care", "overdue", "lost"]) {
+      const tile = document.getElementById("ctile-" + key);
+      if (tile) tile.querySelector(".stat-n").textContent = String(figures[key]);
+    }
+  }
+
   function applyDisputeCounts(figures) {
     const panel = document.getElementById("disputes-panel");
     if (!panel) return;
@@ -864,6 +931,7 @@ Everything it keeps is capped (feed rows, alarms, markers, buffers), so the wall
       }
     }
     applyDisputeCounts(data.disputes);
+    applyCareCounts(data.care);
     const date = document.getElementById("stat-date");
     if (date && data.date) date.textContent = shortDayFormat.format(new Date(data.date + "T12:00:00Z"));
     renderCharts(data);

@@ -139,3 +139,12 @@ def test_the_sweeps_warnings_write_no_counter(report, settings):
     event.refresh_from_db()
     assert event.light == "yellow"
     assert EventFigure.objects.count() == before
+
+
+def test_a_truncate_of_the_events_takes_the_counters_with_it(report):
+    report()
+    with connection.cursor() as cursor:
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # no deferred checks pending: TRUNCATE refuses those
+        cursor.execute("TRUNCATE events_event CASCADE")
+    assert not EventFigure.objects.exists()
+    assert figures_check() == []

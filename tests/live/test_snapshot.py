@@ -123,13 +123,15 @@ def test_the_snapshot_has_the_promised_shape(api, world):
         "open_events",
         "alarms",
         "dispute_alarms",
+        "care_alarms",
         "labels",
     }
     district = Center.objects.get(parent__isnull=True)
     assert body["center"] == {"id": district.pk, "name": "温江区", "level": "district"}
     assert body["seq"] == 41 and body["stream"] == f"center.{district.pk}"
     counts = body["counts"]
-    assert set(counts) == {"date", "disputes", "today", "year", "child_level", "by_child"}
+    assert set(counts) == {"date", "disputes", "care", "today", "year", "child_level", "by_child"}
+    assert set(counts["care"]) == {"in_care", "lost", "overdue"}
     assert set(counts["disputes"]) == {
         "taken_in",
         "open",
@@ -241,10 +243,10 @@ def test_counts_for_a_stream_need_no_user(world, dept):
 
 def test_counts_take_a_few_queries_whatever_the_number_of_events(world, report, django_assert_num_queries):
     district = Center.objects.get(parent__isnull=True)
-    with django_assert_num_queries(4):  # the subtree, the events (two ways), the disputes
+    with django_assert_num_queries(5):  # the subtree, the events (two ways), the disputes, the care figures
         counts_for(district)
     community = Center.objects.get(name="航天路社区")
-    with django_assert_num_queries(5):  # and its grids
+    with django_assert_num_queries(6):  # and its grids
         counts_for(community)
 
 

@@ -39,6 +39,7 @@ from django.db import close_old_connections, connections
 from django.db.models import Count, Q
 from django.dispatch import receiver
 
+from care.signals import care_alarm
 from disputes.signals import dispute_alarm, dispute_changed
 from events.signals import event_changed
 from inbox.notify import notification_created
@@ -86,7 +87,7 @@ def encode(kind: str, data) -> bytes:
 
 @dataclass
 class _Job:
-    kind: str  # "events" | "disputes" | "notifications"
+    kind: str  # "events" | "disputes" | "care" | "notifications"
     payload: list
 
 
@@ -191,6 +192,9 @@ class Publisher:
         dispute_ids = list(dict.fromkeys(i for j in jobs if j.kind == "disputes" for i in j.payload))
         for start in range(0, len(dispute_ids), MAX_BATCH_EVENTS):
             messages += self._dispute_messages(dispute_ids[start : start + MAX_BATCH_EVENTS])
+        care_ids = list(dict.fromkeys(i for j in jobs if j.kind == "care" for i in j.payload))
+        if care_ids:
+            messages += self._care_messages(care_ids)
         notifications = [n for j in jobs if j.kind == "notifications" for n in j.payload]
         queued_ids = [n for n in notifications if isinstance(n, int)]  # from the queue: read them
         if queued_ids:
@@ -237,6 +241,18 @@ class Publisher:
         for item in dispute_items(ids).values():
             message = encode("dispute", item)
             for center_id in self._tree.chain(item["origin_center_id"]):
+                messages.append((groups.center_group(center_id), message))
+        return messages
+
+    def _care_messages(self, ids: list[int]) -> list[tuple[str, bytes]]:
+        """A care alarm (lost contact, a visit escalated, found again) goes to the dashboards of the
+        holding center and every center above it, without the person's name (care.selectors)."""
+        from care.selectors import care_alarm_items
+
+        messages = []
+        for item in care_alarm_items(ids).values():
+            message = encode("care", item)
+            for center_id in self._tree.chain(item["center_id"]):
                 messages.append((groups.center_group(center_id), message))
         return messages
 
@@ -337,6 +353,11 @@ def _on_dispute_changed(sender, dispute_ids, **kwargs) -> None:
 @receiver(dispute_alarm, dispatch_uid="live-push-dispute-alarms")
 def _on_dispute_alarm(sender, dispute_id, **kwargs) -> None:
     _submit(_Job("disputes", [dispute_id]))
+
+
+@receiver(care_alarm, dispatch_uid="live-push-care-alarms")
+def _on_care_alarm(sender, person_id, **kwargs) -> None:
+    _submit(_Job("care", [person_id]))
 
 
 @receiver(notification_created, dispatch_uid="live-push-notifications")

@@ -51,9 +51,29 @@ class DashboardDisputeItemSerializer(serializers.Serializer):
     url = serializers.CharField()
 
 
+class DashboardCareFiguresSerializer(serializers.Serializer):
+    in_care = serializers.IntegerField(help_text="special-population persons in care")
+    lost = serializers.IntegerField(help_text="lost contact (失联) now")
+    overdue = serializers.IntegerField(help_text="in care with the visit past its due moment now")
+
+
+class DashboardCareItemSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    kind = serializers.ChoiceField(choices=["lost_contact", "overdue"])
+    person_type = serializers.CharField()
+    person_type_label = serializers.CharField()
+    status = serializers.CharField()
+    center_id = serializers.IntegerField()
+    center_name = serializers.CharField()
+    center_codes = serializers.ListField(child=serializers.CharField())
+    since = serializers.DateTimeField(allow_null=True)
+    active = serializers.BooleanField(help_text="false: the alarm is over (found again, visited)")
+
+
 class DashboardCountsSerializer(serializers.Serializer):
     date = serializers.DateField(help_text="the day that `today` is")
     disputes = DashboardDisputeFiguresSerializer(allow_null=True, help_text="null on a department's dashboard")
+    care = DashboardCareFiguresSerializer(allow_null=True, help_text="counts only; null on a department's dashboard")
     today = DashboardFiguresSerializer()
     year = DashboardFiguresSerializer(help_text="from 1 January to today")
     child_level = serializers.ChoiceField(
@@ -133,5 +153,10 @@ class DashboardSnapshotSerializer(serializers.Serializer):
         many=True,
         help_text="open disputes with an alarm or a red or orange risk, latest changed first (also the `data` "
         "of a `dispute` push)",
+    )
+    care_alarms = DashboardCareItemSerializer(
+        many=True,
+        help_text="special-population persons who lost contact or whose visit is escalated, without names "
+        "(also the `data` of a `care` push)",
     )
     labels = DashboardLabelsSerializer(help_text="names of the codes, in the request's language")

@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import Role
 from accounts.scope import SUBTREE_LIST_LIMIT, scope_for
+from care.selectors import care_alarms, care_figures
 from disputes.choices import Risk
 from disputes.choices import Signal as DisputeSignal
 from disputes.choices import State as DisputeState
@@ -177,6 +178,7 @@ def counts_for(center: Center | int, *, department_id: int | None = None, now: d
     return {
         "date": timezone.localdate(now).isoformat(),
         "disputes": None if department_id is not None else dispute_figures(ids, periods, now=now),
+        "care": None if department_id is not None else care_figures(ids, now=now),
         "today": dashboard_figures(totals["today"]),
         "year": dashboard_figures(totals["year"]),
         "child_level": child_level,
@@ -302,5 +304,6 @@ def snapshot_for(user, center: Center) -> dict:
         "open_events": [{key: light[pk][key] for key in MAP_ITEM_KEYS} for pk in open_ids if pk in light],
         "alarms": [full[pk] for pk in alarm_ids if pk in full],
         "dispute_alarms": [] if department_id is not None else dispute_alarms(user, subtree),
+        "care_alarms": [] if department_id is not None else care_alarms(subtree, now=now),
         "labels": labels(),
     }

@@ -55,6 +55,14 @@ DISPUTE_FIGURES = [
 ]
 
 
+# The care figures of the board (care.selectors.care_figures): counts only, no person named.
+CARE_FIGURES = [
+    ("in_care", pgettext_lazy("care figure", "In care")),
+    ("overdue", pgettext_lazy("care figure", "Visits overdue")),
+    ("lost", pgettext_lazy("care figure", "Lost contact")),
+]
+
+
 class SnapshotView(APIView):
     """A live dashboard's starting point: its figures, the latest changed events, the open events
     for the map and the alarms, with `seq`, the number of the last push of the dashboard's
@@ -93,6 +101,7 @@ def _page(request, template: str):
         "periods": PERIODS,
         "figures": FIGURES,
         "dispute_figures": DISPUTE_FIGURES,
+        "care_figures": CARE_FIGURES,
         "TIME_ZONE": settings.TIME_ZONE,
     }
     return render(request, template, context)
