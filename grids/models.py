@@ -8,7 +8,7 @@ from django.db.models import F, Q, Value
 from django.db.models.functions import Concat, Substr
 from django.utils.translation import gettext_lazy as _
 
-from .choices import DedicatedSubtype, GridKind, Level
+from .choices import DedicatedSubtype, GridKind, Level, VolunteerCategory
 
 division_code_validator = RegexValidator(r"^\d{12}$", _("A division code has exactly 12 digits."))
 
@@ -176,6 +176,9 @@ class Volunteer(models.Model):
         unique=True,
         editable=False,
         help_text=_("Keyed hash of the full ID number: prevents double registration without storing it."),
+    )
+    category = models.CharField(
+        _("category"), max_length=20, choices=VolunteerCategory.choices, default=VolunteerCategory.OTHER
     )
     organization = models.ForeignKey(
         VolunteerOrganization, verbose_name=_("organization"), on_delete=models.PROTECT, related_name="volunteers"

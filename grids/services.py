@@ -9,6 +9,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
+from .choices import VolunteerCategory
 from .models import Grid, Volunteer, VolunteerOrganization
 
 _ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
@@ -58,9 +59,17 @@ def volunteer_identity(id_number: str, *, exclude_pk: int | None = None) -> tupl
 
 
 def volunteer_register(
-    *, real_name: str, phone: str, id_number: str, organization: VolunteerOrganization, grid: Grid | None = None
+    *,
+    real_name: str,
+    phone: str,
+    id_number: str,
+    organization: VolunteerOrganization,
+    grid: Grid | None = None,
+    category: str = VolunteerCategory.OTHER,
+    user=None,
 ) -> Volunteer:
-    """Registers a volunteer by real name (a second registration of the same person is refused)."""
+    """Registers a volunteer by real name (a second registration of the same person is refused),
+    optionally with the account they sign in with (force.services.volunteer_join)."""
     masked, digest = volunteer_identity(id_number)
     return Volunteer.objects.create(
         real_name=real_name.strip(),
@@ -69,4 +78,6 @@ def volunteer_register(
         id_number_hash=digest,
         organization=organization,
         grid=grid,
+        category=category,
+        user=user,
     )
