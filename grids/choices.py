@@ -25,3 +25,12 @@ class DedicatedSubtype(models.TextChoices):
     SCENIC_AREA = "scenic_area", _("Scenic area")
     TRANSPORT_HUB = "transport_hub", _("Transport hub")
     OTHER = "other", _("Other")
+
+
+class PlaceKind(models.TextChoices):
+    """What a place inside a grid is: the route a patrol walks is made of these."""
+
+    STREET = "street", _("Street")
+    COMPOUND = "compound", _("Compound / courtyard")
+    BUILDING = "building", _("Building")
+    ENTRANCE = "entrance", _("Entrance")
