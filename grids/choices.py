@@ -27,6 +27,7 @@ class DedicatedSubtype(models.TextChoices):
     OTHER = "other", _("Other")
 
 
+<<<<<<< HEAD
 class VolunteerCategory(models.TextChoices):
     """What a volunteer does for a living or in the community: whom a center can ask for what
     (a night-market vendor sees the market at night, a delivery rider every lane)."""
@@ -41,3 +42,12 @@ class VolunteerCategory(models.TextChoices):
     RESIDENT = "resident", _("Resident")
     RETIRED_CADRE = "retired_cadre", _("Retired cadre / party member")
     OTHER = "other", _("Other")
+=======
+class PlaceKind(models.TextChoices):
+    """What a place inside a grid is: the route a patrol walks is made of these."""
+
+    STREET = "street", _("Street")
+    COMPOUND = "compound", _("Compound / courtyard")
+    BUILDING = "building", _("Building")
+    ENTRANCE = "entrance", _("Entrance")
+>>>>>>> patrols
