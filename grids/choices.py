@@ -27,7 +27,6 @@ class DedicatedSubtype(models.TextChoices):
     OTHER = "other", _("Other")
 
 
-<<<<<<< HEAD
 class VolunteerCategory(models.TextChoices):
     """What a volunteer does for a living or in the community: whom a center can ask for what
     (a night-market vendor sees the market at night, a delivery rider every lane)."""
@@ -42,7 +41,8 @@ class VolunteerCategory(models.TextChoices):
     RESIDENT = "resident", _("Resident")
     RETIRED_CADRE = "retired_cadre", _("Retired cadre / party member")
     OTHER = "other", _("Other")
-=======
+
+
 class PlaceKind(models.TextChoices):
     """What a place inside a grid is: the route a patrol walks is made of these."""
 
@@ -50,4 +50,3 @@ class PlaceKind(models.TextChoices):
     COMPOUND = "compound", _("Compound / courtyard")
     BUILDING = "building", _("Building")
     ENTRANCE = "entrance", _("Entrance")
->>>>>>> patrols
