@@ -54,6 +54,20 @@ DISPUTES_BY_ROLE: dict[str, str] = {
     Role.VOLUNTEER: NOTHING,
 }
 
+# What a role sees of the grid force (force app): volunteers with their points and recognitions, and
+# the grid workers' and grids' figures. Center staff see their subtree's (volunteers of its grids,
+# organizations and accounts); a grid worker the volunteers of their own grids; a volunteer themself.
+FORCE_BY_ROLE: dict[str, str] = {
+    Role.ADMIN: EVERYTHING,
+    Role.DUTY_OFFICER: SUBTREE,
+    Role.DUTY_LEADER: SUBTREE,
+    Role.CENTER_STAFF: SUBTREE,
+    Role.GRID_WORKER: GRID_WORK,
+    Role.VOLUNTEER: OWN_REPORTS,
+    Role.DEPARTMENT_STAFF: NOTHING,
+    Role.MEDIATOR: NOTHING,
+}
+
 # What a role sees of the area (centers, grids, departments): names and outlines, no personal data.
 # SUBTREE here is the subtree of the user's center (department staff: of the center their department
 # serves, when they have none of their own).
@@ -163,6 +177,36 @@ class Scope:
         else:
             queryset = self.disputes()
         return queryset.filter(origin_center_id__in=subtree_ids(center.path))
+
+    @property
+    def force(self) -> str:
+        return EVERYTHING if self.everything else FORCE_BY_ROLE.get(self.role, NOTHING)
+
+    def volunteers(self, queryset=None) -> QuerySet:
+        """Volunteers this user may see, by the role's rule in `FORCE_BY_ROLE` (none if unlisted): in a
+        subtree, a volunteer of one of its grids, of one of its organizations, or whose account
+        belongs to one of its centers."""
+        from django.db.models import Exists, OuterRef
+
+        from grids.models import Volunteer
+
+        queryset = Volunteer.objects.all() if queryset is None else queryset
+        rule = self.force
+        if rule == EVERYTHING:
+            return queryset
+        if rule == OWN_REPORTS:
+            return queryset.filter(user_id=self.user_id)
+        if rule == GRID_WORK:
+            mine = Grid.workers.through.objects.filter(user_id=self.user_id, grid_id=OuterRef("grid_id"))
+            return queryset.filter(Exists(mine))
+        if rule == SUBTREE and self.center_path is not None:
+            path = self.center_path
+            return queryset.filter(
+                Q(grid__center__path__startswith=path)
+                | Q(organization__center__path__startswith=path)
+                | Q(user__center__path__startswith=path)
+            )
+        return queryset.none()
 
     def filter_by_center(self, queryset: QuerySet, field: str = "center") -> QuerySet:
         """Any queryset whose rows belong to a center, limited to this scope."""
