@@ -417,3 +417,8 @@ def performance(scope: Scope, center: Center, period: Period, by: str, *, now: d
     if by == PerformanceBy.WORKER:
         return performance_workers(scope, center, period, now=now)
     return performance_grids(scope, center, period, now=now)
+
+
+def recognitions_recent(scope: Scope, limit: int = 10) -> list[Recognition]:
+    """The latest commendations of the volunteers this scope sees."""
+    return list(Recognition.objects.filter(user__in=volunteer_users(scope)).select_related("user", "center")[:limit])
