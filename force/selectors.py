@@ -321,7 +321,7 @@ def _dispatches_to_workers(period: Period) -> QuerySet:
 def performance_workers(scope: Scope, center: Center, period: Period, *, now: datetime | None = None) -> list[dict]:
     """Per grid worker of the grids of `center`'s subtree: reports, patrols (count, distance,
     check-ins), tasks, on-time rate of the events given to them, and their own discovery rate.
-    Eight queries."""
+    Ten queries."""
     from patrols.choices import PatrolState
     from patrols.models import Patrol
 
