@@ -144,7 +144,7 @@ def _demo_volunteer_reports(log: Log) -> None:
             reporter=volunteer,
             category_id=categories[code],
             description=text,
-            lat=point.y + 0.0004 * index,
+            lat=point.y,  # one point of the volunteer's grid: a report elsewhere may fall in another community
             lng=point.x,
             client_id=uuid.uuid5(NAMESPACE, f"volunteer-report-{index}"),
             center_id=volunteer.center_id,
