@@ -155,6 +155,7 @@ def volunteer_home(user: User, *, now: datetime | None = None) -> dict:
     )
     my_rank, ranked = rank_in_community(user, month)
     return {
+        "volunteer": Volunteer.objects.select_related("organization", "grid").filter(user=user).first(),
         "reports": list(
             Event.objects.filter(reporter=user)
             .select_related("category", "category__parent")

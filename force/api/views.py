@@ -44,6 +44,9 @@ from .serializers import (
 )
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+NOT_IN_AREA = OpenApiResponse(description="The center, community or organization is not in your area.")
+UNUSABLE = OpenApiResponse(description="The invitation expired, was used up or withdrawn (`detail`, `problem`).")
+TOO_MANY = OpenApiResponse(description="Too many sign-up attempts from this address: wait `Retry-After` seconds.")
 
 
 class Conflict(APIException):
@@ -126,14 +129,14 @@ class JoinView(APIView):
     authentication_classes: list = []
     throttle_classes = [JoinThrottle]
 
-    @extend_schema(responses={200: InvitationPublicSerializer})
+    @extend_schema(responses={200: InvitationPublicSerializer, 429: TOO_MANY})
     def get(self, request, code: str):
         """What the invitation is for, and whether it can still be used."""
         with _service_answers():
             invitation = services.invitation_by_code(code)
         return Response(InvitationPublicSerializer(_public(invitation)).data)
 
-    @extend_schema(request=JoinInputSerializer, responses={201: JoinedSerializer})
+    @extend_schema(request=JoinInputSerializer, responses={201: JoinedSerializer, 409: UNUSABLE, 429: TOO_MANY})
     def post(self, request, code: str):
         """Creates the volunteer's account and real-name record (400 on a second sign-up of the
         same ID number; 409 when the invitation expired, was used up or withdrawn)."""
@@ -165,7 +168,10 @@ class PointEntryListView(generics.ListAPIView):
 
     serializer_class = PointEntrySerializer
 
-    @extend_schema(parameters=[OpenApiParameter("user", int, description="one volunteer's entries")])
+    @extend_schema(
+        parameters=[OpenApiParameter("user", int, description="one volunteer's entries")],
+        responses={200: PointEntrySerializer(many=True)},
+    )
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)
 
@@ -209,7 +215,7 @@ class RankingView(APIView):
             OpenApiParameter("community", int, description="a community center (default: the user's)"),
             OpenApiParameter("organization", int, description="a volunteer organization instead"),
         ],
-        responses={200: RankingSerializer},
+        responses={200: RankingSerializer, 404: NOT_IN_AREA},
     )
     def get(self, request):
         """The monthly points ranking of a community's or an organization's volunteers."""
@@ -296,7 +302,11 @@ def _figures(request):
 class PerformanceView(APIView):
     @extend_schema(
         parameters=[*PERIOD_PARAMETERS, OpenApiParameter("by", str, enum=PerformanceBy.values)],
-        responses={200: PerformanceSerializer, 403: OpenApiResponse(description="not a center")},
+        responses={
+            200: PerformanceSerializer,
+            403: OpenApiResponse(description="Not a center."),
+            404: NOT_IN_AREA,
+        },
     )
     def get(self, request):
         """Per grid (or grid worker) of the center's subtree: reports, patrols, tasks, on-time rate
@@ -315,7 +325,11 @@ class PerformanceView(APIView):
 class PerformanceExportView(APIView):
     @extend_schema(
         parameters=[*PERIOD_PARAMETERS, OpenApiParameter("by", str, enum=PerformanceBy.values)],
-        responses={(200, XLSX): OpenApiTypes.BINARY},
+        responses={
+            (200, XLSX): OpenApiTypes.BINARY,
+            403: OpenApiResponse(description="Not a center."),
+            404: NOT_IN_AREA,
+        },
     )
     def get(self, request):
         """The same table as an .xlsx workbook."""
