@@ -22,7 +22,7 @@ from .api.views import XLSX, ranking_body
 from .choices import PerformanceBy
 from .domain.permissions import CENTER_ROLES
 from .export import performance_xlsx
-from .forms import InvitationForm, JoinForm, RecognitionForm, figure_query, month_of
+from .forms import InvitationForm, JoinForm, RecognitionForm, figure_query
 
 
 def _field_errors(form, exc: ValidationError) -> None:
@@ -135,11 +135,13 @@ def rankings(request):
     """The monthly ranking of a community's (default: one's own) or an organization's volunteers,
     with a commendation form for the centers."""
     user = request.user
+    status = 200
     try:
         body = ranking_body(user, request.GET)
     except ValidationError as exc:
+        # Shown on the page itself: a redirect to the same page could loop on a default that fails.
         messages.error(request, " ".join(m for ms in exc.message_dict.values() for m in ms))
-        return redirect("force:rankings")
+        body, status = {"month": "", "community": None, "organization": None, "rows": []}, 400
     scope = scope_for(user)
     organizations = VolunteerOrganization.objects.filter(scope.center_q("center")).order_by("name")[:200]
     return render(
@@ -147,13 +149,14 @@ def rankings(request):
         "force/rankings.html",
         {
             **body,
-            "month_value": f"{month_of(request.GET.get('month')):%Y-%m}",
+            "month_value": body["month"] or f"{selectors.this_month():%Y-%m}",
             "organizations": organizations,
             "communities": scope.centers().filter(level="community").order_by("path")[:300],
             "may_commend": user.is_superuser or user.role in (Role.ADMIN, *CENTER_ROLES),
             "recognition_form": RecognitionForm(),
             "recent": selectors.recognitions_recent(scope),
         },
+        status=status,
     )
 
 

@@ -184,13 +184,18 @@ DISPUTE_AREA = {
 DISPUTE_AREA_PAGE = {**DISPUTE_AREA, "anonymous": "login/login"}
 
 
+# The grid force's figures (force.domain.permissions.may_see_force_figures): the centers and administrators.
+FORCE_FIGURES = api("403", anonymous="401", duty="200", liucheng="200", hangtianlu="200", admin="200")
+FORCE_FIGURES_PAGE = {**FORCE_FIGURES, "anonymous": "login"}
+
+
 def center_query(path):
     return lambda w, which: f"{path}?center={w['center_' + which].pk}"
 
 
 ROUTES: dict[str, Route] = {
     # --- pages -------------------------------------------------------------------------------------
-    "home": Route(lambda w, _: "/", page("200")),
+    "home": Route(lambda w, _: "/", page("200", volunteer="302")),  # a volunteer's home: /force/me/
     "map": Route(lambda w, _: "/map/", page("200")),
     "inbox": Route(lambda w, _: "/inbox/", page("200")),
     "events:queue": Route(lambda w, _: "/events/", page("200")),
@@ -451,6 +456,61 @@ ROUTES: dict[str, Route] = {
         },
         objects=True,
     ),
+    # --- the grid force (accounts.scope.FORCE_BY_ROLE): a volunteer of the grid worker's grid (in),
+    # one of 永宁街道 (out); invitations by the grid worker (in) and by 永宁街道 (out) ----------------
+    "force:join": Route(lambda w, _: f"/force/join/{w['invitation_in'].code}/", page("200", anonymous="200")),
+    "force:me": Route(lambda w, _: "/force/me/", page("403", volunteer="200")),
+    "force:invitations": Route(
+        lambda w, _: "/force/invitations/", page("200", volunteer="403", police="403", chengguan="403", mediator="403")
+    ),
+    "force:rankings": Route(lambda w, _: "/force/rankings/", page("200")),
+    "force:duties": Route(lambda w, _: "/force/duties/", page("200")),
+    "force:performance": Route(lambda w, _: "/force/performance/", FORCE_FIGURES_PAGE),
+    "force:recognize": Route(
+        lambda w, which: f"/force/recognize/{w['volunteer_' + which].pk}/",
+        {
+            "anonymous": "login/login",
+            "duty": "302/302",
+            "liucheng": "302/404",
+            "hangtianlu": "302/404",
+            "gridworker": "403/404",  # sees the volunteers of their grid, does not commend
+            "volunteer": "404/404",
+            "police": "404/404",
+            "chengguan": "404/404",
+            "mediator": "404/404",
+            "admin": "302/302",
+        },
+        method="post",
+        data=lambda w: {"reason": "巡查认真", "bonus_points": 1},
+        body="form",
+        objects=True,
+    ),
+    "force-invitation-list": Route(lambda w, _: "/api/force/invitations/", api("200")),
+    "force-invitation-revoke": Route(
+        lambda w, which: f"/api/force/invitations/{w['invitation_' + which].pk}/revoke/",
+        {
+            "anonymous": "401/401",
+            "duty": "200/200",
+            "liucheng": "200/404",
+            "hangtianlu": "200/404",
+            "gridworker": "200/404",  # their own invitation
+            "volunteer": "404/404",
+            "police": "404/404",
+            "chengguan": "404/404",
+            "mediator": "404/404",
+            "admin": "200/200",
+        },
+        method="post",
+        objects=True,
+    ),
+    "force-join": Route(lambda w, _: f"/api/force/join/{w['invitation_in'].code}/", api("200", anonymous="200")),
+    "force-point-list": Route(lambda w, _: "/api/force/points/", api("200")),
+    "force-me": Route(lambda w, _: "/api/force/me/", api("403", volunteer="200")),
+    "force-ranking": Route(lambda w, _: "/api/force/rankings/", api("200")),
+    "force-recognition-list": Route(lambda w, _: "/api/force/recognitions/", api("200")),
+    "force-duties": Route(lambda w, _: "/api/force/duties/", api("200")),
+    "force-performance": Route(lambda w, _: "/api/force/performance/", FORCE_FIGURES),
+    "force-performance-export": Route(lambda w, _: "/api/force/performance.xlsx", FORCE_FIGURES),
     "api-schema": Route(lambda w, _: "/api/schema/", api("200")),
     "api-docs": Route(lambda w, _: "/api/docs/", page("200")),
     # --- families ----------------------------------------------------------------------------------
@@ -594,6 +654,21 @@ def world(db, category, hangtianlu_point, media_in_tmp):  # noqa: F811
             user=User.objects.get(username="yongning"), kind="test", message="someone else's"
         ),
         "ids": {},
+        **_force_world(users, grid_out),
+    }
+
+
+def _force_world(users, grid_out):
+    """A volunteer of the grid worker's grid and one of 永宁街道; an invitation of each area."""
+    from force import services as force
+    from tests.force.factories import volunteer_account
+
+    grid_in = Grid.objects.get(code="510115001001001")
+    return {
+        "volunteer_in": volunteer_account(grid_in),
+        "volunteer_out": volunteer_account(grid_out),
+        "invitation_in": force.invitation_create(inviter=users["gridworker"], grid_id=grid_in.pk),
+        "invitation_out": force.invitation_create(inviter=User.objects.get(username="yongning"), grid_id=grid_out.pk),
     }
 
 

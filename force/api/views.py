@@ -243,7 +243,9 @@ def ranking_body(user, params) -> dict:
             raise Http404(_("No such organization in your area."))
         rows = selectors.ranking(period=period, organization=organization)
     else:
-        community = center_in_scope(params.get("community"), scope, user.center)
+        community = center_in_scope(
+            params.get("community"), scope, user.center or scope.centers().order_by("depth").first()
+        )
         rows = selectors.ranking(period=period, community=community)
     return {
         "month": f"{month:%Y-%m}",
