@@ -143,7 +143,11 @@ def rankings(request):
         messages.error(request, " ".join(m for ms in exc.message_dict.values() for m in ms))
         body, status = {"month": "", "community": None, "organization": None, "rows": []}, 400
     scope = scope_for(user)
-    organizations = VolunteerOrganization.objects.filter(scope.center_q("center")).order_by("name")[:200]
+    organizations = VolunteerOrganization.objects.filter(scope.center_q("center"))
+    own = getattr(user, "volunteer", None) if user.role == Role.VOLUNTEER else None
+    if own is not None:  # a volunteer ranks in their own organization, whose center is above their area
+        organizations = organizations | VolunteerOrganization.objects.filter(pk=own.organization_id)
+    organizations = organizations.order_by("name")[:200]
     return render(
         request,
         "force/rankings.html",
@@ -212,6 +216,8 @@ def performance(request):
             f'attachment; filename="performance-{query.by}-{query.date_from}-{query.date_to}.xlsx"'
         )
         return response
+    for row in rows:
+        row["distance_km"] = f"{row['distance_m'] / 1000:.1f}"
     centers = scope.centers().exclude(level="community").order_by("path")[:50]
     return render(
         request,
