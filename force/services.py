@@ -22,6 +22,7 @@ from events.models import Event
 from grids.choices import VolunteerCategory
 from grids.models import Grid, Volunteer, VolunteerOrganization
 from grids.services import id_number_validate, volunteer_register
+from inbox.services import inbox_send
 
 from .choices import PointKind, RuleKind, SourceType
 from .domain import invitations as invitation_rules
@@ -373,11 +374,16 @@ def points_rebuild(*, now: datetime | None = None) -> dict[str, int]:
     return written
 
 
+RECOGNIZED = gettext_lazy("%(center)s commended you: %(reason)s")
+BONUS = gettext_lazy("Bonus points: %(n)d.")
+
+
 @transaction.atomic
 def recognition_create(
     *, actor: User, user_id: int, reason: str, bonus_points: int = 0, now: datetime | None = None
 ) -> Recognition:
-    """A center commends a volunteer of its area, with optional bonus points (one ledger entry).
+    """A center commends a volunteer of its area, with optional bonus points (one ledger entry) and
+    a message in the volunteer's inbox (sent after the commit).
     NotVisible (404) for a volunteer outside the actor's scope, PermissionDenied (403) for a role
     that does not commend, ValidationError (400)."""
     volunteer = (
@@ -410,6 +416,10 @@ def recognition_create(
         bonus_points=bonus,
         at=now,
     )
+    message = RECOGNIZED % {"center": recognition.center.name, "reason": reason}
+    if bonus:
+        message = f"{message} {BONUS % {'n': bonus}}"
+    inbox_send(users=[user_id], kind="recognition", message=message, subject=recognition)
     if bonus:
         PointEntry.objects.create(
             user_id=user_id,

@@ -15,6 +15,7 @@ from events import services as events
 from force import services
 from force.models import PointEntry, PointRule, Recognition
 from grids.models import Volunteer, VolunteerOrganization
+from inbox.models import Notification
 from patrols.signals import patrol_ended
 
 from .factories import patrol, report_in, valid_id
@@ -221,6 +222,8 @@ def test_recognition_with_bonus_points_by_the_center_of_the_area(user, grid1, fa
     )
     assert recognition.center.name == "柳城街道"
     assert ledger(volunteer) == [("recognition", 10)]
+    message = Notification.objects.get(user=volunteer, kind="recognition")
+    assert "及时报告火灾隐患" in message.message and message.subject_id == recognition.pk
     assert services.points_rebuild()["recognitions"] == 0
     with pytest.raises(services.NotVisible):
         services.recognition_create(actor=user("yongning"), user_id=volunteer.pk, reason="x")
