@@ -16,9 +16,10 @@ from django.views.decorators.http import require_POST
 from accounts.models import Role
 from accounts.scope import scope_for
 from grids.models import VolunteerOrganization
+from wenjiang_ops.ratelimit import RateLimited
 
 from . import selectors, services
-from .api.views import XLSX, ranking_body
+from .api.views import XLSX, count_join_attempt, ranking_body
 from .choices import PerformanceBy
 from .domain.permissions import CENTER_ROLES
 from .export import performance_xlsx
@@ -42,6 +43,13 @@ def join(request, code: str):
     form = JoinForm(request.POST or None)
     form.fields["organization"].widget.choices = [("", "—")] + [(o.pk, o.name) for o in organizations]
     status = 200
+    if request.method == "POST":
+        try:
+            count_join_attempt(request)
+        except RateLimited as exc:
+            return render(
+                request, "force/join.html", {"invitation": invitation, "problem": exc.message, "form": form}, status=429
+            )
     if request.method == "POST" and problem is None and form.is_valid():
         try:
             data = dict(form.cleaned_data)

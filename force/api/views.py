@@ -16,12 +16,13 @@ from rest_framework import generics, status
 from rest_framework.exceptions import APIException, NotFound, PermissionDenied
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
-from rest_framework.throttling import AnonRateThrottle
 from rest_framework.views import APIView
 
+from accounts.client_ip import client_ip
 from accounts.models import Role
 from accounts.scope import scope_for
 from grids.models import VolunteerOrganization
+from wenjiang_ops import ratelimit
 
 from .. import selectors, services
 from ..choices import PerformanceBy
@@ -104,8 +105,19 @@ class InvitationRevokeView(APIView):
         return Response(InvitationSerializer(invitation, context={"request": request}).data)
 
 
-class JoinThrottle(AnonRateThrottle):
-    rate = "30/hour"
+# Sign-up attempts per client address (the code itself is 128 random bits: not guessable; this
+# stops a script trying ID numbers against one link). Counted in the shared cache.
+JOIN_LIMIT = ratelimit.Limit(20, 3600)
+
+
+def count_join_attempt(request) -> None:
+    """One sign-up attempt of the request's address; RateLimited (429) over JOIN_LIMIT."""
+    decision = ratelimit.hit("join", client_ip(request) or "unknown", JOIN_LIMIT)
+    if not decision.allowed:
+        raise ratelimit.RateLimited(
+            decision.retry_after,
+            _("Too many sign-up attempts: try again in %(s)d seconds.") % {"s": decision.retry_after},
+        )
 
 
 def _public(invitation) -> dict:
@@ -127,9 +139,8 @@ class JoinView(APIView):
 
     permission_classes = [AllowAny]
     authentication_classes: list = []
-    throttle_classes = [JoinThrottle]
 
-    @extend_schema(responses={200: InvitationPublicSerializer, 429: TOO_MANY})
+    @extend_schema(responses={200: InvitationPublicSerializer})
     def get(self, request, code: str):
         """What the invitation is for, and whether it can still be used."""
         with _service_answers():
@@ -140,6 +151,7 @@ class JoinView(APIView):
     def post(self, request, code: str):
         """Creates the volunteer's account and real-name record (400 on a second sign-up of the
         same ID number; 409 when the invitation expired, was used up or withdrawn)."""
+        count_join_attempt(request._request)
         data = _valid(JoinInputSerializer, request)
         with _service_answers():
             volunteer = services.volunteer_join(

@@ -171,3 +171,15 @@ def test_performance_api_and_export(as_user, far_grid, django_assert_max_num_que
     assert as_user("gridworker").get("/api/force/performance/").status_code == 403
     assert as_user("volunteer").get("/api/force/performance.xlsx").status_code == 403
     assert client.get("/api/force/performance/?date_from=2026-05-01&date_to=2026-04-01").status_code == 400
+
+
+def test_sign_up_attempts_are_limited_per_address(grid1, monkeypatch):
+    from force.api import views
+    from wenjiang_ops import ratelimit
+
+    monkeypatch.setattr(views, "JOIN_LIMIT", ratelimit.Limit(2, 3600))
+    invitation = services.invitation_create(inviter=User.objects.get(username="gridworker"), grid_id=grid1.pk)
+    client = APIClient()
+    answers = [client.post(f"/api/force/join/{invitation.code}/", {}, format="json") for _ in range(3)]
+    assert [a.status_code for a in answers] == [400, 400, 429] and answers[2]["Retry-After"]
+    assert client.get(f"/api/force/join/{invitation.code}/").status_code == 200  # reading is not an attempt

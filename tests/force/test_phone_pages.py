@@ -43,6 +43,7 @@ def sign_in(page, server, username, password):
 
 
 def no_sideways_scroll(page):
+    page.wait_for_load_state("load")  # measured with the stylesheet applied, not before
     assert page.evaluate("document.documentElement.scrollWidth") <= 375, page.url
 
 
