@@ -252,7 +252,7 @@ def _own_active(user: User, patrol_id, action: str) -> Patrol:
         pk = int(patrol_id)
     except (TypeError, ValueError):
         raise PatrolNotFound(_("No such patrol.")) from None
-    patrol = Patrol.objects.select_for_update().filter(pk=pk).select_related("plan").first()
+    patrol = Patrol.objects.select_for_update(of=("self",)).filter(pk=pk).select_related("plan").first()
     if patrol is None:
         raise PatrolNotFound(_("No such patrol."))
     facts = _facts(user, own_patrol=patrol.user_id == user.pk, active=patrol.state == PatrolState.ACTIVE)

@@ -11,6 +11,8 @@ from events.reference import CALENDARS, load_reference
 from grids.choices import Level
 from grids.demo.seed import seed_all
 from grids.models import Center
+from patrols.demo.places import seed_places
+from patrols.demo.plans import seed_plans
 
 
 def seed_demo(log: Callable[[str], None], *, events: bool = True) -> None:
@@ -23,6 +25,8 @@ def seed_demo(log: Callable[[str], None], *, events: bool = True) -> None:
     assign_calendars(log)
     load_dispute_reference()
     seed_committees(log)
+    seed_places(log)
+    seed_plans(log)
     if events:
         seed_events(log)
         seed_disputes(log)  # after the events: some disputes are converted from them
