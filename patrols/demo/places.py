@@ -131,7 +131,7 @@ def seed_places(log) -> None:
                     )
         plan.append((grid, made))
     Place.objects.bulk_create(streets + compounds, batch_size=2000)
-    for grid, made in plan:
+    for _grid, made in plan:
         for compound, children in made:
             for building in children:
                 building.parent = compound
