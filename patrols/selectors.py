@@ -33,6 +33,23 @@ def active_patrol(user) -> Patrol | None:
     return Patrol.objects.filter(user=user, state=PatrolState.ACTIVE).select_related("plan").first()
 
 
+def routes(plan_ids) -> dict[int, list[dict]]:
+    """Each plan's route as the phone shows it: the places in walking order with their points."""
+    out: dict[int, list[dict]] = {pk: [] for pk in plan_ids}
+    stops = (
+        PlanStop.objects.filter(plan_id__in=list(plan_ids), place__active=True)
+        .select_related("place")
+        .only("plan_id", "order", "place__name", "place__kind", "place__address", "place__point")
+        .order_by("plan_id", "order")
+    )
+    for stop in stops:
+        p = stop.place
+        out[stop.plan_id].append(
+            {"id": p.pk, "name": p.name, "kind": p.kind, "address": p.address, "lat": p.point.y, "lng": p.point.x}
+        )
+    return out
+
+
 # --- coverage ---------------------------------------------------------------------------------------
 
 

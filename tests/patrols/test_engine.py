@@ -71,7 +71,12 @@ def test_uncovered_period_warns_once_then_records_one_missed_patrol(demo_user):
     engine.sweep(now=end)
     engine.sweep(now=end)
     missed = MissedPatrol.objects.get(plan=plan)
-    assert (missed.period_start, missed.period_end, missed.patrols_done, missed.places_due) == (plan.period_start, end, 0, 2)
+    assert (missed.period_start, missed.period_end, missed.patrols_done, missed.places_due) == (
+        plan.period_start,
+        end,
+        0,
+        2,
+    )
     assert Notification.objects.filter(kind="patrol_missed", subject_id=plan.pk).count() == len(
         set(warnings.values_list("user_id", flat=True))
     )
