@@ -17,7 +17,6 @@ from django.views.decorators.http import require_http_methods
 
 from accounts.scope import scope_for, subtree_ids
 from events.forms import categories_in_tree_order
-from grids.models import Place
 from grids.selectors import home_area_outlines
 
 from . import selectors, services
@@ -34,7 +33,9 @@ def phone(request):
     the track sent as it is recorded), reports in two taps. Center staff are sent to the monitor."""
     user = request.user
     if not _patroller(user):
-        return redirect("patrols:monitor")
+        if selectors.follows_patrols(user):
+            return redirect("patrols:monitor")
+        raise PermissionDenied(_("Only grid workers and volunteers patrol."))
     plans = list(selectors.my_plans(user))
     active = selectors.active_patrol(user)
     categories = [c for c in categories_in_tree_order().filter(active=True) if c.parent_id is not None]
@@ -75,7 +76,7 @@ def phone(request):
 def qr(request, token: str):
     """The page a QR code at a door opens: the place, and one tap to check in on the patrol under
     way (the phone's camera app opens the link; the patrol page also takes the token typed in)."""
-    place = Place.objects.filter(qr_token=token, active=True).select_related("grid").first()
+    place = scope_for(request.user).places().filter(qr_token=token, active=True).select_related("grid").first()
     if place is None:
         raise Http404(_("No such place."))
     active = selectors.active_patrol(request.user) if _patroller(request.user) else None

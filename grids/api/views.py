@@ -118,13 +118,15 @@ class PlaceViewSet(viewsets.ReadOnlyModelViewSet):
         return scope_for(self.request.user).places().order_by("grid_id", "kind", "name", "id")
 
     @extend_schema(request=PlaceImportSerializer, responses={200: PlaceImportResultSerializer})
-    @action(detail=False, methods=["post"], url_path="import", parser_classes=[MultiPartParser])
+    @action(detail=False, methods=["post"], url_path="import", url_name="import", parser_classes=[MultiPartParser])
     def import_(self, request):
         from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
         from rest_framework.exceptions import PermissionDenied
 
-        from grids.services import place_import
+        from grids.services import may_import_places, place_import
 
+        if not may_import_places(request.user):
+            raise PermissionDenied(_("Only center staff import places."))
         upload = request.FILES.get("file")
         if upload is None:
             raise ValidationError({"file": [_("Choose a file to import.")]})
