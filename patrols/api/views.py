@@ -14,7 +14,9 @@ from rest_framework.exceptions import APIException, NotFound, PermissionDenied
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.models import User
 from accounts.scope import scope_for
+from grids.models import DutyItem
 from patrols import selectors, services
 from patrols.models import Patrol, PlanStop
 
@@ -60,8 +62,8 @@ class PlanViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
             .select_related("grid", "organization")
             .prefetch_related(
                 Prefetch("stops", queryset=PlanStop.objects.order_by("order").only("plan_id", "place_id", "order")),
-                "assignees",
-                "duties",
+                Prefetch("assignees", queryset=User.objects.only("pk")),
+                Prefetch("duties", queryset=DutyItem.objects.only("pk")),
             )
             .defer("grid__boundary")
             .order_by("center_id", "name", "id")
