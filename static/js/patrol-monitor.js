@@ -12,12 +12,12 @@
   map.attributionControl.setPrefix(false);
   if (mapEl.dataset.tileUrl) L.tileLayer(mapEl.dataset.tileUrl, { attribution: mapEl.dataset.tileAttribution || "", maxZoom: 19 }).addTo(map);
   else mapEl.classList.add("map-plain");
-  for (const outline of JSON.parse(document.getElementById("monitor-outlines").textContent || "[]")) {
-    L.geoJSON(outline.geometry, { style: { color: "#2f6db5", weight: 1, fillOpacity: 0.05 }, interactive: false }).addTo(map);
-  }
   const b = (mapEl.dataset.bounds || "").split(",").map(Number);
   if (b.length === 4 && b.every(Number.isFinite)) map.fitBounds([[b[1], b[0]], [b[3], b[2]]]);
   else map.setView([Number(mapEl.dataset.defaultLat), Number(mapEl.dataset.defaultLng)], 12);
+  for (const outline of JSON.parse(document.getElementById("monitor-outlines").textContent || "[]")) {
+    L.geoJSON(outline.geometry, { style: { color: "#2f6db5", weight: 1, fillOpacity: 0.05 }, interactive: false }).addTo(map);
+  }
 
   const status = document.getElementById("live-status");
   const active = document.getElementById("figure-active");

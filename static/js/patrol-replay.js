@@ -10,15 +10,15 @@
   else mapEl.classList.add("map-plain");
   const coords = data.track.geometry.coordinates.map(([lng, lat]) => [lat, lng]);
   const times = data.track.properties.times;
+  const points = coords.concat(data.check_ins.map((c) => [c.lat, c.lng]));
+  if (points.length) map.fitBounds(L.latLngBounds(points).pad(0.2));  // the view first, then the layers
+  else map.setView([Number(mapEl.dataset.defaultLat), Number(mapEl.dataset.defaultLng)], 13);
   const line = L.polyline(coords, { color: "#c0392b", weight: 3, opacity: 0.5 }).addTo(map);
   const walked = L.polyline([], { color: "#c0392b", weight: 4 }).addTo(map);
   for (const c of data.check_ins) {
     L.circleMarker([c.lat, c.lng], { radius: 7, color: "#1e7e34", fillColor: "#28a745", fillOpacity: 0.9 })
       .bindTooltip(c.place + " · " + c.at.slice(11, 16)).addTo(map);
   }
-  const points = coords.concat(data.check_ins.map((c) => [c.lat, c.lng]));
-  if (points.length) map.fitBounds(L.latLngBounds(points).pad(0.2));
-  else map.setView([Number(mapEl.dataset.defaultLat), Number(mapEl.dataset.defaultLng)], 13);
   const slider = document.getElementById("replay-slider");
   const label = document.getElementById("replay-time");
   const play = document.getElementById("replay-play");

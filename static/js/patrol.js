@@ -110,6 +110,13 @@
   map.attributionControl.setPrefix(false);
   if (mapEl.dataset.tileUrl) L.tileLayer(mapEl.dataset.tileUrl, { attribution: mapEl.dataset.tileAttribution || "", maxZoom: 19 }).addTo(map);
   else mapEl.classList.add("map-plain");
+  // The view first: Leaflet draws a vector layer only on a map that has one.
+  if (route.length) map.fitBounds(L.latLngBounds(route.map((p) => [p.lat, p.lng])).pad(0.3));
+  else {
+    const b = (mapEl.dataset.bounds || "").split(",").map(Number);
+    if (b.length === 4 && b.every(Number.isFinite)) map.fitBounds([[b[1], b[0]], [b[3], b[2]]]);
+    else map.setView([Number(mapEl.dataset.defaultLat), Number(mapEl.dataset.defaultLng)], 14);
+  }
   for (const outline of JSON.parse(document.getElementById("patrol-outlines").textContent || "[]")) {
     L.geoJSON(outline.geometry, { style: { color: "#2f6db5", weight: 1, fillOpacity: 0.05 }, interactive: false }).addTo(map);
   }
@@ -117,12 +124,6 @@
   for (const place of route) {
     const marker = L.circleMarker([place.lat, place.lng], { radius: 7, weight: 2 }).addTo(map).bindTooltip(place.name);
     markers.set(place.id, marker);
-  }
-  if (route.length) map.fitBounds(L.latLngBounds(route.map((p) => [p.lat, p.lng])).pad(0.3));
-  else {
-    const b = (mapEl.dataset.bounds || "").split(",").map(Number);
-    if (b.length === 4 && b.every(Number.isFinite)) map.fitBounds([[b[1], b[0]], [b[3], b[2]]]);
-    else map.setView([Number(mapEl.dataset.defaultLat), Number(mapEl.dataset.defaultLng)], 14);
   }
   const track = L.polyline([], { color: "#c0392b", weight: 3 }).addTo(map);
   let me = null;
@@ -171,7 +172,12 @@
   function fillPlaces(id) {
     const select = document.getElementById(id);
     if (!select) return;
-    const chosen = select.value;
+    // The nearest place follows the patroller until they choose one themselves.
+    if (!select.dataset.wired) {
+      select.dataset.wired = "1";
+      select.addEventListener("change", () => { select.dataset.touched = "1"; });
+    }
+    const chosen = select.dataset.touched ? select.value : "";
     select.textContent = "";
     const mine = document.createElement("option");
     mine.value = "";
@@ -289,6 +295,7 @@
     if (!result) { show("report-error", t("No network: try again.")); return; }
     if (!result.ok) { show("report-error", message(result.json, t("The report could not be sent."))); return; }
     form.reset();
+    for (const select of form.querySelectorAll("select")) delete select.dataset.touched;
     form.hidden = true;
     form.dataset.clientId = "";
     show("report-done", t("Report received") + ": " + result.json.number);
