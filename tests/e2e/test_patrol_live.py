@@ -72,7 +72,9 @@ def test_a_volunteer_patrols_and_the_community_sees_it_live(server, browser):  #
     monitor.wait_for_function(
         f"""() => {{
             const m = document.getElementById('patrol-monitor').wjPatrols.markers.get({patrol.pk});
-            return m && Math.abs(m.getLatLng().lat - {b.point.y}) < 1e-6 && Math.abs(m.getLatLng().lng - {b.point.x}) < 1e-6;
+            if (!m) return false;
+            const at = m.getLatLng();
+            return Math.abs(at.lat - {b.point.y}) < 1e-6 && Math.abs(at.lng - {b.point.x}) < 1e-6;
         }}""",
         timeout=WAIT_MS,
     )
