@@ -13,6 +13,7 @@ from grids.demo.seed import seed_all
 from grids.models import Center
 from patrols.demo.places import seed_places
 from patrols.demo.plans import seed_plans
+from patrols.demo.year import seed_patrol_year
 
 
 def seed_demo(log: Callable[[str], None], *, events: bool = True) -> None:
@@ -30,6 +31,7 @@ def seed_demo(log: Callable[[str], None], *, events: bool = True) -> None:
     if events:
         seed_events(log)
         seed_disputes(log)  # after the events: some disputes are converted from them
+        seed_patrol_year(log)
 
 
 def assign_calendars(log) -> None:
