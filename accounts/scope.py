@@ -54,6 +54,19 @@ DISPUTES_BY_ROLE: dict[str, str] = {
     Role.VOLUNTEER: NOTHING,
 }
 
+# What a role sees of patrols and patrol plans (tracks are where a person walked: personal data). A
+# patroller sees their own patrols and the plans they are assigned to; a center its area's.
+PATROLS_BY_ROLE: dict[str, str] = {
+    Role.ADMIN: EVERYTHING,
+    Role.DUTY_OFFICER: SUBTREE,
+    Role.DUTY_LEADER: SUBTREE,
+    Role.CENTER_STAFF: SUBTREE,
+    Role.GRID_WORKER: OWN_REPORTS,
+    Role.VOLUNTEER: OWN_REPORTS,
+    Role.DEPARTMENT_STAFF: NOTHING,
+    Role.MEDIATOR: NOTHING,
+}
+
 # What a role sees of the grid force (force app): volunteers with their points and recognitions, and
 # the grid workers' and grids' figures. Center staff see their subtree's (volunteers of its grids,
 # organizations and accounts); a grid worker the volunteers of their own grids; a volunteer themself.
@@ -177,6 +190,44 @@ class Scope:
         else:
             queryset = self.disputes()
         return queryset.filter(origin_center_id__in=subtree_ids(center.path))
+
+    def patrols(self, queryset=None) -> QuerySet:
+        """Patrols this user may see, by `PATROLS_BY_ROLE`: their own, or those of the subtree's
+        communities."""
+        from patrols.models import Patrol
+
+        queryset = Patrol.objects.all() if queryset is None else queryset
+        rule = EVERYTHING if self.everything else PATROLS_BY_ROLE.get(self.role, NOTHING)
+        if rule == EVERYTHING:
+            return queryset
+        if rule == OWN_REPORTS:
+            return queryset.filter(user_id=self.user_id)
+        if rule == SUBTREE and self.center_path is not None:
+            return queryset.filter(center__path__startswith=self.center_path)
+        return queryset.none()
+
+    def patrol_plans(self, queryset=None) -> QuerySet:
+        """Patrol plans this user may see, by `PATROLS_BY_ROLE`: the ones they are assigned to, or
+        those of the subtree's communities."""
+        from patrols.models import PatrolPlan
+
+        queryset = PatrolPlan.objects.all() if queryset is None else queryset
+        rule = EVERYTHING if self.everything else PATROLS_BY_ROLE.get(self.role, NOTHING)
+        if rule == EVERYTHING:
+            return queryset
+        if rule == OWN_REPORTS:
+            return queryset.filter(assignees__id=self.user_id)
+        if rule == SUBTREE and self.center_path is not None:
+            return queryset.filter(center__path__startswith=self.center_path)
+        return queryset.none()
+
+    def places(self, queryset=None) -> QuerySet:
+        """The grid's places (courtyards, buildings, entrances) of the area this user sees, by
+        `AREA_BY_ROLE`: places are part of the map, with no personal data."""
+        from grids.models import Place
+
+        queryset = Place.objects.all() if queryset is None else queryset
+        return queryset.filter(self.center_q("grid__center"))
 
     @property
     def force(self) -> str:

@@ -187,6 +187,53 @@ DISPUTE_AREA_PAGE = {**DISPUTE_AREA, "anonymous": "login/login"}
 # The grid force's figures (force.domain.permissions.may_see_force_figures): the centers and administrators.
 FORCE_FIGURES = api("403", anonymous="401", duty="200", liucheng="200", hangtianlu="200", admin="200")
 FORCE_FIGURES_PAGE = {**FORCE_FIGURES, "anonymous": "login"}
+# What each role may see of patrols and plans (accounts.scope.PATROLS_BY_ROLE), for a patrol of the grid
+# worker on their plan in 航天路社区 (in) and one of a 永宁街道 grid worker (out): the patroller their own,
+# the centers their subtree's.
+PATROL_READ = {
+    "anonymous": "401/401",
+    "duty": "200/200",
+    "liucheng": "200/404",
+    "hangtianlu": "200/404",
+    "gridworker": "200/404",
+    "volunteer": "404/404",
+    "police": "404/404",
+    "chengguan": "404/404",
+    "mediator": "404/404",
+    "admin": "200/200",
+}
+PATROL_LIST = {
+    r: {"401/401": "401", "200/200": "200 [in out]", "200/404": "200 [in]", "404/404": "200 []"}[v]
+    for r, v in PATROL_READ.items()
+}
+PATROL_PAGE = {**PATROL_READ, "anonymous": "login/login"}
+# Only the patroller writes to their patrol: who sees it otherwise is refused (403), others do not find it.
+PATROL_WRITE = {
+    **{r: v.replace("200", "403") for r, v in PATROL_READ.items()},
+    "gridworker": "200/404",
+}
+# The roles that follow an area's patrols live (patrols.selectors.follows_patrols).
+PATROL_AREA = {
+    "anonymous": "401/401",
+    "duty": "200/200",
+    "liucheng": "200/404",
+    "hangtianlu": "200/404",
+    "gridworker": "403/403",
+    "volunteer": "403/403",
+    "police": "403/403",
+    "chengguan": "403/403",
+    "mediator": "403/403",
+    "admin": "200/200",
+}
+PATROL_AREA_PAGE = {**PATROL_AREA, "anonymous": "login/login"}
+
+
+def patrol_url(suffix=""):
+    return lambda w, which: f"/api/patrols/{w['patrol_' + which].pk}/{suffix}"
+
+
+def _track_points(w):
+    return {"points": [{"seq": 0, "at": "2026-12-01T09:00:00+08:00", "lat": 30.7, "lng": 103.85, "accuracy": 6}]}
 
 
 def center_query(path):
@@ -260,6 +307,70 @@ ROUTES: dict[str, Route] = {
     "events:photo": Route(lambda w, which: f"/events/photos/{w['photo_' + which].pk}/", PHOTO_READ, objects=True),
     "events:photo-thumb": Route(
         lambda w, which: f"/events/photos/{w['photo_' + which].pk}/thumb/", PHOTO_READ, objects=True
+    ),
+    # Patrols (accounts.scope.PATROLS_BY_ROLE) and the grids' places (the area: AREA_BY_ROLE).
+    "patrols:phone": Route(
+        lambda w, _: "/patrols/",
+        page("302", gridworker="200", volunteer="200", police="403", chengguan="403", mediator="403"),
+    ),
+    "patrols:monitor": Route(
+        lambda w, _: "/patrols/monitor/",
+        page("200", gridworker="403", volunteer="403", police="403", chengguan="403", mediator="403"),
+    ),
+    "patrols:qr": Route(
+        lambda w, which: f"/patrols/qr/{w['place_' + which].qr_token}/",
+        {r: v if r != "anonymous" else "login/login" for r, v in AREA_READ.items()},
+        objects=True,
+    ),
+    "patrols:plan": Route(lambda w, which: f"/patrols/plans/{w['plan_' + which].pk}/", PATROL_PAGE, objects=True),
+    "patrols:plan-qr": Route(
+        lambda w, which: f"/patrols/plans/{w['plan_' + which].pk}/qr/", PATROL_AREA_PAGE, objects=True
+    ),
+    "patrols:place-import": Route(
+        lambda w, _: "/patrols/places/import/",
+        page("200", gridworker="403", volunteer="403", police="403", chengguan="403", mediator="403"),
+    ),
+    "patrols:replay": Route(lambda w, which: f"/patrols/{w['patrol_' + which].pk}/", PATROL_PAGE, objects=True),
+    "patrol-list": Route(lambda w, _: "/api/patrols/", PATROL_LIST, listing=ids_of()),
+    "patrol-detail": Route(patrol_url(), PATROL_READ, objects=True),
+    "patrol-replay": Route(patrol_url("replay/"), PATROL_READ, objects=True),
+    "patrol-track": Route(patrol_url("track/"), PATROL_WRITE, method="post", data=_track_points, objects=True),
+    "patrol-check-in": Route(
+        patrol_url("check-ins/"),
+        {**PATROL_WRITE, "gridworker": "201/404"},
+        method="post",
+        data=lambda w: {"qr_token": w["stop_in"].qr_token},
+        objects=True,
+    ),
+    "patrol-end": Route(patrol_url("end/"), PATROL_WRITE, method="post", objects=True),
+    "patrol-cancel": Route(patrol_url("cancel/"), PATROL_WRITE, method="post", objects=True),
+    "patrol-reports": Route(
+        patrol_url("reports/"),
+        {**PATROL_WRITE, "gridworker": "201/404"},
+        method="post",
+        data=lambda w: {
+            "kind": "event",
+            "client_id": str(uuid.uuid4()),
+            "category": w["category"].pk,
+            "description": "巡查发现消防通道堵塞",
+            "place": w["stop_in"].pk,
+        },
+        objects=True,
+    ),
+    "patrol-plan-list": Route(
+        lambda w, _: "/api/patrols/plans/?page_size=1000", {**PATROL_LIST, "volunteer": "200 []"}, listing=ids_of()
+    ),
+    "patrol-plan-detail": Route(
+        lambda w, which: f"/api/patrols/plans/{w['plan_' + which].pk}/", PATROL_READ, objects=True
+    ),
+    "patrols-live": Route(center_query("/api/patrols/live/"), PATROL_AREA, objects=True),
+    "place-list": Route(lambda w, _: "/api/places/?search=矩阵测试", AREA_LIST, listing=feature_ids),
+    "place-detail": Route(lambda w, which: f"/api/places/{w['place_' + which].pk}/", AREA_READ, objects=True),
+    "place-import": Route(
+        lambda w, _: "/api/places/import/",
+        api("403", duty="400", liucheng="400", hangtianlu="400", admin="400"),
+        method="post",
+        body="multipart",
     ),
     "live:dashboard": Route(lambda w, _: "/dashboard/", page("200", gridworker="403", volunteer="403", mediator="403")),
     "live:wall": Route(lambda w, _: "/dashboard/wall/", page("200", gridworker="403", volunteer="403", mediator="403")),
@@ -632,6 +743,7 @@ def world(db, category, hangtianlu_point, media_in_tmp):  # noqa: F811
     dispute_in = _dispute(users["gridworker"], hangtianlu_point, "grid")
     dispute_out = _dispute(User.objects.get(username="yongning"), point, "walk_in")
     return {
+        **_patrols(users, grid_out),
         "dispute_in": dispute_in,
         "dispute_out": dispute_out,
         "document_in": _document(dispute_in),
@@ -669,6 +781,36 @@ def _force_world(users, grid_out):
         "volunteer_out": volunteer_account(grid_out),
         "invitation_in": force.invitation_create(inviter=users["gridworker"], grid_id=grid_in.pk),
         "invitation_out": force.invitation_create(inviter=User.objects.get(username="yongning"), grid_id=grid_out.pk),
+    }
+
+
+def _patrols(users, grid_out) -> dict:
+    """A patrol under way of the grid worker on their plan (in), one of 永宁街道's grid worker (out), and a
+    place of each area named for the places list's search."""
+    from django.contrib.gis.geos import Point
+
+    from grids.models import Place
+    from patrols import services as patrols
+    from patrols.models import PatrolPlan
+
+    plan_in = PatrolPlan.objects.filter(assignees=users["gridworker"]).order_by("pk").first()
+    worker_out = User.objects.get(username=f"gw{grid_out.code}")
+    plan_out = PatrolPlan.objects.filter(assignees=worker_out).order_by("pk").first()
+    stop_in = plan_in.stops.order_by("order").first().place
+    inside = stop_in.point
+    outside = grid_out.boundary.point_on_surface
+    return {
+        "plan_in": plan_in,
+        "plan_out": plan_out,
+        "stop_in": stop_in,
+        "patrol_in": patrols.patrol_start(user=users["gridworker"], plan_id=plan_in.pk)[0],
+        "patrol_out": patrols.patrol_start(user=worker_out, plan_id=plan_out.pk)[0],
+        "place_in": Place.objects.create(
+            grid=plan_in.grid, kind="building", name="矩阵测试点", point=Point(inside.x, inside.y, srid=4326)
+        ),
+        "place_out": Place.objects.create(
+            grid=grid_out, kind="building", name="矩阵测试点外", point=Point(outside.x, outside.y, srid=4326)
+        ),
     }
 
 
@@ -718,6 +860,9 @@ def _answer(response, route: Route, world: dict) -> str:
 
 
 def _listed_id(route: Route, world: dict, which: str) -> int:
+    for prefix, key in (("patrols/plans", "plan"), ("patrols", "patrol"), ("places", "place")):
+        if route.listing is not None and route.url(world, which).startswith(f"/api/{prefix}/"):
+            return world[f"{key}_{which}"].pk
     for prefix in ("event", "center", "grid", "department", "notification", "dispute"):
         if route.listing is not None and route.url(world, which).startswith(f"/api/{prefix}"):
             return world[f"{prefix}_{which}"].pk

@@ -12,6 +12,9 @@ from force.demo import seed_force_reference, seed_force_year
 from grids.choices import Level
 from grids.demo.seed import seed_all
 from grids.models import Center
+from patrols.demo.places import seed_places
+from patrols.demo.plans import seed_plans
+from patrols.demo.year import seed_patrol_year
 
 
 def seed_demo(log: Callable[[str], None], *, events: bool = True) -> None:
@@ -24,10 +27,13 @@ def seed_demo(log: Callable[[str], None], *, events: bool = True) -> None:
     assign_calendars(log)
     load_dispute_reference()
     seed_committees(log)
+    seed_places(log)
+    seed_plans(log)
     seed_force_reference(log)  # after the event categories: duty coverage maps onto them
     if events:
         seed_events(log)
         seed_disputes(log)  # after the events: some disputes are converted from them
+        seed_patrol_year(log)
         seed_force_year(log)  # last: the points follow from the events and patrols above
 
 

@@ -42,6 +42,7 @@ from django.dispatch import receiver
 from disputes.signals import dispute_alarm, dispute_changed
 from events.signals import event_changed
 from inbox.notify import notification_created
+from patrols.signals import patrol_changed
 
 from . import groups
 from .items import dispute_items, event_items
@@ -86,7 +87,7 @@ def encode(kind: str, data) -> bytes:
 
 @dataclass
 class _Job:
-    kind: str  # "events" | "disputes" | "notifications"
+    kind: str  # "events" | "disputes" | "patrols" | "notifications"
     payload: list
 
 
@@ -191,6 +192,9 @@ class Publisher:
         dispute_ids = list(dict.fromkeys(i for j in jobs if j.kind == "disputes" for i in j.payload))
         for start in range(0, len(dispute_ids), MAX_BATCH_EVENTS):
             messages += self._dispute_messages(dispute_ids[start : start + MAX_BATCH_EVENTS])
+        patrol_ids = list(dict.fromkeys(i for j in jobs if j.kind == "patrols" for i in j.payload))
+        for start in range(0, len(patrol_ids), MAX_BATCH_EVENTS):
+            messages += self._patrol_messages(patrol_ids[start : start + MAX_BATCH_EVENTS])
         notifications = [n for j in jobs if j.kind == "notifications" for n in j.payload]
         queued_ids = [n for n in notifications if isinstance(n, int)]  # from the queue: read them
         if queued_ids:
@@ -238,6 +242,19 @@ class Publisher:
             message = encode("dispute", item)
             for center_id in self._tree.chain(item["origin_center_id"]):
                 messages.append((groups.center_group(center_id), message))
+        return messages
+
+    def _patrol_messages(self, ids: list[int]) -> list[tuple[str, bytes]]:
+        """A moved, checked-in or ended patrol goes to the patrols stream of its community and every
+        center above it (the centers see their subtree's patrols: accounts.scope.PATROLS_BY_ROLE).
+        Many pushes of one patrol waiting together are one message (its latest state)."""
+        from patrols.selectors import live_items
+
+        messages = []
+        for item in live_items(ids).values():
+            message = encode("patrol", item)
+            for center_id in self._tree.chain(item["center_id"]):
+                messages.append((groups.patrols_group(center_id), message))
         return messages
 
     def _notification_messages(self, notifications) -> list[tuple[str, bytes]]:
@@ -337,6 +354,11 @@ def _on_dispute_changed(sender, dispute_ids, **kwargs) -> None:
 @receiver(dispute_alarm, dispatch_uid="live-push-dispute-alarms")
 def _on_dispute_alarm(sender, dispute_id, **kwargs) -> None:
     _submit(_Job("disputes", [dispute_id]))
+
+
+@receiver(patrol_changed, dispatch_uid="live-push-patrols")
+def _on_patrol_changed(sender, patrol_ids, **kwargs) -> None:
+    _submit(_Job("patrols", list(patrol_ids)))
 
 
 @receiver(notification_created, dispatch_uid="live-push-notifications")

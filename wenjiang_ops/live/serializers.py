@@ -51,9 +51,40 @@ class DashboardDisputeItemSerializer(serializers.Serializer):
     url = serializers.CharField()
 
 
+class DashboardPatrolFiguresSerializer(serializers.Serializer):
+    active = serializers.IntegerField(help_text="patrols under way now")
+    today = serializers.IntegerField(help_text="patrols started today")
+    plans = serializers.IntegerField(help_text="active patrol plans")
+    coverage = serializers.FloatField(
+        allow_null=True, help_text="places checked ÷ places due over the plans' current periods (0–1)"
+    )
+    missed_month = serializers.IntegerField(help_text="plan periods ended uncovered this month")
+    as_of = serializers.DateTimeField()
+
+
+class DashboardPatrolItemSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    state = serializers.CharField()
+    user = serializers.CharField(help_text="the patroller's name")
+    role = serializers.CharField()
+    plan = serializers.CharField()
+    center_id = serializers.IntegerField()
+    grid_id = serializers.IntegerField(allow_null=True)
+    started_at = serializers.DateTimeField()
+    ended_at = serializers.DateTimeField(allow_null=True)
+    distance_m = serializers.IntegerField()
+    check_in_count = serializers.IntegerField()
+    point_count = serializers.IntegerField()
+    lat = serializers.FloatField(allow_null=True)
+    lng = serializers.FloatField(allow_null=True)
+    last_at = serializers.DateTimeField(allow_null=True)
+    url = serializers.CharField(help_text="the patrol's replay page")
+
+
 class DashboardCountsSerializer(serializers.Serializer):
     date = serializers.DateField(help_text="the day that `today` is")
     disputes = DashboardDisputeFiguresSerializer(allow_null=True, help_text="null on a department's dashboard")
+    patrols = DashboardPatrolFiguresSerializer(allow_null=True, help_text="null on a department's dashboard")
     today = DashboardFiguresSerializer()
     year = DashboardFiguresSerializer(help_text="from 1 January to today")
     child_level = serializers.ChoiceField(
@@ -133,5 +164,10 @@ class DashboardSnapshotSerializer(serializers.Serializer):
         many=True,
         help_text="open disputes with an alarm or a red or orange risk, latest changed first (also the `data` "
         "of a `dispute` push)",
+    )
+    patrols = DashboardPatrolItemSerializer(
+        many=True,
+        help_text="patrols under way (also the `data` of a `patrol` push, which comes on the `patrols.<center>` "
+        "stream: apply it as an upsert, whatever its number)",
     )
     labels = DashboardLabelsSerializer(help_text="names of the codes, in the request's language")

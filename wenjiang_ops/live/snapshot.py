@@ -172,6 +172,7 @@ def counts_for(center: Center | int, *, department_id: int | None = None, now: d
     return {
         "date": timezone.localdate(now).isoformat(),
         "disputes": None if department_id is not None else dispute_figures(ids, periods, now=now),
+        "patrols": None if department_id is not None else patrol_figures(ids, now=now),
         "today": dashboard_figures(totals["today"]),
         "year": dashboard_figures(totals["year"]),
         "child_level": child_level,
@@ -223,6 +224,22 @@ def dispute_alarms(user, subtree: list[int]) -> list[dict]:
     )
     items = dispute_items(ids)
     return [items[pk] for pk in ids if pk in items]
+
+
+def patrol_figures(subtree: list[int], *, now: datetime) -> dict:
+    """The board's patrol figures (patrols.selectors.patrol_figures: under way, today, coverage of
+    the current periods, missed this month)."""
+    from patrols.selectors import patrol_figures as figures
+
+    return figures(subtree, now=now)
+
+
+def _live_patrols(user, subtree: list[int]) -> list[dict]:
+    """The patrols under way in the subtree, for the map's live patrols layer (none for the roles
+    that do not follow patrols). Their pushes come on the `patrols.<center>` stream."""
+    from patrols.selectors import active_in, follows_patrols
+
+    return active_in(subtree) if follows_patrols(user) else []
 
 
 def _add(into: dict, counts: dict) -> None:
@@ -297,5 +314,6 @@ def snapshot_for(user, center: Center) -> dict:
         "open_events": [{key: light[pk][key] for key in MAP_ITEM_KEYS} for pk in open_ids if pk in light],
         "alarms": [full[pk] for pk in alarm_ids if pk in full],
         "dispute_alarms": [] if department_id is not None else dispute_alarms(user, subtree),
+        "patrols": _live_patrols(user, subtree),
         "labels": labels(),
     }

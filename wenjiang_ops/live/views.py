@@ -38,6 +38,14 @@ DISPUTE_FIGURES = [
     ("success_rate", pgettext_lazy("dispute figure", "Success rate this year")),
 ]
 
+# The patrol figures of the board (patrols.selectors.patrol_figures).
+PATROL_FIGURES = [
+    ("active", pgettext_lazy("patrol figure", "Under way")),
+    ("today", pgettext_lazy("patrol figure", "Started today")),
+    ("coverage", pgettext_lazy("patrol figure", "Coverage this period")),
+    ("missed_month", pgettext_lazy("patrol figure", "Missed this month")),
+]
+
 
 class SnapshotView(APIView):
     """A live dashboard's starting point: its figures, the latest changed events, the open events
@@ -77,6 +85,7 @@ def _page(request, template: str):
         "periods": PERIODS,
         "figures": FIGURES,
         "dispute_figures": DISPUTE_FIGURES,
+        "patrol_figures": PATROL_FIGURES,
         "TIME_ZONE": settings.TIME_ZONE,
     }
     return render(request, template, context)
