@@ -252,3 +252,19 @@ def test_a_new_volunteer_from_an_organization_invitation_belongs_to_its_center(u
     invitation = services.invitation_create(inviter=user("liucheng"), organization_id=org.pk)
     volunteer = join(invitation.code, phone="13700000000", id_number=valid_id(), real_name="王红")
     assert volunteer.grid is None and volunteer.organization == org and volunteer.user.center == org.center
+
+
+def test_a_volunteer_s_patrol_through_the_patrols_services_earns_points(user, django_capture_on_commit_callbacks):
+    from grids.models import Place
+    from patrols import services as patrols
+
+    volunteer = user("volunteer")
+    place = Place.objects.filter(grid__center=volunteer.center, active=True).order_by("pk").first()
+    with django_capture_on_commit_callbacks(execute=True):
+        walked, _ = patrols.patrol_start(user=volunteer)
+        patrols.patrol_check_in(user=volunteer, patrol_id=walked.pk, qr_token=place.qr_token)
+        patrols.patrol_end(user=volunteer, patrol_id=walked.pk)
+        empty, _ = patrols.patrol_start(user=volunteer)
+        patrols.patrol_end(user=volunteer, patrol_id=empty.pk)  # no check-in: no points
+    assert ledger(volunteer) == [("patrol", 3)]
+    assert PointEntry.objects.get(user=volunteer).source_id == walked.pk
