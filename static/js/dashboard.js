@@ -363,6 +363,7 @@ Everything it keeps is capped (feed rows, alarms, markers, buffers), so the wall
     for (const item of (snapshot.feed || []).slice(0, FEED_MAX)) feedEl.appendChild(feedRow(item, false));
     document.getElementById("feed-empty").hidden = feedEl.children.length > 0;
     if (patrolLayer) patrolLayer.load(snapshot.patrols || []);
+    applyPatrolCounts(snapshot.patrol_figures);
     // Map: exactly the open events of the snapshot.
     const open = new Set();
     for (const item of snapshot.open_events || []) { open.add(item.id); upsertMarker(item); }
@@ -473,7 +474,14 @@ Everything it keeps is capped (feed rows, alarms, markers, buffers), so the wall
   const mapEl = document.getElementById("dash-map");
   const map = L.map(mapEl, { preferCanvas: true, zoomSnap: 0.25, attributionControl: true, zoomControl: !WALL });
   // The live patrols layer (patrol-live.js), fed by the snapshot and the `patrol` pushes.
-  patrolLayer = window.wjPatrolLayer ? window.wjPatrolLayer(map) : null;
+  patrolLayer = window.wjPatrolLayer
+    ? window.wjPatrolLayer(map, {
+      onChange: () => {  // the patrols under way, as the layer holds them
+        const tile = document.getElementById("ptile-active");
+        if (tile) tile.querySelector(".stat-n").textContent = formatFigure("active", patrolLayer ? patrolLayer.count() : 0);
+      },
+    })
+    : null;
   map.attributionControl.setPrefix(false);
   map.setView([30.695, 103.834], 11);
   if (mapEl.dataset.tileUrl) {
@@ -882,7 +890,6 @@ Everything it keeps is capped (feed rows, alarms, markers, buffers), so the wall
       }
     }
     applyDisputeCounts(data.disputes);
-    applyPatrolCounts(data.patrols);
     const date = document.getElementById("stat-date");
     if (date && data.date) date.textContent = shortDayFormat.format(new Date(data.date + "T12:00:00Z"));
     renderCharts(data);

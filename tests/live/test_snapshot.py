@@ -123,8 +123,11 @@ def test_the_snapshot_has_the_promised_shape(api, world):
         "open_events",
         "alarms",
         "dispute_alarms",
+        "patrols",
+        "patrol_figures",
         "labels",
     }
+    assert set(body["patrol_figures"]) == {"active", "today", "plans", "coverage", "missed_month"}
     district = Center.objects.get(parent__isnull=True)
     assert body["center"] == {"id": district.pk, "name": "温江区", "level": "district"}
     assert body["seq"] == 41 and body["stream"] == f"center.{district.pk}"

@@ -53,4 +53,4 @@ def test_dashboard_snapshot_has_the_patrols(api, demo_user):
     patrol, _ = services.patrol_start(user=worker, plan_id=plan.pk)
     snapshot = api.as_user("duty").get("/api/dashboard/snapshot/").json()
     assert patrol.pk in {p["id"] for p in snapshot["patrols"]}
-    assert snapshot["counts"]["patrols"]["active"] >= 1
+    assert snapshot["patrol_figures"]["active"] >= 1

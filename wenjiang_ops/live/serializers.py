@@ -59,7 +59,6 @@ class DashboardPatrolFiguresSerializer(serializers.Serializer):
         allow_null=True, help_text="places checked ÷ places due over the plans' current periods (0–1)"
     )
     missed_month = serializers.IntegerField(help_text="plan periods ended uncovered this month")
-    as_of = serializers.DateTimeField()
 
 
 class DashboardPatrolItemSerializer(serializers.Serializer):
@@ -84,7 +83,6 @@ class DashboardPatrolItemSerializer(serializers.Serializer):
 class DashboardCountsSerializer(serializers.Serializer):
     date = serializers.DateField(help_text="the day that `today` is")
     disputes = DashboardDisputeFiguresSerializer(allow_null=True, help_text="null on a department's dashboard")
-    patrols = DashboardPatrolFiguresSerializer(allow_null=True, help_text="null on a department's dashboard")
     today = DashboardFiguresSerializer()
     year = DashboardFiguresSerializer(help_text="from 1 January to today")
     child_level = serializers.ChoiceField(
@@ -169,5 +167,8 @@ class DashboardSnapshotSerializer(serializers.Serializer):
         many=True,
         help_text="patrols under way (also the `data` of a `patrol` push, which comes on the `patrols.<center>` "
         "stream: apply it as an upsert, whatever its number)",
+    )
+    patrol_figures = DashboardPatrolFiguresSerializer(
+        allow_null=True, help_text="the area's patrol figures (null on a department's dashboard)"
     )
     labels = DashboardLabelsSerializer(help_text="names of the codes, in the request's language")

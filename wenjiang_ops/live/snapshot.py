@@ -172,7 +172,6 @@ def counts_for(center: Center | int, *, department_id: int | None = None, now: d
     return {
         "date": timezone.localdate(now).isoformat(),
         "disputes": None if department_id is not None else dispute_figures(ids, periods, now=now),
-        "patrols": None if department_id is not None else patrol_figures(ids, now=now),
         "today": dashboard_figures(totals["today"]),
         "year": dashboard_figures(totals["year"]),
         "child_level": child_level,
@@ -315,5 +314,6 @@ def snapshot_for(user, center: Center) -> dict:
         "alarms": [full[pk] for pk in alarm_ids if pk in full],
         "dispute_alarms": [] if department_id is not None else dispute_alarms(user, subtree),
         "patrols": _live_patrols(user, subtree),
+        "patrol_figures": patrol_figures(subtree, now=now) if department_id is None else None,
         "labels": labels(),
     }
