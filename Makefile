@@ -1,5 +1,5 @@
 # wenjiang-ops. `make run` and `make test` do all set-up on a fresh machine (see scripts/setup.sh).
-.PHONY: setup run test lint format messages screenshots bench bench-rest bench-intake bench-sweep bench-sweep-parts bench-push bench-disputes bench-export bench-figures wrk
+.PHONY: setup run test lint format messages screenshots bench bench-rest bench-intake bench-sweep bench-sweep-parts bench-push bench-disputes bench-export bench-figures bench-tracks wrk
 
 PY := .venv/bin/python
 
@@ -37,7 +37,7 @@ screenshots:
 # Benchmarks print their figures as ratios to a baseline measured in the same run; the last line is JSON.
 # `make bench` runs them all and ends with one table (bench/summary.py): figure, ours, baseline, ratio, target.
 # They use the demo database (`make run` loads it) and start their own servers on ports 18080/18081.
-BENCHES := rest intake sweep push disputes export figures
+BENCHES := rest intake sweep push disputes export figures tracks
 bench:
 	@mkdir -p bench/out
 	@for b in $(BENCHES); do $(MAKE) --no-print-directory bench-$$b 2>&1 | tee bench/out/$$b.log; done
@@ -79,5 +79,10 @@ bench-figures: setup
 	$(PY) bench/figures.py
 
 # Commit → WebSocket receipt with 1, 100 and 1,000 dashboards at 1 and 10 events/s, beside a raw Redis fan-out.
+# 2,000 phones on patrol sending a point every 10 s through the real track endpoint, beside a stock DRF
+# create endpoint of the same rows on the same server; and the live patrols map's delay.
+bench-tracks: setup wrk
+	$(PY) bench/tracks.py
+
 bench-push: setup
 	$(PY) bench/push.py

@@ -75,6 +75,33 @@ CARE_BY_ROLE: dict[str, str] = {
     Role.MEDIATOR: NOTHING,
 }
 
+# What a role sees of patrols and patrol plans (tracks are where a person walked: personal data). A
+# patroller sees their own patrols and the plans they are assigned to; a center its area's.
+PATROLS_BY_ROLE: dict[str, str] = {
+    Role.ADMIN: EVERYTHING,
+    Role.DUTY_OFFICER: SUBTREE,
+    Role.DUTY_LEADER: SUBTREE,
+    Role.CENTER_STAFF: SUBTREE,
+    Role.GRID_WORKER: OWN_REPORTS,
+    Role.VOLUNTEER: OWN_REPORTS,
+    Role.DEPARTMENT_STAFF: NOTHING,
+    Role.MEDIATOR: NOTHING,
+}
+
+# What a role sees of the grid force (force app): volunteers with their points and recognitions, and
+# the grid workers' and grids' figures. Center staff see their subtree's (volunteers of its grids,
+# organizations and accounts); a grid worker the volunteers of their own grids; a volunteer themself.
+FORCE_BY_ROLE: dict[str, str] = {
+    Role.ADMIN: EVERYTHING,
+    Role.DUTY_OFFICER: SUBTREE,
+    Role.DUTY_LEADER: SUBTREE,
+    Role.CENTER_STAFF: SUBTREE,
+    Role.GRID_WORKER: GRID_WORK,
+    Role.VOLUNTEER: OWN_REPORTS,
+    Role.DEPARTMENT_STAFF: NOTHING,
+    Role.MEDIATOR: NOTHING,
+}
+
 # What a role sees of the area (centers, grids, departments): names and outlines, no personal data.
 # SUBTREE here is the subtree of the user's center (department staff: of the center their department
 # serves, when they have none of their own).
@@ -218,6 +245,74 @@ class Scope:
             Q(user__pk=self.user_id) | Q(group__user__pk=self.user_id)
         )
         return self.user_id is not None and granted.exists()
+
+    def patrols(self, queryset=None) -> QuerySet:
+        """Patrols this user may see, by `PATROLS_BY_ROLE`: their own, or those of the subtree's
+        communities."""
+        from patrols.models import Patrol
+
+        queryset = Patrol.objects.all() if queryset is None else queryset
+        rule = EVERYTHING if self.everything else PATROLS_BY_ROLE.get(self.role, NOTHING)
+        if rule == EVERYTHING:
+            return queryset
+        if rule == OWN_REPORTS:
+            return queryset.filter(user_id=self.user_id)
+        if rule == SUBTREE and self.center_path is not None:
+            return queryset.filter(center__path__startswith=self.center_path)
+        return queryset.none()
+
+    def patrol_plans(self, queryset=None) -> QuerySet:
+        """Patrol plans this user may see, by `PATROLS_BY_ROLE`: the ones they are assigned to, or
+        those of the subtree's communities."""
+        from patrols.models import PatrolPlan
+
+        queryset = PatrolPlan.objects.all() if queryset is None else queryset
+        rule = EVERYTHING if self.everything else PATROLS_BY_ROLE.get(self.role, NOTHING)
+        if rule == EVERYTHING:
+            return queryset
+        if rule == OWN_REPORTS:
+            return queryset.filter(assignees__id=self.user_id)
+        if rule == SUBTREE and self.center_path is not None:
+            return queryset.filter(center__path__startswith=self.center_path)
+        return queryset.none()
+
+    def places(self, queryset=None) -> QuerySet:
+        """The grid's places (courtyards, buildings, entrances) of the area this user sees, by
+        `AREA_BY_ROLE`: places are part of the map, with no personal data."""
+        from grids.models import Place
+
+        queryset = Place.objects.all() if queryset is None else queryset
+        return queryset.filter(self.center_q("grid__center"))
+
+    @property
+    def force(self) -> str:
+        return EVERYTHING if self.everything else FORCE_BY_ROLE.get(self.role, NOTHING)
+
+    def volunteers(self, queryset=None) -> QuerySet:
+        """Volunteers this user may see, by the role's rule in `FORCE_BY_ROLE` (none if unlisted): in a
+        subtree, a volunteer of one of its grids, of one of its organizations, or whose account
+        belongs to one of its centers."""
+        from django.db.models import Exists, OuterRef
+
+        from grids.models import Volunteer
+
+        queryset = Volunteer.objects.all() if queryset is None else queryset
+        rule = self.force
+        if rule == EVERYTHING:
+            return queryset
+        if rule == OWN_REPORTS:
+            return queryset.filter(user_id=self.user_id)
+        if rule == GRID_WORK:
+            mine = Grid.workers.through.objects.filter(user_id=self.user_id, grid_id=OuterRef("grid_id"))
+            return queryset.filter(Exists(mine))
+        if rule == SUBTREE and self.center_path is not None:
+            path = self.center_path
+            return queryset.filter(
+                Q(grid__center__path__startswith=path)
+                | Q(organization__center__path__startswith=path)
+                | Q(user__center__path__startswith=path)
+            )
+        return queryset.none()
 
     def filter_by_center(self, queryset: QuerySet, field: str = "center") -> QuerySet:
         """Any queryset whose rows belong to a center, limited to this scope."""

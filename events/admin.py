@@ -10,6 +10,7 @@ from .models import (
     EventAction,
     EventAssignment,
     EventCategory,
+    EventFigure,
     EventSchedule,
     PhaseLimit,
 )
@@ -136,3 +137,21 @@ class EventScheduleAdmin(ReadOnlyAdmin):
     list_select_related = ["event", "event__category"]
     ordering = ["next_due_at"]
     raw_id_fields = ["event"]
+
+
+@admin.register(EventFigure)
+class EventFigureAdmin(admin.ModelAdmin):
+    """The dashboards' counters, kept by the database (models.EventFigure): read here, never edited
+    (`manage.py figures_check --repair` rewrites them from the events)."""
+
+    list_display = ("origin_center_id", "bucket", "start", "compacted", "reported", "closed", "open", "escalations")
+    list_filter = ("bucket", "compacted")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -238,12 +238,13 @@ def dashboard_counts(
     events: QuerySet, periods: dict[str, Period], *, now: datetime, group_by: str = "origin_center_id"
 ) -> dict:
     """The dashboard's figures of `events` (a scoped queryset) for several periods at once, grouped
-    by `group_by` ("origin_center_id" or "grid_id"): `{group: {period name: {figure: n}}}`.
+    by `group_by` ("origin_center_id", "grid_id" or "assignee_id": the grid worker the events were
+    given to, force.selectors' performance page): `{group: {period name: {figure: n}}}`.
 
     The same definitions as `stats_summary`, but only the figures a dashboard shows, so a whole
     district takes two queries (events, escalation steps) whatever the number of periods and groups.
     Events that count in none of the periods are skipped by an indexed pre-filter."""
-    if group_by not in ("origin_center_id", "grid_id"):
+    if group_by not in ("origin_center_id", "grid_id", "assignee_id"):
         raise ValueError(f"cannot group by {group_by!r}")
     earliest = min(p.start for p in periods.values())
     aggregates = {}

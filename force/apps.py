@@ -8,3 +8,16 @@ class ForceConfig(AppConfig):
 
     name = "force"
     verbose_name = _("Grid force")
+
+    def ready(self) -> None:
+        from events.signals import event_changed
+        from inbox import subjects
+        from patrols.signals import patrol_ended
+
+        from . import signals
+        from .models import Recognition
+
+        # A commendation's message links to the volunteer's page, where it is shown.
+        subjects.register(Recognition, url=lambda pk: "/force/me/")
+        event_changed.connect(signals.on_event_changed, dispatch_uid="force_points_on_event")
+        patrol_ended.connect(signals.on_patrol_ended, dispatch_uid="force_points_on_patrol")

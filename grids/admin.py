@@ -9,6 +9,7 @@ from .models import (
     DutyCategory,
     DutyItem,
     Grid,
+    Place,
     Volunteer,
     VolunteerOrganization,
 )
@@ -101,3 +102,14 @@ class VolunteerAdmin(admin.ModelAdmin):
     autocomplete_fields = ["grid", "user"]
     list_select_related = ["organization", "grid"]
     readonly_fields = ["id_number_masked"]
+
+
+@admin.register(Place)
+class PlaceAdmin(GISModelAdmin):
+    """The grid's places; imported in bulk from /patrols/places/import/."""
+
+    list_display = ["name", "kind", "grid", "code", "active"]
+    list_filter = ["kind", "active"]
+    search_fields = ["name", "code", "address", "grid__code"]
+    raw_id_fields = ["grid", "parent"]
+    readonly_fields = ["qr_token"]

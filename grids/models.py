@@ -1,4 +1,6 @@
-"""Centers, grids, departments, volunteers and the grid duty catalog."""
+"""Centers, grids, departments, volunteers, the grid duty catalog and the grid's places."""
+
+import secrets
 
 from django.conf import settings
 from django.contrib.gis.db import models
@@ -8,7 +10,7 @@ from django.db.models import F, Q, Value
 from django.db.models.functions import Concat, Substr
 from django.utils.translation import gettext_lazy as _
 
-from .choices import DedicatedSubtype, GridKind, Level
+from .choices import DedicatedSubtype, GridKind, Level, PlaceKind, VolunteerCategory
 
 division_code_validator = RegexValidator(r"^\d{12}$", _("A division code has exactly 12 digits."))
 
@@ -177,6 +179,9 @@ class Volunteer(models.Model):
         editable=False,
         help_text=_("Keyed hash of the full ID number: prevents double registration without storing it."),
     )
+    category = models.CharField(
+        _("category"), max_length=20, choices=VolunteerCategory.choices, default=VolunteerCategory.OTHER
+    )
     organization = models.ForeignKey(
         VolunteerOrganization, verbose_name=_("organization"), on_delete=models.PROTECT, related_name="volunteers"
     )
@@ -233,6 +238,55 @@ class DutyItem(models.Model):
         verbose_name_plural = _("duty items")
         ordering = ["category__order", "order"]
         constraints = [models.UniqueConstraint(fields=["category", "order"], name="duty_item_order_unique")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+def new_qr_token() -> str:
+    """A random token printed as a QR code at a place's door: unguessable, so a check-in by QR
+    proves the patroller stood there (or was sent a photo of the sheet, which the point recorded
+    with the check-in shows)."""
+    return secrets.token_urlsafe(12)
+
+
+class Place(models.Model):
+    """A place inside a grid that patrols walk past and check in at: a street, a compound or
+    courtyard (小区/院落), a building (楼栋) or an entrance (单元). Entrances sit in buildings and
+    buildings in compounds (`parent`); each has a point (where one checks in) and may have an outline.
+
+    `code` is the place's own reference in the registry it was imported from (unique in its grid):
+    an import names a row's parent by it, and a second import of the same file finds the rows it made."""
+
+    grid = models.ForeignKey(Grid, verbose_name=_("grid"), on_delete=models.PROTECT, related_name="places")
+    kind = models.CharField(_("kind"), max_length=16, choices=PlaceKind.choices)
+    parent = models.ForeignKey(
+        "self",
+        verbose_name=_("inside"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
+    )
+    code = models.CharField(_("code"), max_length=40, blank=True)
+    name = models.CharField(_("name"), max_length=100)
+    address = models.CharField(_("address"), max_length=200, blank=True)
+    point = models.PointField(_("point"), srid=4326)
+    outline = models.PolygonField(_("outline"), srid=4326, null=True, blank=True)
+    qr_token = models.CharField(_("QR token"), max_length=32, unique=True, default=new_qr_token, editable=False)
+    active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("place")
+        verbose_name_plural = _("places")
+        ordering = ["grid", "kind", "name"]
+        indexes = [models.Index(fields=["grid", "kind"], name="place_grid_kind")]
+        constraints = [
+            models.UniqueConstraint(fields=["grid", "code"], condition=~Q(code=""), name="place_code_unique_in_grid"),
+            models.CheckConstraint(
+                condition=Q(parent__isnull=True) | ~Q(parent=models.F("pk")), name="place_not_own_parent"
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.name

@@ -8,3 +8,14 @@ class PatrolsConfig(AppConfig):
 
     name = "patrols"
     verbose_name = _("Patrols")
+
+    def ready(self) -> None:
+        from clocks import sweep
+        from inbox import subjects
+
+        from . import engine
+        from .models import Patrol, PatrolPlan
+
+        sweep.register("patrols", engine.sweep)  # the plans' periods run under the shared sweep task
+        subjects.register(PatrolPlan, url=lambda pk: f"/patrols/plans/{pk}/")
+        subjects.register(Patrol, url=lambda pk: f"/patrols/{pk}/")

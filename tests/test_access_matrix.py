@@ -199,6 +199,24 @@ CARE_READ = {
     "mediator": "404/404",
     "admin": "200/200",
 }
+# The grid force's figures (force.domain.permissions.may_see_force_figures): the centers and administrators.
+FORCE_FIGURES = api("403", anonymous="401", duty="200", liucheng="200", hangtianlu="200", admin="200")
+FORCE_FIGURES_PAGE = {**FORCE_FIGURES, "anonymous": "login"}
+# What each role may see of patrols and plans (accounts.scope.PATROLS_BY_ROLE), for a patrol of the grid
+# worker on their plan in 航天路社区 (in) and one of a 永宁街道 grid worker (out): the patroller their own,
+# the centers their subtree's.
+PATROL_READ = {
+    "anonymous": "401/401",
+    "duty": "200/200",
+    "liucheng": "200/404",
+    "hangtianlu": "200/404",
+    "gridworker": "200/404",
+    "volunteer": "404/404",
+    "police": "404/404",
+    "chengguan": "404/404",
+    "mediator": "404/404",
+    "admin": "200/200",
+}
 CARE_LIST = {
     r: {"401/401": "401", "200/200": "200 [in out]", "200/404": "200 [in]", "404/404": "200 []"}[v]
     for r, v in CARE_READ.items()
@@ -212,13 +230,47 @@ def care_url(suffix=""):
     return lambda w, which: f"/api/special-people/{w['person_' + which].pk}/{suffix}"
 
 
+PATROL_LIST = {
+    r: {"401/401": "401", "200/200": "200 [in out]", "200/404": "200 [in]", "404/404": "200 []"}[v]
+    for r, v in PATROL_READ.items()
+}
+PATROL_PAGE = {**PATROL_READ, "anonymous": "login/login"}
+# Only the patroller writes to their patrol: who sees it otherwise is refused (403), others do not find it.
+PATROL_WRITE = {
+    **{r: v.replace("200", "403") for r, v in PATROL_READ.items()},
+    "gridworker": "200/404",
+}
+# The roles that follow an area's patrols live (patrols.selectors.follows_patrols).
+PATROL_AREA = {
+    "anonymous": "401/401",
+    "duty": "200/200",
+    "liucheng": "200/404",
+    "hangtianlu": "200/404",
+    "gridworker": "403/403",
+    "volunteer": "403/403",
+    "police": "403/403",
+    "chengguan": "403/403",
+    "mediator": "403/403",
+    "admin": "200/200",
+}
+PATROL_AREA_PAGE = {**PATROL_AREA, "anonymous": "login/login"}
+
+
+def patrol_url(suffix=""):
+    return lambda w, which: f"/api/patrols/{w['patrol_' + which].pk}/{suffix}"
+
+
+def _track_points(w):
+    return {"points": [{"seq": 0, "at": "2026-12-01T09:00:00+08:00", "lat": 30.7, "lng": 103.85, "accuracy": 6}]}
+
+
 def center_query(path):
     return lambda w, which: f"{path}?center={w['center_' + which].pk}"
 
 
 ROUTES: dict[str, Route] = {
     # --- pages -------------------------------------------------------------------------------------
-    "home": Route(lambda w, _: "/", page("200")),
+    "home": Route(lambda w, _: "/", page("200", volunteer="302")),  # a volunteer's home: /force/me/
     "map": Route(lambda w, _: "/map/", page("200")),
     "inbox": Route(lambda w, _: "/inbox/", page("200")),
     # An export is its requester's alone (hangtianlu's is "in", another user's "out").
@@ -328,6 +380,70 @@ ROUTES: dict[str, Route] = {
     "events:photo": Route(lambda w, which: f"/events/photos/{w['photo_' + which].pk}/", PHOTO_READ, objects=True),
     "events:photo-thumb": Route(
         lambda w, which: f"/events/photos/{w['photo_' + which].pk}/thumb/", PHOTO_READ, objects=True
+    ),
+    # Patrols (accounts.scope.PATROLS_BY_ROLE) and the grids' places (the area: AREA_BY_ROLE).
+    "patrols:phone": Route(
+        lambda w, _: "/patrols/",
+        page("302", gridworker="200", volunteer="200", police="403", chengguan="403", mediator="403"),
+    ),
+    "patrols:monitor": Route(
+        lambda w, _: "/patrols/monitor/",
+        page("200", gridworker="403", volunteer="403", police="403", chengguan="403", mediator="403"),
+    ),
+    "patrols:qr": Route(
+        lambda w, which: f"/patrols/qr/{w['place_' + which].qr_token}/",
+        {r: v if r != "anonymous" else "login/login" for r, v in AREA_READ.items()},
+        objects=True,
+    ),
+    "patrols:plan": Route(lambda w, which: f"/patrols/plans/{w['plan_' + which].pk}/", PATROL_PAGE, objects=True),
+    "patrols:plan-qr": Route(
+        lambda w, which: f"/patrols/plans/{w['plan_' + which].pk}/qr/", PATROL_AREA_PAGE, objects=True
+    ),
+    "patrols:place-import": Route(
+        lambda w, _: "/patrols/places/import/",
+        page("200", gridworker="403", volunteer="403", police="403", chengguan="403", mediator="403"),
+    ),
+    "patrols:replay": Route(lambda w, which: f"/patrols/{w['patrol_' + which].pk}/", PATROL_PAGE, objects=True),
+    "patrol-list": Route(lambda w, _: "/api/patrols/", PATROL_LIST, listing=ids_of()),
+    "patrol-detail": Route(patrol_url(), PATROL_READ, objects=True),
+    "patrol-replay": Route(patrol_url("replay/"), PATROL_READ, objects=True),
+    "patrol-track": Route(patrol_url("track/"), PATROL_WRITE, method="post", data=_track_points, objects=True),
+    "patrol-check-in": Route(
+        patrol_url("check-ins/"),
+        {**PATROL_WRITE, "gridworker": "201/404"},
+        method="post",
+        data=lambda w: {"qr_token": w["stop_in"].qr_token},
+        objects=True,
+    ),
+    "patrol-end": Route(patrol_url("end/"), PATROL_WRITE, method="post", objects=True),
+    "patrol-cancel": Route(patrol_url("cancel/"), PATROL_WRITE, method="post", objects=True),
+    "patrol-reports": Route(
+        patrol_url("reports/"),
+        {**PATROL_WRITE, "gridworker": "201/404"},
+        method="post",
+        data=lambda w: {
+            "kind": "event",
+            "client_id": str(uuid.uuid4()),
+            "category": w["category"].pk,
+            "description": "巡查发现消防通道堵塞",
+            "place": w["stop_in"].pk,
+        },
+        objects=True,
+    ),
+    "patrol-plan-list": Route(
+        lambda w, _: "/api/patrols/plans/?page_size=1000", {**PATROL_LIST, "volunteer": "200 []"}, listing=ids_of()
+    ),
+    "patrol-plan-detail": Route(
+        lambda w, which: f"/api/patrols/plans/{w['plan_' + which].pk}/", PATROL_READ, objects=True
+    ),
+    "patrols-live": Route(center_query("/api/patrols/live/"), PATROL_AREA, objects=True),
+    "place-list": Route(lambda w, _: "/api/places/?search=矩阵测试", AREA_LIST, listing=feature_ids),
+    "place-detail": Route(lambda w, which: f"/api/places/{w['place_' + which].pk}/", AREA_READ, objects=True),
+    "place-import": Route(
+        lambda w, _: "/api/places/import/",
+        api("403", duty="400", liucheng="400", hangtianlu="400", admin="400"),
+        method="post",
+        body="multipart",
     ),
     "live:dashboard": Route(lambda w, _: "/dashboard/", page("200", gridworker="403", volunteer="403", mediator="403")),
     "live:wall": Route(lambda w, _: "/dashboard/wall/", page("200", gridworker="403", volunteer="403", mediator="403")),
@@ -554,6 +670,61 @@ ROUTES: dict[str, Route] = {
     "special-person-export": Route(lambda w, _: "/api/special-people/export/", api("200")),
     "care-view-log-list": Route(lambda w, _: "/api/care-view-log/", api("403", admin="200")),
     "care-rule-list": Route(lambda w, _: "/api/care-rules/", api("200")),
+    # --- the grid force (accounts.scope.FORCE_BY_ROLE): a volunteer of the grid worker's grid (in),
+    # one of 永宁街道 (out); invitations by the grid worker (in) and by 永宁街道 (out) ----------------
+    "force:join": Route(lambda w, _: f"/force/join/{w['invitation_in'].code}/", page("200", anonymous="200")),
+    "force:me": Route(lambda w, _: "/force/me/", page("403", volunteer="200")),
+    "force:invitations": Route(
+        lambda w, _: "/force/invitations/", page("200", volunteer="403", police="403", chengguan="403", mediator="403")
+    ),
+    "force:rankings": Route(lambda w, _: "/force/rankings/", page("200")),
+    "force:duties": Route(lambda w, _: "/force/duties/", page("200")),
+    "force:performance": Route(lambda w, _: "/force/performance/", FORCE_FIGURES_PAGE),
+    "force:recognize": Route(
+        lambda w, which: f"/force/recognize/{w['volunteer_' + which].pk}/",
+        {
+            "anonymous": "login/login",
+            "duty": "302/302",
+            "liucheng": "302/404",
+            "hangtianlu": "302/404",
+            "gridworker": "403/404",  # sees the volunteers of their grid, does not commend
+            "volunteer": "404/404",
+            "police": "404/404",
+            "chengguan": "404/404",
+            "mediator": "404/404",
+            "admin": "302/302",
+        },
+        method="post",
+        data=lambda w: {"reason": "巡查认真", "bonus_points": 1},
+        body="form",
+        objects=True,
+    ),
+    "force-invitation-list": Route(lambda w, _: "/api/force/invitations/", api("200")),
+    "force-invitation-revoke": Route(
+        lambda w, which: f"/api/force/invitations/{w['invitation_' + which].pk}/revoke/",
+        {
+            "anonymous": "401/401",
+            "duty": "200/200",
+            "liucheng": "200/404",
+            "hangtianlu": "200/404",
+            "gridworker": "200/404",  # their own invitation
+            "volunteer": "404/404",
+            "police": "404/404",
+            "chengguan": "404/404",
+            "mediator": "404/404",
+            "admin": "200/200",
+        },
+        method="post",
+        objects=True,
+    ),
+    "force-join": Route(lambda w, _: f"/api/force/join/{w['invitation_in'].code}/", api("200", anonymous="200")),
+    "force-point-list": Route(lambda w, _: "/api/force/points/", api("200")),
+    "force-me": Route(lambda w, _: "/api/force/me/", api("403", volunteer="200")),
+    "force-ranking": Route(lambda w, _: "/api/force/rankings/", api("200")),
+    "force-recognition-list": Route(lambda w, _: "/api/force/recognitions/", api("200")),
+    "force-duties": Route(lambda w, _: "/api/force/duties/", api("200")),
+    "force-performance": Route(lambda w, _: "/api/force/performance/", FORCE_FIGURES),
+    "force-performance-export": Route(lambda w, _: "/api/force/performance.xlsx", FORCE_FIGURES),
     "api-schema": Route(lambda w, _: "/api/schema/", api("200")),
     "api-docs": Route(lambda w, _: "/api/docs/", page("200")),
     # --- families ----------------------------------------------------------------------------------
@@ -681,6 +852,7 @@ def world(db, category, hangtianlu_point, media_in_tmp):  # noqa: F811
         "person_out": person_out,
         "care_photo_in": care_photo_in,
         "care_photo_out": care_photo_out,
+        **_patrols(users, grid_out),
         "dispute_in": dispute_in,
         "dispute_out": dispute_out,
         "document_in": _document(dispute_in),
@@ -705,6 +877,51 @@ def world(db, category, hangtianlu_point, media_in_tmp):  # noqa: F811
         "export_in": _export(users["hangtianlu"]),
         "export_out": _export(User.objects.get(username="yongning")),
         "ids": {},
+        **_force_world(users, grid_out),
+    }
+
+
+def _force_world(users, grid_out):
+    """A volunteer of the grid worker's grid and one of 永宁街道; an invitation of each area."""
+    from force import services as force
+    from tests.force.factories import volunteer_account
+
+    grid_in = Grid.objects.get(code="510115001001001")
+    return {
+        "volunteer_in": volunteer_account(grid_in),
+        "volunteer_out": volunteer_account(grid_out),
+        "invitation_in": force.invitation_create(inviter=users["gridworker"], grid_id=grid_in.pk),
+        "invitation_out": force.invitation_create(inviter=User.objects.get(username="yongning"), grid_id=grid_out.pk),
+    }
+
+
+def _patrols(users, grid_out) -> dict:
+    """A patrol under way of the grid worker on their plan (in), one of 永宁街道's grid worker (out), and a
+    place of each area named for the places list's search."""
+    from django.contrib.gis.geos import Point
+
+    from grids.models import Place
+    from patrols import services as patrols
+    from patrols.models import PatrolPlan
+
+    plan_in = PatrolPlan.objects.filter(assignees=users["gridworker"]).order_by("pk").first()
+    worker_out = User.objects.get(username=f"gw{grid_out.code}")
+    plan_out = PatrolPlan.objects.filter(assignees=worker_out).order_by("pk").first()
+    stop_in = plan_in.stops.order_by("order").first().place
+    inside = stop_in.point
+    outside = grid_out.boundary.point_on_surface
+    return {
+        "plan_in": plan_in,
+        "plan_out": plan_out,
+        "stop_in": stop_in,
+        "patrol_in": patrols.patrol_start(user=users["gridworker"], plan_id=plan_in.pk)[0],
+        "patrol_out": patrols.patrol_start(user=worker_out, plan_id=plan_out.pk)[0],
+        "place_in": Place.objects.create(
+            grid=plan_in.grid, kind="building", name="矩阵测试点", point=Point(inside.x, inside.y, srid=4326)
+        ),
+        "place_out": Place.objects.create(
+            grid=grid_out, kind="building", name="矩阵测试点外", point=Point(outside.x, outside.y, srid=4326)
+        ),
     }
 
 
@@ -795,6 +1012,9 @@ def _answer(response, route: Route, world: dict) -> str:
 def _listed_id(route: Route, world: dict, which: str) -> int:
     if route.listing is not None and route.url(world, which).startswith("/api/special-people"):
         return world[f"person_{which}"].pk
+    for prefix, key in (("patrols/plans", "plan"), ("patrols", "patrol"), ("places", "place")):
+        if route.listing is not None and route.url(world, which).startswith(f"/api/{prefix}/"):
+            return world[f"{key}_{which}"].pk
     for prefix in ("event", "center", "grid", "department", "notification", "dispute", "export"):
         if route.listing is not None and route.url(world, which).startswith(f"/api/{prefix}"):
             return world[f"{prefix}_{which}"].pk

@@ -9,9 +9,13 @@ from disputes.demo.year import seed_disputes
 from disputes.reference import load_reference as load_dispute_reference
 from events.demo import seed_events
 from events.reference import CALENDARS, load_reference
+from force.demo import seed_force_reference, seed_force_year
 from grids.choices import Level
 from grids.demo.seed import seed_all
 from grids.models import Center
+from patrols.demo.places import seed_places
+from patrols.demo.plans import seed_plans
+from patrols.demo.year import seed_patrol_year
 
 
 def seed_demo(log: Callable[[str], None], *, events: bool = True) -> None:
@@ -24,10 +28,15 @@ def seed_demo(log: Callable[[str], None], *, events: bool = True) -> None:
     assign_calendars(log)
     load_dispute_reference()
     seed_committees(log)
+    seed_places(log)
+    seed_plans(log)
+    seed_force_reference(log)  # after the event categories: duty coverage maps onto them
     if events:
         seed_events(log)
         seed_disputes(log)  # after the events: some disputes are converted from them
         seed_care(log)  # the special populations and a year of their visits
+        seed_patrol_year(log)
+        seed_force_year(log)  # last: the points follow from the events and patrols above
 
 
 def assign_calendars(log) -> None:

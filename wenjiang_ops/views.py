@@ -1,7 +1,7 @@
 """Pages of the command-center shell: each role's home page and the map."""
 
 from django.contrib.auth.decorators import login_required
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 
 from accounts.models import Role
 from accounts.scope import scope_for
@@ -12,6 +12,8 @@ from grids.selectors import area_summary
 @login_required
 def home(request):
     user = request.user
+    if user.role == Role.VOLUNTEER:
+        return redirect("force:me")  # a volunteer's phone home: reports, patrols, points
     scope = scope_for(user)
     context = {"summary": area_summary(scope), "scope": scope, "Role": Role}
     if user.center and user.center.level == Level.COMMUNITY and user.role != Role.GRID_WORKER:

@@ -1,10 +1,11 @@
 from django.db import migrations
 
-# A TRUNCATE of the events (tests, a bench's reset) fires no row trigger: the counters go with it.
+# A TRUNCATE of the events (tests, a bench's reset) fires no row trigger: the counters go with it. A
+# DELETE, not a TRUNCATE: a flush truncates both tables in one statement, still active when this runs.
 TRUNCATE = """
 CREATE FUNCTION events_figure_on_truncate() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    TRUNCATE events_eventfigure;
+    DELETE FROM events_eventfigure;
     RETURN NULL;
 END
 $$;

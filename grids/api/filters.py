@@ -46,3 +46,20 @@ class GridFilter(django_filters.FilterSet):
 
     def filter_search(self, qs, name, value):
         return qs.filter(Q(name__icontains=value) | Q(code__startswith=value))
+
+
+class PlaceFilter(django_filters.FilterSet):
+    grid = django_filters.NumberFilter(field_name="grid_id", label=_("grid"))
+    center = CenterSubtreeFilter(field_prefix="grid__center__")
+    kind = django_filters.CharFilter(field_name="kind", label=_("kind"))
+    active = django_filters.BooleanFilter(field_name="active", label=_("active"))
+    search = django_filters.CharFilter(method="filter_search", label=_("name, address or code"))
+
+    class Meta:
+        from grids.models import Place
+
+        model = Place
+        fields = ["grid", "center", "kind", "active", "search"]
+
+    def filter_search(self, qs, name, value):
+        return qs.filter(Q(name__icontains=value) | Q(address__icontains=value) | Q(code=value))

@@ -40,3 +40,31 @@ class GridSerializer(GeoFeatureModelSerializer):
         model = Grid
         geo_field = "boundary"
         fields = ["id", "code", "name", "kind", "kind_display", "subtype", "subtype_display", "center"]
+
+
+class PlaceSerializer(GeoFeatureModelSerializer):
+    """A place of a grid as a GeoJSON feature (its point; the outline apart, in `outline`)."""
+
+    kind_display = serializers.CharField(source="get_kind_display", read_only=True)
+    outline = serializers.SerializerMethodField()
+
+    class Meta:
+        from grids.models import Place
+
+        model = Place
+        geo_field = "point"
+        fields = ["id", "grid", "kind", "kind_display", "parent", "code", "name", "address", "active", "outline"]
+
+    def get_outline(self, place) -> dict | None:
+        import json
+
+        return json.loads(place.outline.geojson) if place.outline else None
+
+
+class PlaceImportSerializer(serializers.Serializer):
+    file = serializers.FileField(help_text="a .csv, .xlsx or .geojson file of places (grids.places lists the columns)")
+
+
+class PlaceImportResultSerializer(serializers.Serializer):
+    created = serializers.IntegerField()
+    updated = serializers.IntegerField()

@@ -3,14 +3,23 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 from rest_framework_gis.pagination import GeoJsonPagination
 
 from accounts.scope import scope_for
 from grids.selectors import BadCoordinates, GridNotFound, grid_at, point_from_lat_lng
 
-from .filters import CenterFilter, GridFilter
-from .serializers import CenterGeoSerializer, CenterSerializer, DepartmentSerializer, GridSerializer
+from .filters import CenterFilter, GridFilter, PlaceFilter
+from .serializers import (
+    CenterGeoSerializer,
+    CenterSerializer,
+    DepartmentSerializer,
+    GridSerializer,
+    PlaceImportResultSerializer,
+    PlaceImportSerializer,
+    PlaceSerializer,
+)
 
 
 class GeoPagination(GeoJsonPagination):
@@ -94,3 +103,35 @@ class DepartmentViewSet(viewsets.ReadOnlyModelViewSet):
 
     def get_queryset(self):
         return scope_for(self.request.user).departments().order_by("code")
+
+
+class PlaceViewSet(viewsets.ReadOnlyModelViewSet):
+    """The grids' places (courtyards, buildings, entrances) in the user's area, as GeoJSON.
+    `?grid=` one grid's, `?center=` a subtree's, `?kind=`. `POST import/` reads a file of places
+    (center staff), all or nothing: every row's error is answered with its row number."""
+
+    serializer_class = PlaceSerializer
+    filterset_class = PlaceFilter
+    pagination_class = GeoPagination
+
+    def get_queryset(self):
+        return scope_for(self.request.user).places().order_by("grid_id", "kind", "name", "id")
+
+    @extend_schema(request=PlaceImportSerializer, responses={200: PlaceImportResultSerializer})
+    @action(detail=False, methods=["post"], url_path="import", url_name="import", parser_classes=[MultiPartParser])
+    def import_(self, request):
+        from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+        from rest_framework.exceptions import PermissionDenied
+
+        from grids.services import may_import_places, place_import
+
+        if not may_import_places(request.user):
+            raise PermissionDenied(_("Only center staff import places."))
+        upload = request.FILES.get("file")
+        if upload is None:
+            raise ValidationError({"file": [_("Choose a file to import.")]})
+        try:
+            result = place_import(file=upload, actor=request.user)
+        except DjangoPermissionDenied as exc:
+            raise PermissionDenied(str(exc)) from None
+        return Response(result)

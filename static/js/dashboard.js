@@ -6,6 +6,7 @@ not fill within a second, a reconnect or a "resync" message loads a new snapshot
 Everything it keeps is capped (feed rows, alarms, markers, buffers), so the wall can run for days. */
 (function () {
   "use strict";
+  let patrolLayer = null;  // the live patrols layer, once the map exists
   const root = document.querySelector("[data-dashboard]");
   if (!root) return;
 
@@ -210,6 +211,9 @@ Everything it keeps is capped (feed rows, alarms, markers, buffers), so the wall
       case "notification":
         onNotification(message.data || {});
         break;
+      case "patrol":  // the area's patrols stream (its own numbers): an upsert, whatever its number
+        if (patrolLayer) patrolLayer.apply(message.data);
+        break;
       case "resync":
         requestSync(Math.random() * 2000);  // spread the viewers' reloads
         break;
@@ -359,6 +363,8 @@ Everything it keeps is capped (feed rows, alarms, markers, buffers), so the wall
     feedEl.replaceChildren();
     for (const item of (snapshot.feed || []).slice(0, FEED_MAX)) feedEl.appendChild(feedRow(item, false));
     document.getElementById("feed-empty").hidden = feedEl.children.length > 0;
+    if (patrolLayer) patrolLayer.load(snapshot.patrols || []);
+    applyPatrolCounts(snapshot.patrol_figures);
     // Map: exactly the open events of the snapshot.
     const open = new Set();
     for (const item of snapshot.open_events || []) { open.add(item.id); upsertMarker(item); }
@@ -473,6 +479,15 @@ Everything it keeps is capped (feed rows, alarms, markers, buffers), so the wall
 
   const mapEl = document.getElementById("dash-map");
   const map = L.map(mapEl, { preferCanvas: true, zoomSnap: 0.25, attributionControl: true, zoomControl: !WALL });
+  // The live patrols layer (patrol-live.js), fed by the snapshot and the `patrol` pushes.
+  patrolLayer = window.wjPatrolLayer
+    ? window.wjPatrolLayer(map, {
+      onChange: () => {  // the patrols under way, as the layer holds them
+        const tile = document.getElementById("ptile-active");
+        if (tile) tile.querySelector(".stat-n").textContent = formatFigure("active", patrolLayer ? patrolLayer.count() : 0);
+      },
+    })
+    : null;
   map.attributionControl.setPrefix(false);
   map.setView([30.695, 103.834], 11);
   if (mapEl.dataset.tileUrl) {
@@ -765,6 +780,17 @@ Everything it keeps is capped (feed rows, alarms, markers, buffers), so the wall
     for (const key of ["in_care", "overdue", "lost"]) {
       const tile = document.getElementById("ctile-" + key);
       if (tile) tile.querySelector(".stat-n").textContent = String(figures[key]);
+    }
+  }
+
+  function applyPatrolCounts(figures) {
+    const panel = document.getElementById("patrols-panel");
+    if (!panel) return;
+    panel.hidden = !figures;
+    if (!figures) return;
+    for (const key of ["active", "today", "coverage", "missed_month"]) {
+      const tile = document.getElementById("ptile-" + key);
+      if (tile) tile.querySelector(".stat-n").textContent = formatFigure(key === "coverage" ? "coverage_rate" : key, figures[key]);
     }
   }
 

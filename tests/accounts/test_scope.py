@@ -153,6 +153,9 @@ def test_every_role_is_listed_in_both_visibility_tables():
 
     assert set(EVENTS_BY_ROLE) == set(Role.values)
     assert set(AREA_BY_ROLE) == set(Role.values)
+    from accounts.scope import FORCE_BY_ROLE
+
+    assert set(FORCE_BY_ROLE) == set(Role.values)
 
 
 def test_a_role_not_listed_sees_nothing():

@@ -124,8 +124,11 @@ def test_the_snapshot_has_the_promised_shape(api, world):
         "alarms",
         "dispute_alarms",
         "care_alarms",
+        "patrols",
+        "patrol_figures",
         "labels",
     }
+    assert set(body["patrol_figures"]) == {"active", "today", "plans", "coverage", "missed_month"}
     district = Center.objects.get(parent__isnull=True)
     assert body["center"] == {"id": district.pk, "name": "温江区", "level": "district"}
     assert body["seq"] == 41 and body["stream"] == f"center.{district.pk}"
@@ -382,7 +385,8 @@ def test_the_snapshot_takes_the_same_queries_for_more_events(api, world, report)
     for i in range(6):
         report(description=f"第{i}件", urgent=i % 2 == 0)
     assert count() == before
-    assert before <= 16
+    # Events, disputes, the special populations and patrols, each a fixed number of queries.
+    assert before <= 18
 
 
 def test_labels_follow_the_language(api, world):

@@ -143,7 +143,9 @@ class DashboardConsumer(_PushSocket):
             await self._refuse(CLOSE_FORBIDDEN, str(exc))
             return
         self.stream = stream
-        await self._join(stream, groups.user_group(user.pk))
+        # The area's patrols, for the roles that follow them (their own numbered stream).
+        patrols = [groups.patrols_group(center.pk)] if await database_sync_to_async(_follows_patrols)(user) else []
+        await self._join(stream, groups.user_group(user.pk), *patrols)
         # Joined before reading the number: a push numbered after it reaches this socket.
         seq = await async_redis().get(groups.seq_key(stream))
         await self.send(
@@ -167,6 +169,12 @@ class InboxConsumer(_PushSocket):
         seq = await async_redis().get(groups.seq_key(group))
         unread = await database_sync_to_async(_unread)(user)
         await self.send(text_data=json.dumps({"type": "hello", "seq": int(seq or 0), "data": {"unread": unread}}))
+
+
+def _follows_patrols(user) -> bool:
+    from patrols.selectors import follows_patrols
+
+    return follows_patrols(user)
 
 
 def _unread(user) -> int:

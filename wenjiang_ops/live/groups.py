@@ -4,7 +4,8 @@ Groups (Channels groups on the Redis pub/sub channel layer):
 - `center.<id>`: every event whose first center is that center or below it — an event in a community
   is pushed to the community, its town and the district (the same rule as `Scope.events`);
 - `department.<id>`: the tickets of a department (every event it was ever assigned);
-- `user.<id>`: one person's inbox.
+- `user.<id>`: one person's inbox;
+- `patrols.<id>`: the patrols of a center's subtree as they move (the live patrols layer).
 
 Each group is a stream with its own sequence number: the publisher increments the number and
 publishes the message in one Lua script, so on every socket the numbers of a group arrive in order
@@ -68,6 +69,12 @@ def seq_key(group: str) -> str:
 
 def center_group(center_id: int) -> str:
     return f"center.{center_id}"
+
+
+def patrols_group(center_id: int) -> str:
+    """The patrols under way in a center's subtree (their own stream: a track's pushes do not move a
+    dashboard's numbers or its figures)."""
+    return f"patrols.{center_id}"
 
 
 def department_group(department_id: int) -> str:

@@ -43,6 +43,7 @@ from care.signals import care_alarm
 from disputes.signals import dispute_alarm, dispute_changed
 from events.signals import event_changed
 from inbox.notify import notification_created
+from patrols.signals import patrol_changed
 
 from . import groups
 from .items import dispute_items, event_items
@@ -87,7 +88,7 @@ def encode(kind: str, data) -> bytes:
 
 @dataclass
 class _Job:
-    kind: str  # "events" | "disputes" | "care" | "notifications"
+    kind: str  # "events" | "disputes" | "care" | "patrols" | "notifications"
     payload: list
 
 
@@ -195,6 +196,9 @@ class Publisher:
         care_ids = list(dict.fromkeys(i for j in jobs if j.kind == "care" for i in j.payload))
         if care_ids:
             messages += self._care_messages(care_ids)
+        patrol_ids = list(dict.fromkeys(i for j in jobs if j.kind == "patrols" for i in j.payload))
+        for start in range(0, len(patrol_ids), MAX_BATCH_EVENTS):
+            messages += self._patrol_messages(patrol_ids[start : start + MAX_BATCH_EVENTS])
         notifications = [n for j in jobs if j.kind == "notifications" for n in j.payload]
         queued_ids = [n for n in notifications if isinstance(n, int)]  # from the queue: read them
         if queued_ids:
@@ -254,6 +258,19 @@ class Publisher:
             message = encode("care", item)
             for center_id in self._tree.chain(item["center_id"]):
                 messages.append((groups.center_group(center_id), message))
+        return messages
+
+    def _patrol_messages(self, ids: list[int]) -> list[tuple[str, bytes]]:
+        """A moved, checked-in or ended patrol goes to the patrols stream of its community and every
+        center above it (the centers see their subtree's patrols: accounts.scope.PATROLS_BY_ROLE).
+        Many pushes of one patrol waiting together are one message (its latest state)."""
+        from patrols.selectors import live_items
+
+        messages = []
+        for item in live_items(ids).values():
+            message = encode("patrol", item)
+            for center_id in self._tree.chain(item["center_id"]):
+                messages.append((groups.patrols_group(center_id), message))
         return messages
 
     def _notification_messages(self, notifications) -> list[tuple[str, bytes]]:
@@ -358,6 +375,11 @@ def _on_dispute_alarm(sender, dispute_id, **kwargs) -> None:
 @receiver(care_alarm, dispatch_uid="live-push-care-alarms")
 def _on_care_alarm(sender, person_id, **kwargs) -> None:
     _submit(_Job("care", [person_id]))
+
+
+@receiver(patrol_changed, dispatch_uid="live-push-patrols")
+def _on_patrol_changed(sender, patrol_ids, **kwargs) -> None:
+    _submit(_Job("patrols", list(patrol_ids)))
 
 
 @receiver(notification_created, dispatch_uid="live-push-notifications")

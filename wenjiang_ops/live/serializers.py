@@ -70,6 +70,35 @@ class DashboardCareItemSerializer(serializers.Serializer):
     active = serializers.BooleanField(help_text="false: the alarm is over (found again, visited)")
 
 
+class DashboardPatrolFiguresSerializer(serializers.Serializer):
+    active = serializers.IntegerField(help_text="patrols under way now")
+    today = serializers.IntegerField(help_text="patrols started today")
+    plans = serializers.IntegerField(help_text="active patrol plans")
+    coverage = serializers.FloatField(
+        allow_null=True, help_text="places checked ÷ places due over the plans' current periods (0–1)"
+    )
+    missed_month = serializers.IntegerField(help_text="plan periods ended uncovered this month")
+
+
+class DashboardPatrolItemSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    state = serializers.CharField()
+    user = serializers.CharField(help_text="the patroller's name")
+    role = serializers.CharField()
+    plan = serializers.CharField()
+    center_id = serializers.IntegerField()
+    grid_id = serializers.IntegerField(allow_null=True)
+    started_at = serializers.DateTimeField()
+    ended_at = serializers.DateTimeField(allow_null=True)
+    distance_m = serializers.IntegerField()
+    check_in_count = serializers.IntegerField()
+    point_count = serializers.IntegerField()
+    lat = serializers.FloatField(allow_null=True)
+    lng = serializers.FloatField(allow_null=True)
+    last_at = serializers.DateTimeField(allow_null=True)
+    url = serializers.CharField(help_text="the patrol's replay page")
+
+
 class DashboardCountsSerializer(serializers.Serializer):
     date = serializers.DateField(help_text="the day that `today` is")
     disputes = DashboardDisputeFiguresSerializer(allow_null=True, help_text="null on a department's dashboard")
@@ -158,5 +187,13 @@ class DashboardSnapshotSerializer(serializers.Serializer):
         many=True,
         help_text="special-population persons who lost contact or whose visit is escalated, without names "
         "(also the `data` of a `care` push)",
+    )
+    patrols = DashboardPatrolItemSerializer(
+        many=True,
+        help_text="patrols under way (also the `data` of a `patrol` push, which comes on the `patrols.<center>` "
+        "stream: apply it as an upsert, whatever its number)",
+    )
+    patrol_figures = DashboardPatrolFiguresSerializer(
+        allow_null=True, help_text="the area's patrol figures (null on a department's dashboard)"
     )
     labels = DashboardLabelsSerializer(help_text="names of the codes, in the request's language")

@@ -232,6 +232,22 @@ def dispute_alarms(user, subtree: list[int]) -> list[dict]:
     return [items[pk] for pk in ids if pk in items]
 
 
+def patrol_figures(subtree: list[int], *, now: datetime) -> dict:
+    """The board's patrol figures (patrols.selectors.patrol_figures: under way, today, coverage of
+    the current periods, missed this month)."""
+    from patrols.selectors import patrol_figures as figures
+
+    return figures(subtree, now=now)
+
+
+def _live_patrols(user, subtree: list[int]) -> list[dict]:
+    """The patrols under way in the subtree, for the map's live patrols layer (none for the roles
+    that do not follow patrols). Their pushes come on the `patrols.<center>` stream."""
+    from patrols.selectors import active_in, follows_patrols
+
+    return active_in(subtree) if follows_patrols(user) else []
+
+
 def _add(into: dict, counts: dict) -> None:
     for figure, value in counts.items():
         into[figure] += value
@@ -305,5 +321,7 @@ def snapshot_for(user, center: Center) -> dict:
         "alarms": [full[pk] for pk in alarm_ids if pk in full],
         "dispute_alarms": [] if department_id is not None else dispute_alarms(user, subtree),
         "care_alarms": [] if department_id is not None else care_alarms(subtree, now=now),
+        "patrols": _live_patrols(user, subtree),
+        "patrol_figures": patrol_figures(subtree, now=now) if department_id is None else None,
         "labels": labels(),
     }

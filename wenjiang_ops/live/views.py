@@ -54,6 +54,14 @@ DISPUTE_FIGURES = [
     ("success_rate", pgettext_lazy("dispute figure", "Success rate this year")),
 ]
 
+# The patrol figures of the board (patrols.selectors.patrol_figures).
+PATROL_FIGURES = [
+    ("active", pgettext_lazy("patrol figure", "Under way")),
+    ("today", pgettext_lazy("patrol figure", "Started today")),
+    ("coverage", pgettext_lazy("patrol figure", "Coverage this period")),
+    ("missed_month", pgettext_lazy("patrol figure", "Missed this month")),
+]
+
 
 # The care figures of the board (care.selectors.care_figures): counts only, no person named.
 CARE_FIGURES = [
@@ -102,6 +110,7 @@ def _page(request, template: str):
         "figures": FIGURES,
         "dispute_figures": DISPUTE_FIGURES,
         "care_figures": CARE_FIGURES,
+        "patrol_figures": PATROL_FIGURES,
         "TIME_ZONE": settings.TIME_ZONE,
     }
     return render(request, template, context)
