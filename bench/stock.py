@@ -9,6 +9,7 @@ from django.utils import timezone
 from rest_framework import generics, serializers
 
 from events.models import Event
+from patrols.models import TrackPoint
 
 
 class StockEventSerializer(serializers.ModelSerializer):
@@ -38,3 +39,16 @@ class StockEventCreate(generics.CreateAPIView):
 
     def perform_create(self, serializer):
         serializer.save(reporter=self.request.user, created_at=timezone.now())
+
+
+class StockTrackPointSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = TrackPoint
+        fields = ["id", "patrol", "seq", "at", "point", "accuracy"]
+
+
+class StockTrackPointCreate(generics.CreateAPIView):
+    """POST a track point row as the phone gives it (no ownership or state check, no distance, no push)."""
+
+    serializer_class = StockTrackPointSerializer
+    queryset = TrackPoint.objects.all()

@@ -3,7 +3,7 @@ every 10 s (≈ 200 points a second), through the real path — POST /api/patrol
 auth, the patrol row locked, the point inserted, the patrol's distance and last position updated, the
 push queued) on gunicorn as the Procfile runs it, with the live publisher process (LIVE_PUSH=queue)
 and uvicorn for the sockets — beside a stock DRF `ModelSerializer` + `CreateAPIView` of the same
-TrackPoint rows (bench/tracks_stock.py) on the same server, in the same run.
+TrackPoint rows (bench/stock.py) on the same server, in the same run.
 
 1. Capacity: wrk (16 connections) on each endpoint in turn, after a warm-up, twice each; every
    request is a new point (its own patrol and seq): rows written must equal points sent.
@@ -43,7 +43,7 @@ EVERY_S = 10.0
 HTTP_PORT = int(os.environ.get("BENCH_TRACKS_PORT", "18095"))
 WS_PORT = HTTP_PORT + 1
 OUT = ROOT / "bench" / "out"
-SETTINGS = {"DJANGO_SETTINGS_MODULE": "bench.tracks_settings"}
+SETTINGS = {"ROOT_URLCONF": "bench.urls"}  # the stock baselines beside the platform (bench/stock.py)
 
 LUA = """
 local phones = {PHONES}
@@ -76,7 +76,7 @@ request = function()
   end
   local body = string.format('{"patrol": %d, "seq": %d, "at": "%s", "point": {"type": "Point", ' ..
                              '"coordinates": [%.7f, %.7f]}, "accuracy": 8}', p[1], seq, at, lng, lat)
-  return wrk.format("POST", "/bench/stock-track/", headers, body)
+  return wrk.format("POST", "/bench-stock/track-points/", headers, body)
 end
 """
 

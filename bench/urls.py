@@ -2,10 +2,11 @@
 
 from django.urls import include, path
 
-from bench.stock import StockEventCreate
+from bench.stock import StockEventCreate, StockTrackPointCreate
 
 urlpatterns = [
     path("bench-stock/events/", StockEventCreate.as_view(), name="bench-stock-events"),
+    path("bench-stock/track-points/", StockTrackPointCreate.as_view(), name="bench-stock-track-points"),
     path("", include("wenjiang_ops.urls")),
 ]
 

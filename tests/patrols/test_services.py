@@ -330,3 +330,25 @@ def test_plan_create_checks_the_area(demo_user):
     )
     assert [s.place_id for s in plan.stops.order_by("order")] == same_grid
     assert plan.schedule.next_due_at == plan.warn_at
+
+
+def test_a_grid_worker_reports_a_dispute_found_on_the_patrol(demo_user):
+    from disputes.choices import Intake
+    from disputes.models import DisputeType
+
+    worker = demo_user("gridworker")
+    plan = plan_of("gridworker")
+    place = route(plan)[0]
+    patrol, _ = services.patrol_start(user=worker, plan_id=plan.pk, now=NOW)
+    case, created = services.patrol_report_dispute(
+        user=worker,
+        patrol_id=patrol.pk,
+        client_id=uuid.uuid4(),
+        place_id=place.pk,
+        type_id=DisputeType.objects.get(code="neighbour-nuisance").pk,
+        title="楼上漏水",
+        facts="楼上卫生间漏水，楼下天花板受损。",
+        parties=[{"role": "applicant", "name": "李秀英"}, {"role": "respondent", "name": "王建国"}],
+    )
+    assert created and case.intake == Intake.SWEEP and case.address == (place.address or place.name)
+    assert PatrolReport.objects.get(dispute=case).patrol_id == patrol.pk
