@@ -50,19 +50,7 @@ MESSAGES = {
 def sweep(*, now: datetime | None = None, batch_size: int = BATCH_SIZE) -> int:
     """Makes every visit-clock step whose moment is at or before `now`. Safe to run concurrently and
     again. Returns the number of steps made."""
-    now = now or timezone.now()
-    made = 0
-
-    def batch(cursor, now: datetime, limit: int) -> int:
-        nonlocal made
-        cursor.execute(_CLAIM_SQL, {"now": now, "limit": limit})
-        ids = [row[0] for row in cursor.fetchall()]
-        if ids:
-            made += _steps(ids, now)
-        return len(ids)
-
-    clock_sweep.run(batch, now=now, batch_size=batch_size)
-    return made
+    return clock_sweep.run_claimed(_CLAIM_SQL, _steps, now=now or timezone.now(), batch_size=batch_size)
 
 
 def _steps(ids: list[int], now: datetime) -> int:

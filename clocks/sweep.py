@@ -59,6 +59,24 @@ def run(step: Step, *, now: datetime, batch_size: int, max_batches: int | None =
     return batches
 
 
+def run_claimed(claim: str, steps: Callable[[list[int], datetime], int], *, now: datetime, batch_size: int) -> int:
+    """The usual sweep of a case type: `claim` (a `claim_sql` returning the case ids) batch after
+    batch, each batch's ids given to `steps(ids, now)` inside the batch's transaction and locks.
+    Returns the total `steps` reported (the steps made)."""
+    made = 0
+
+    def batch(cursor, now: datetime, limit: int) -> int:
+        nonlocal made
+        cursor.execute(claim, {"now": now, "limit": limit})
+        ids = [row[0] for row in cursor.fetchall()]
+        if ids:
+            made += steps(ids, now)
+        return len(ids)
+
+    run(batch, now=now, batch_size=batch_size)
+    return made
+
+
 def claim_sql(*, schedule: str, cases: str, key: str, columns: Sequence[str]) -> str:
     """The claim of one batch: `columns` of the case rows whose schedule row is due at
     `%(now)s`, in due order, at most `%(limit)s`, locking the case row and then its schedule row

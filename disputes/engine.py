@@ -136,27 +136,8 @@ def sweep(*, now: datetime | None = None, batch_size: int = BATCH_SIZE) -> int:
     step is refused by the database, a reminder is sent once. Returns the number of clock steps made
     and reminders sent."""
     now = now or timezone.now()
-    made = 0
-
-    def clock_batch(cursor, now: datetime, limit: int) -> int:
-        nonlocal made
-        cursor.execute(_CLAIM_SQL, {"now": now, "limit": limit})
-        ids = [row[0] for row in cursor.fetchall()]
-        if ids:
-            made += _clock_steps(ids, now)
-        return len(ids)
-
-    def reminder_batch(cursor, now: datetime, limit: int) -> int:
-        nonlocal made
-        cursor.execute(_REMINDER_CLAIM_SQL, {"now": now, "limit": limit})
-        ids = [row[0] for row in cursor.fetchall()]
-        if ids:
-            made += _send_reminders(ids, now)
-        return len(ids)
-
-    clock_sweep.run(clock_batch, now=now, batch_size=batch_size)
-    clock_sweep.run(reminder_batch, now=now, batch_size=batch_size)
-    return made
+    made = clock_sweep.run_claimed(_CLAIM_SQL, _clock_steps, now=now, batch_size=batch_size)
+    return made + clock_sweep.run_claimed(_REMINDER_CLAIM_SQL, _send_reminders, now=now, batch_size=batch_size)
 
 
 def _clock_steps(ids: list[int], now: datetime) -> int:

@@ -58,19 +58,11 @@ MESSAGES = {
 def sweep(*, now: datetime | None = None, batch_size: int = BATCH_SIZE) -> int:
     """Makes every plan step whose moment is at or before `now`. Safe to run concurrently and again.
     Returns the number of steps made."""
-    now = now or timezone.now()
-    made = 0
+    return clock_sweep.run_claimed(_CLAIM_SQL, _ticks, now=now or timezone.now(), batch_size=batch_size)
 
-    def batch(cursor, now: datetime, limit: int) -> int:
-        nonlocal made
-        cursor.execute(_CLAIM_SQL, {"now": now, "limit": limit})
-        ids = [row[0] for row in cursor.fetchall()]
-        for plan in PatrolPlan.objects.filter(pk__in=ids).select_related("center"):
-            made += _tick(plan, now)
-        return len(ids)
 
-    clock_sweep.run(batch, now=now, batch_size=batch_size)
-    return made
+def _ticks(ids: list[int], now: datetime) -> int:
+    return sum(_tick(plan, now) for plan in PatrolPlan.objects.filter(pk__in=ids).select_related("center"))
 
 
 def _tick(plan: PatrolPlan, now: datetime) -> int:
