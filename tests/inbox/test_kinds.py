@@ -13,12 +13,14 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def sent_kinds() -> set[str]:
     """The kinds the apps send: the engines' message tables and the services' `_tell(…, "kind", …)`."""
+    from care.engine import MESSAGES as CARE_CLOCK_MESSAGES
     from disputes.engine import MESSAGES as DISPUTE_CLOCK_MESSAGES
     from events.engine import MESSAGES as EVENT_CLOCK_MESSAGES
+    from patrols.engine import MESSAGES as PATROL_CLOCK_MESSAGES
 
     found = {key if isinstance(key, str) else key[0] for key in DISPUTE_CLOCK_MESSAGES}
-    found.update(EVENT_CLOCK_MESSAGES)
-    for app in ("events", "disputes", "exports"):
+    found.update(EVENT_CLOCK_MESSAGES, CARE_CLOCK_MESSAGES, PATROL_CLOCK_MESSAGES)
+    for app in ("events", "disputes", "exports", "care", "patrols", "force"):
         text = (ROOT / app / "services.py").read_text(encoding="utf-8")
         found.update(re.findall(r'_tell\(\s*[a-z_.]+,\s*(?:actor,\s*)?"([a-z_]+)"', text))
         found.update(re.findall(r'inbox_send\([^()]*?kind="([a-z_]+)"', text, flags=re.S))
@@ -27,7 +29,8 @@ def sent_kinds() -> set[str]:
 
 def test_every_kind_sent_has_a_label():
     sent = sent_kinds()
-    assert {"overdue", "ticket", "dispute_overdue", "dispute_assigned", "export_ready"} <= sent  # the scan works
+    expected = {"overdue", "ticket", "dispute_overdue", "dispute_assigned", "export_ready", "care_lost_contact"}
+    assert expected | {"patrol_missed", "recognition"} <= sent  # the scan works
     missing = sent - set(kinds.registered())
     assert not missing, f"register a label for these inbox kinds (inbox.kinds.register): {sorted(missing)}"
 
