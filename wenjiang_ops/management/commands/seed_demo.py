@@ -39,4 +39,5 @@ class Command(BaseCommand):
         self.stdout.write("  gw<grid code> the grid worker of each comprehensive grid, e.g. gw510115001001001")
         self.stdout.write("  cs<division code> staff of each center, e.g. cs510115006000 (永宁街道)")
         self.stdout.write("  ds-<department code> staff of each department, e.g. ds-fire (温江区消防救援大队)")
-        self.stdout.write("  vol<division code> a volunteer of each community; hx<volunteer id> the patrolling volunteers")
+        self.stdout.write("  vol<division code> a volunteer of each community, e.g. vol510115001001")
+        self.stdout.write("  hx<volunteer id> the volunteers who patrol with their organization's plan")
