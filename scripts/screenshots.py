@@ -27,7 +27,12 @@ PAGES = [
     ("hangtianlu", ["/", "/map/"]),
     ("gridworker", ["/", "/map/"]),
     ("volunteer", ["/"]),
-    ("police", ["/"]),
+    ("police", ["/", "/care/"]),
+    # The grid force at work: patrols, the special populations, volunteers.
+    ("gridworker", ["/patrols/", "/care/mine/", "/force/invitations/"]),
+    ("volunteer", ["/force/me/", "/patrols/", "/force/rankings/"]),
+    ("hangtianlu", ["/patrols/monitor/", "/force/performance/", "/force/duties/"]),
+    ("admin", ["/care/", "/care/views/"]),
 ]
 # Event pages, per user and size; "{event}" is the richest demo event.
 EVENT_PAGES = {
