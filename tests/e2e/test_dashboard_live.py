@@ -112,7 +112,7 @@ def sign_in(browser, server, username, **context_options):
     page.fill("#id_username", username)
     page.fill("#id_password", PASSWORD)
     page.click(".login-card button[type=submit]")
-    page.wait_for_url(f"{server.url}/")
+    page.wait_for_url(lambda url: "/accounts/login/" not in url)  # the role's landing page (volunteers: /force/me/)
     return page
 
 

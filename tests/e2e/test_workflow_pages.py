@@ -54,7 +54,9 @@ class People:
             page.fill("#id_username", username)
             page.fill("#id_password", PASSWORD)
             page.click(".login-card button[type=submit]")
-            page.wait_for_url(f"{self.server.url}/")
+            page.wait_for_url(
+                lambda url: "/accounts/login/" not in url
+            )  # the role's landing page (volunteers: /force/me/)
             self.pages[username] = page
         return self.pages[username]
 

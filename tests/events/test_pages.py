@@ -389,11 +389,6 @@ def test_an_extension_request_and_a_supervision(as_user, drive):
     ("username", "links", "absent"),
     [
         ("gridworker", ["/events/report/", "/events/mine/?tab=reported", "/events/mine/?tab=tasks"], []),
-        (
-            "volunteer",
-            ["/events/report/", "/events/mine/?tab=reported"],
-            ["/events/mine/?tab=tasks", 'href="/events/"'],
-        ),
         ("hangtianlu", ['href="/events/"'], []),
         ("duty", ['href="/events/"'], []),
         ("police", ['href="/events/"'], ["/events/report/"]),
@@ -406,6 +401,15 @@ def test_home_has_the_shortcuts_of_the_role(as_user, username, links, absent):
         assert link in shortcuts, link
     for link in absent:
         assert link not in html, link
+
+
+def test_a_volunteer_lands_on_their_own_page_with_the_report_button(as_user):
+    client = as_user("volunteer")
+    response = client.get("/")
+    assert (response.status_code, response["Location"]) == (302, "/force/me/")
+    html = page(client.get("/force/me/"))
+    assert 'href="/events/report/' in html
+    assert 'href="/events/"' not in html.split("<main")[1]  # no queue of other people's events
 
 
 def test_the_pages_follow_the_language(as_user, drive):
