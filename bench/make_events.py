@@ -32,7 +32,7 @@ select
          else 'closed' end,
     '', 'green', 'none', 'none', 0, '', null,
     t + interval '3 days', t + interval '3 days', t + interval '2 hours', t, t + interval '40 minutes',
-    case when i %% 20 = 0 then null else t + interval '30 hours' end, t, 0, 0, 0, 0, 0
+    case when i %% 20 = 0 then null else least(t + interval '30 hours', now()) end, t, 0, 0, 0, 0, 0
 from generate_series(%(start)s::bigint, %(stop)s::bigint - 1) as i
 cross join c cross join cat cross join rep
 join g on g.n = (i * 2654435761) %% c.k
