@@ -13,8 +13,9 @@ For such a period P (days S … today) at `now`, with the counters by day and by
 - open: every event still open, whenever it was reported; escalations: the timeline's steps up in P.
 The year row holds the deadlines still to come this year too: the day rows from today on are taken
 off it. Reports and closings are never in the future (they are stamped when they happen), so the year
-row's reported and closed are this year's so far. `tests/events/test_figures.py` proves these equal `selectors.dashboard_counts` on random
-histories; `manage.py figures_check` proves the counters equal the events table."""
+row's reported and closed are this year's so far. `tests/events/test_figures.py` proves these equal
+`selectors.dashboard_counts` on random histories; `manage.py figures_check` proves the counters equal
+the events table."""
 
 from __future__ import annotations
 
