@@ -236,6 +236,23 @@ def _rate(numerator: int, denominator: int) -> float | None:
     return round(numerator / denominator, 4) if denominator else None
 
 
+def _patrol_totals(key: str, ids, period: Period) -> dict:
+    """Ended patrols started in `period`, by `key` ("grid_id" or "user_id") among `ids`: their count,
+    distance and check-ins."""
+    from patrols.choices import PatrolState
+    from patrols.models import Patrol
+
+    rows = (
+        Patrol.objects.filter(
+            **{f"{key}__in": ids}, state=PatrolState.ENDED, started_at__gte=period.start, started_at__lt=period.end
+        )
+        .values(key)
+        .annotate(patrols=Count("pk"), distance_m=Sum("distance_m"), check_ins=Sum("check_in_count"))
+        .order_by()
+    )
+    return {row[key]: row for row in rows}
+
+
 def performance_grids_of(scope: Scope, center: Center) -> QuerySet[Grid]:
     """The grids compared on the performance page: those of `center`'s subtree the scope sees."""
     if scope.force not in (EVERYTHING, SUBTREE):
@@ -246,8 +263,6 @@ def performance_grids_of(scope: Scope, center: Center) -> QuerySet[Grid]:
 def performance_grids(scope: Scope, center: Center, period: Period, *, now: datetime | None = None) -> list[dict]:
     """Per grid of `center`'s subtree: events, discovered by its own force, discovery rate, reports
     from patrols, patrols (count, distance, check-ins), tasks and on-time rate. Six queries."""
-    from patrols.choices import PatrolState
-    from patrols.models import Patrol
 
     now = now or timezone.now()
     grids = list(
@@ -266,15 +281,7 @@ def performance_grids(scope: Scope, center: Center, period: Period, *, now: date
         .annotate(events=Count("pk"), discovered=Count("pk", filter=Q(inside=True)))
         .order_by()
     }
-    patrols = {
-        row["grid_id"]: row
-        for row in Patrol.objects.filter(
-            grid_id__in=ids, state=PatrolState.ENDED, started_at__gte=period.start, started_at__lt=period.end
-        )
-        .values("grid_id")
-        .annotate(patrols=Count("pk"), distance_m=Sum("distance_m"), check_ins=Sum("check_in_count"))
-        .order_by()
-    }
+    patrols = _patrol_totals("grid_id", ids, period)
     tasks = dict(
         _dispatches_to_workers(period)
         .filter(event__grid_id__in=ids)
@@ -323,8 +330,6 @@ def performance_workers(scope: Scope, center: Center, period: Period, *, now: da
     """Per grid worker of the grids of `center`'s subtree: reports, patrols (count, distance,
     check-ins), tasks, on-time rate of the events given to them, and their own discovery rate.
     Ten queries."""
-    from patrols.choices import PatrolState
-    from patrols.models import Patrol
 
     now = now or timezone.now()
     grids = performance_grids_of(scope, center)
@@ -370,15 +375,7 @@ def performance_workers(scope: Scope, center: Center, period: Period, *, now: da
         .values_list("reporter_id", "n")
         .order_by()
     )
-    patrols = {
-        row["user_id"]: row
-        for row in Patrol.objects.filter(
-            user_id__in=ids, state=PatrolState.ENDED, started_at__gte=period.start, started_at__lt=period.end
-        )
-        .values("user_id")
-        .annotate(patrols=Count("pk"), distance_m=Sum("distance_m"), check_ins=Sum("check_in_count"))
-        .order_by()
-    }
+    patrols = _patrol_totals("user_id", ids, period)
     tasks = dict(
         _dispatches_to_workers(period)
         .filter(worker__in=ids)
