@@ -3,6 +3,8 @@ services' rules elsewhere), and the view log (read-only; opening a record here i
 
 from django.contrib import admin
 
+from wenjiang_ops.read_only_admin import ReadOnlyAdmin
+
 from .choices import Via
 from .models import CareAction, PersonView, SpecialPerson, Visit, VisitRule
 
@@ -14,19 +16,8 @@ class VisitRuleAdmin(admin.ModelAdmin):
     list_filter = ["person_type"]
 
 
-class ReadOnly(admin.ModelAdmin):
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
 @admin.register(SpecialPerson)
-class SpecialPersonAdmin(ReadOnly):
+class SpecialPersonAdmin(ReadOnlyAdmin):
     """Read-only: records change through the services (timeline, clocks, alarms)."""
 
     list_display = ["id", "person_type", "risk", "status", "center", "department", "due_at"]
@@ -42,19 +33,19 @@ class SpecialPersonAdmin(ReadOnly):
 
 
 @admin.register(Visit)
-class VisitAdmin(ReadOnly):
+class VisitAdmin(ReadOnlyAdmin):
     list_display = ["id", "person", "visitor", "visited_at", "method", "found"]
     list_filter = ["method", "found"]
 
 
 @admin.register(CareAction)
-class CareActionAdmin(ReadOnly):
+class CareActionAdmin(ReadOnlyAdmin):
     list_display = ["id", "person", "action", "actor", "from_status", "to_status", "created_at"]
     list_filter = ["action"]
 
 
 @admin.register(PersonView)
-class PersonViewAdmin(ReadOnly):
+class PersonViewAdmin(ReadOnlyAdmin):
     """Who saw which record, when and from where."""
 
     list_display = ["at", "user", "person", "via", "path", "reason"]

@@ -5,6 +5,8 @@ they are read-only here. The timeline and the log of views of personal data are 
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
+from wenjiang_ops.read_only_admin import ReadOnlyAdmin
+
 from . import services
 from .models import (
     CaseCounter,
@@ -31,19 +33,6 @@ from .models import (
 def mask_phone(phone: str) -> str:
     """13800001111 → 138****1111: enough to tell two parties apart, not to call them."""
     return phone[:3] + "*" * max(len(phone) - 7, 0) + phone[-4:] if len(phone) > 7 else "*" * len(phone)
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Written only through disputes.services (or the sweep), never by hand."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class ReadOnlyInline(admin.TabularInline):

@@ -3,6 +3,8 @@ from django.contrib.gis.admin import GISModelAdmin
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from wenjiang_ops.read_only_admin import ReadOnlyAdmin
+
 from .models import (
     Attachment,
     ClockPolicy,
@@ -30,19 +32,6 @@ class PhaseLimitAdmin(admin.ModelAdmin):
     list_filter = ["level", "phase", "urgent"]
     list_editable = ["minutes"]
     autocomplete_fields = ["category"]
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Written only through the workflow (pages and API), never by hand."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class ReadOnlyInline(admin.TabularInline):
@@ -140,18 +129,9 @@ class EventScheduleAdmin(ReadOnlyAdmin):
 
 
 @admin.register(EventFigure)
-class EventFigureAdmin(admin.ModelAdmin):
+class EventFigureAdmin(ReadOnlyAdmin):
     """The dashboards' counters, kept by the database (models.EventFigure): read here, never edited
     (`manage.py figures_check --repair` rewrites them from the events)."""
 
     list_display = ("origin_center_id", "bucket", "start", "compacted", "reported", "closed", "open", "escalations")
     list_filter = ("bucket", "compacted")
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

@@ -3,6 +3,8 @@ here; the ledger is read-only (immutable in the database too)."""
 
 from django.contrib import admin
 
+from wenjiang_ops.read_only_admin import ReadOnlyAdmin
+
 from .models import DutyCoverage, PointEntry, PointRule, Recognition, VolunteerInvitation
 
 
@@ -21,21 +23,12 @@ class DutyCoverageAdmin(admin.ModelAdmin):
 
 
 @admin.register(PointEntry)
-class PointEntryAdmin(admin.ModelAdmin):
+class PointEntryAdmin(ReadOnlyAdmin):
     list_display = ["at", "user", "kind", "points", "source_type", "source_id"]
     list_filter = ["kind"]
     search_fields = ["user__username"]
     raw_id_fields = ["user"]
     list_select_related = ["user"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Recognition)
