@@ -2,6 +2,7 @@
 
 import logging
 
+import django_filters
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import InterfaceError, OperationalError
 from django.utils.translation import gettext as _
@@ -149,3 +150,46 @@ def error_responses_hook(result, generator, request, public):
                         "content": {"application/json": {"schema": reference}},
                     }
     return result
+
+
+class ListedCenterMixin:
+    """A list view whose `?center=` names a center of the user's area: the view reads it once, with its
+    subtree (`Scope.listed_center`), builds the list from that subtree (`Scope.events_in` …), and leaves
+    it on the request for the filter (`ListedCenterFilter`), which then neither reads it again nor adds
+    a second subtree condition."""
+
+    def listed_center(self, scope):
+        value = self.request.query_params.get("center") if self.action == "list" else None
+        center = scope.listed_center(value) if value else None
+        self.request.listed_center = center
+        return center
+
+
+class _KnownCenterField(django_filters.fields.ModelChoiceField):
+    known = None  # the center the view has read already
+
+    def to_python(self, value):
+        known = self.known
+        if known is not None and value not in self.empty_values and str(value).strip() == str(known.pk):
+            return known
+        return super().to_python(value)
+
+
+class ListedCenterFilter(django_filters.ModelChoiceFilter):
+    """The `center` filter of a list (the center's whole subtree). When the view has read the center
+    (`ListedCenterMixin`), the form takes that instance; any other value is checked against the
+    filter's queryset as usual (outside the user's area: 400)."""
+
+    field_class = _KnownCenterField
+
+    @property
+    def field(self):
+        field = super().field
+        field.known = getattr(self.get_request(), "listed_center", None)
+        return field
+
+    @staticmethod
+    def listed(request, value) -> bool:
+        """Whether `value` is the center the view has limited the list to already."""
+        known = getattr(request, "listed_center", None)
+        return known is not None and known.pk == value.pk

@@ -14,6 +14,7 @@ from disputes.domain.states import PHASE_OF_STATE
 from disputes.models import Dispute, DisputeMediator, DisputeType
 from grids.choices import Level
 from grids.models import Center
+from wenjiang_ops.api import ListedCenterFilter
 
 # The states in which a phase clock runs (suspended time does not count: not overdue).
 CLOCKED_STATES = [state for state, phase in PHASE_OF_STATE.items() if phase is not None]
@@ -40,9 +41,7 @@ def _centers(request):
 
 class DisputeFilter(django_filters.FilterSet):
     state = django_filters.MultipleChoiceFilter(choices=State.choices, distinct=False)
-    center = django_filters.ModelChoiceFilter(
-        queryset=_centers, method="filter_center", label=_("center (its whole subtree)")
-    )
+    center = ListedCenterFilter(queryset=_centers, method="filter_center", label=_("center (its whole subtree)"))
     grid = django_filters.NumberFilter(field_name="grid_id", min_value=1, max_value=2**63 - 1)
     type = django_filters.ModelChoiceFilter(
         queryset=DisputeType.objects.all(), method="filter_type", label=_("type (and its subtypes)")
@@ -80,7 +79,7 @@ class DisputeFilter(django_filters.FilterSet):
         ]
 
     def filter_center(self, qs, name, value):
-        if getattr(self.request, "disputes_center", None) == value.pk:
+        if ListedCenterFilter.listed(self.request, value):
             return qs  # the view limited the list to this subtree already (Scope.disputes_in)
         # Escalation only climbs: "first held in this subtree" covers "held in it now" (as events).
         return qs.filter(origin_center_id__in=subtree_ids(value.path))

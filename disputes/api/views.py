@@ -42,8 +42,7 @@ from disputes.models import (
     RepeatLink,
     Session,
 )
-from grids.models import Center
-from wenjiang_ops.api import ValuesPage
+from wenjiang_ops.api import ListedCenterMixin, ValuesPage
 
 from .filters import DisputeFilter
 from .serializers import (
@@ -210,31 +209,19 @@ LIST_UNSHOWN = (
 )
 
 
-class DisputeViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
+class DisputeViewSet(ListedCenterMixin, mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     """Disputes in the user's scope. POST takes one in (idempotent by `client_id`)."""
 
     filterset_class = DisputeFilter
 
     def get_queryset(self):
         scope = scope_for(self.request.user)
-        center = self._listed_center(scope)
+        center = self.listed_center(scope)
         queryset = scope.disputes_in(center) if center is not None else scope.disputes()
         queryset = queryset.select_related("type__parent", "center").defer("center__boundary")
         if self.action == "list":  # a row shows none of the long texts, nor the place
             queryset = queryset.defer(*LIST_UNSHOWN)
         return queryset.order_by("-created_at", "-id")
-
-    def _listed_center(self, scope):
-        """The list's `center` when it is one of the user's area: its subtree is then the list's
-        whole area filter (Scope.disputes_in), and the filter leaves it (DisputeFilter.filter_center).
-        Anything else is left to the filter, which answers 400."""
-        value = self.request.query_params.get("center") if self.action == "list" else None
-        try:
-            center = scope.centers().defer("boundary").get(pk=int(value)) if value else None
-        except (ValueError, OverflowError, Center.DoesNotExist):
-            center = None
-        self.request.disputes_center = center.pk if center is not None else None
-        return center
 
     def get_serializer_class(self):
         if self.action == "list":

@@ -24,7 +24,7 @@ from events.selectors import SLICES, Period, stats_summary
 from exports.api.serializers import ExportJobSerializer
 from exports.services import export_start
 from grids.models import Center
-from wenjiang_ops.api import ValuesPage
+from wenjiang_ops.api import ListedCenterMixin, ValuesPage
 
 from .filters import EventFilter
 from .serializers import (
@@ -62,13 +62,15 @@ def _conflict(exc: IllegalTransition) -> Response:
     return Response({"detail": message, "state": exc.state.value, "action": exc.action.value}, status=409)
 
 
-class EventViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
+class EventViewSet(ListedCenterMixin, mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     """Events in the user's scope. POST reports one (idempotent by `client_id`)."""
 
     filterset_class = EventFilter
 
     def get_queryset(self):
-        return self._shaped(scope_for(self.request.user).events())
+        scope = scope_for(self.request.user)
+        center = self.listed_center(scope)
+        return self._shaped(scope.events_in(center) if center is not None else scope.events())
 
     def _shaped(self, queryset):
         # The joined centers' and grids' polygons are not shown: skip reading and decoding them.
