@@ -4,10 +4,11 @@ In the benchmark database (BENCH_DB): the district of the demo under a simulated
 more districts of the same shape (about 2,800 centers), and this year's events of the whole city
 (`CITY_EVENTS`, default 600,000: 23 districts' worth) written by SQL with their counters rebuilt once
 (the counters' own rebuild, `figures_check --repair`). Then, after VACUUM ANALYZE and a warm-up, the
-district's and the city's dashboard figures (today and this year, by center) from the counters
-(`events.figures.figure_counts`, what the dashboards read) beside the same figures computed from the
-events table (`events.selectors.dashboard_counts`, the one definition) in the same run: both must be
-identical. p95 of each over RUNS runs; the last line is JSON. Target: the city's figures ≤ 20 ms p95.
+district's and the city's dashboard figures (today and this year, by child: the city's districts, the
+district's towns) from the counters (`events.figures.figure_counts`, as the dashboards read them)
+beside the same figures computed from the events table (`events.selectors.dashboard_counts`, the one
+definition) in the same run: both must be identical, and the counters by center must sum to them.
+p95 of each over RUNS runs; the last line is JSON. Target: the city's figures ≤ 20 ms p95.
 """
 
 from __future__ import annotations
@@ -155,6 +156,19 @@ def nonzero(grouped: dict) -> dict:
     return {k: v for k, v in grouped.items() if any(v["today"].values()) or any(v["year"].values())}
 
 
+def by_child(grouped: dict, paths: dict, depth: int) -> dict:
+    """Per-center figures summed by each center's child of the dashboard's center (its code in the
+    path at `depth`; "" for the center itself), as the dashboards show them."""
+    sums: dict = {}
+    for pk, periods in grouped.items():
+        codes = paths[pk].strip("/").split("/")
+        into = sums.setdefault(codes[depth] if len(codes) > depth else "", {name: {} for name in periods})
+        for name, figures in periods.items():
+            for figure, n in figures.items():
+                into[name][figure] = into[name].get(figure, 0) + n
+    return nonzero(sums)
+
+
 def main() -> None:
     print("preparing the benchmark database …", flush=True)
     prepare_database()
@@ -184,16 +198,22 @@ def main() -> None:
     now = timezone.now()
     periods = _periods(now)
     results = {}
-    for name, ids, path in (("district", district_ids, district.path), ("city", city_ids, city.path)):
+    paths = dict(Center.objects.values_list("id", "path"))
+    for name, ids, top in (("district", district_ids, district), ("city", city_ids, city)):
         events = Event.objects.filter(origin_center_id__in=ids)
         year_events = events.filter(created_at__gte=periods["year"].start).count()
-        counters_ms, from_counters = timed(lambda path=path: figure_counts(path, now=now), RUNS)
+        depth = top.depth + 1  # the dashboard's children: the city's districts, the district's towns
+        counters_ms, from_counters = timed(
+            lambda path=top.path, depth=depth: figure_counts(path, now=now, by_depth=depth), RUNS
+        )
         table_ms, from_table = timed(
             lambda events=events: dashboard_counts(events, periods, now=now, group_by="origin_center_id"),
             max(RUNS // 5, 3),
         )
-        if nonzero(from_table) != from_counters:
+        if by_child(from_table, paths, depth) != from_counters or len(from_counters) < 2:
             sys.exit(f"{name}: the counters' figures differ from the events table's")
+        if by_child(figure_counts(top.path, now=now), paths, depth) != from_counters:
+            sys.exit(f"{name}: the counters by center do not sum to the counters by child")
         results[name] = {
             "centers": len(ids),
             "events_this_year": year_events,

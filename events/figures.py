@@ -24,47 +24,64 @@ from datetime import date, datetime, time
 from django.db import connection
 from django.utils import timezone
 
+# `{key}`: what the rows are grouped by, each center's id or the code of its ancestor at a depth.
 COUNTERS = """
-SELECT origin_center_id,
-    sum(reported) FILTER (WHERE bucket = 'd' AND start = %(today)s),
-    sum(closed) FILTER (WHERE bucket = 'd' AND start = %(today)s),
-    sum(closed_on_time) FILTER (WHERE bucket = 'd' AND start = %(today)s),
-    sum(closed_late) FILTER (WHERE bucket = 'd' AND start = %(today)s),
-    sum(closed_due) FILTER (WHERE bucket = 'd' AND start = %(today)s),
-    sum(escalations) FILTER (WHERE bucket = 'd' AND start = %(today)s),
-    sum(reported) FILTER (WHERE bucket = 'y' AND start = %(jan1)s),
-    sum(closed) FILTER (WHERE bucket = 'y' AND start = %(jan1)s),
-    sum(closed_on_time) FILTER (WHERE bucket = 'y' AND start = %(jan1)s),
-    sum(closed_late) FILTER (WHERE bucket = 'y' AND start = %(jan1)s),
-    sum(closed_due) FILTER (WHERE bucket = 'y' AND start = %(jan1)s),
-    sum(escalations) FILTER (WHERE bucket = 'y' AND start = %(jan1)s),
-    sum(pending) FILTER (WHERE bucket = 'y' AND start = %(jan1)s),
-    sum(pending) FILTER (WHERE bucket = 'd' AND start >= %(today)s AND start < %(next_jan1)s),
-    sum(deadline_other_year) FILTER (WHERE bucket = 'y' AND start = %(jan1)s),
-    sum(deadline_other_year) FILTER (WHERE bucket = 'd' AND start >= %(today)s AND start < %(next_jan1)s),
-    sum(open) FILTER (WHERE bucket = 'y')
-FROM events_eventfigure JOIN grids_center wanted ON wanted.id = origin_center_id AND wanted.path LIKE %(subtree)s
-WHERE bucket = 'y' OR (bucket = 'd' AND start >= %(today)s)
-GROUP BY origin_center_id
+WITH wanted AS MATERIALIZED (SELECT id, {key} AS key FROM grids_center WHERE path LIKE %(subtree)s),
+-- Each part reads one range of the covering index event_figure_period (index-only: the rows lie all
+-- over the table) and sums only its own columns: one condition with OR visited a heap page for nearly
+-- every row, and sums FILTERed by period over all the rows cost more than the scans.
+year AS (
+    SELECT key, sum(reported) AS reported, sum(closed) AS closed, sum(closed_on_time) AS on_time,
+        sum(closed_late) AS late, sum(closed_due) AS due, sum(escalations) AS esc, sum(pending) AS pending,
+        sum(deadline_other_year) AS other_year, sum(open) AS open
+    FROM events_eventfigure JOIN wanted ON wanted.id = origin_center_id
+    WHERE bucket = 'y' AND start = %(jan1)s GROUP BY key
+), earlier AS (  -- events of earlier years still open
+    SELECT key, sum(open) AS open
+    FROM events_eventfigure JOIN wanted ON wanted.id = origin_center_id
+    WHERE bucket = 'y' AND start < %(jan1)s AND open <> 0 GROUP BY key
+), today AS (
+    SELECT key, sum(reported) AS reported, sum(closed) AS closed, sum(closed_on_time) AS on_time,
+        sum(closed_late) AS late, sum(closed_due) AS due, sum(escalations) AS esc
+    FROM events_eventfigure JOIN wanted ON wanted.id = origin_center_id
+    WHERE bucket = 'd' AND start = %(today)s GROUP BY key
+), ahead AS (  -- deadlines from today to the year's end
+    SELECT key, sum(pending) AS pending, sum(deadline_other_year) AS other_year
+    FROM events_eventfigure JOIN wanted ON wanted.id = origin_center_id
+    WHERE bucket = 'd' AND start >= %(today)s AND start < %(next_jan1)s GROUP BY key
+)
+SELECT key, today.reported, today.closed, today.on_time, today.late, today.due, today.esc,
+    year.reported, year.closed, year.on_time, year.late, year.due, year.esc, year.pending, ahead.pending,
+    year.other_year, ahead.other_year, coalesce(year.open, 0) + coalesce(earlier.open, 0)
+FROM year FULL JOIN today USING (key) FULL JOIN ahead USING (key) FULL JOIN earlier USING (key)
 """
 
-# Today's deadlines that have come by now (the counters' day rows cannot tell before now from after).
+# Today's deadlines that have come by now (the counters' day rows cannot tell before now from after);
+# an index-only scan of the covering index event_deadline.
 TODAY = """
-SELECT origin_center_id,
+SELECT {key},
     count(*) FILTER (WHERE closed_at IS NULL OR closed_at < %(today_start)s),
     count(*) FILTER (WHERE closed_at IS NULL OR closed_at < %(jan1_start)s),
     count(*) FILTER (WHERE closed_at IS NULL)
-FROM events_event JOIN grids_center wanted ON wanted.id = origin_center_id AND wanted.path LIKE %(subtree)s
+FROM events_event JOIN grids_center ON grids_center.id = origin_center_id AND grids_center.path LIKE %(subtree)s
 WHERE deadline >= %(today_start)s AND deadline < %(now)s AND state NOT IN ('rejected', 'merged')
-GROUP BY origin_center_id
+GROUP BY 1
 """
+BY_CENTER = "grids_center.id"
+BY_ANCESTOR = "split_part(grids_center.path, '/', %(part)s)"
 
 
-def figure_counts(subtree_path: str, *, now: datetime | None = None) -> dict[int, dict[str, dict[str, int]]]:
+def figure_counts(
+    subtree_path: str, *, now: datetime | None = None, by_depth: int | None = None
+) -> dict[int | str, dict[str, dict[str, int]]]:
     """`{origin center: {"today": {figure: n}, "year": {figure: n}}}` for the events first held in the
     subtree at `subtree_path` (a center's path), as `selectors.dashboard_counts(…,
     group_by="origin_center_id")` gives them for today and this year so far. Two queries; the
-    subtree is joined by its path prefix, not passed as a list of thousands of ids."""
+    subtree is joined by its path prefix, not passed as a list of thousands of ids.
+
+    With `by_depth`, keyed instead by the code of each center's ancestor at that depth (a dashboard's
+    children: the 23 districts of a city rather than its 2,800 centers), "" for the centers above it:
+    the figures are sums, so these are the sums of the centers' (tests/events/test_figures.py)."""
     now = now or timezone.now()
     tz = timezone.get_current_timezone()
     today = timezone.localdate(now)
@@ -77,12 +94,14 @@ def figure_counts(subtree_path: str, *, now: datetime | None = None) -> dict[int
         "today_start": datetime.combine(today, time.min, tz),
         "jan1_start": datetime.combine(jan1, time.min, tz),
         "now": now,
+        "part": (by_depth or 0) + 1,  # split_part counts from 1
     }
-    result: dict[int, dict[str, dict[str, int]]] = {}
+    key = BY_CENTER if by_depth is None else BY_ANCESTOR
+    result: dict[int | str, dict[str, dict[str, int]]] = {}
     with connection.cursor() as cursor:
-        cursor.execute(COUNTERS, params)
+        cursor.execute(COUNTERS.format(key=key), params)
         counters = {row[0]: [value or 0 for value in row[1:]] for row in cursor.fetchall()}
-        cursor.execute(TODAY, params)
+        cursor.execute(TODAY.format(key=key), params)
         live = {row[0]: row[1:] for row in cursor.fetchall()}
     for center in counters.keys() | live.keys():
         row = counters.get(center, [0] * 17)

@@ -109,6 +109,36 @@ def test_the_counters_give_the_tables_figures_on_a_random_history(seed, report, 
     assert not EventFigure.objects.filter(compacted=False).exists()
 
 
+def summed_by_ancestor(grouped, depth):
+    """Per-center figures summed by the code of each center's ancestor at `depth` ("" above it)."""
+    paths = dict(Center.objects.values_list("id", "path"))
+    sums = {}
+    for pk, periods in grouped.items():
+        codes = paths[pk].strip("/").split("/")
+        key = codes[depth] if len(codes) > depth else ""
+        into = sums.setdefault(key, {name: {} for name in periods})
+        for name, figures in periods.items():
+            for figure, n in figures.items():
+                into[name][figure] = into[name].get(figure, 0) + n
+    return nonzero(sums)
+
+
+@pytest.mark.parametrize("seed", [4, 5])
+def test_the_counters_by_child_are_the_sums_of_the_centers(seed, report, act, dept, other_community):
+    random_history(random.Random(seed), report, act, dept, other_community, n=24)
+    district = Center.objects.get(level="district")
+    now = timezone.now()
+    per_center = figure_counts(district.path, now=now)
+    for depth in (district.depth + 1, district.depth + 2):
+        by_child = figure_counts(district.path, now=now, by_depth=depth)
+        assert by_child == summed_by_ancestor(per_center, depth)
+        assert len(by_child) >= 2  # two towns (or communities) with figures
+    town = Center.objects.get(name="柳城街道")
+    assert figure_counts(town.path, now=now, by_depth=town.depth + 1) == summed_by_ancestor(
+        figure_counts(town.path, now=now), town.depth + 1
+    )
+
+
 def test_the_district_dashboard_reads_the_counters_and_shows_the_same(report, act, dept, other_community):
     random_history(random.Random(7), report, act, dept, other_community, n=12)
     district = Center.objects.get(level="district")

@@ -151,17 +151,19 @@ def counts_for(center: Center | int, *, department_id: int | None = None, now: d
         child_level = child_centers[0][3]
         children = [(row[0], row[2]) for row in child_centers]
         child_by_code = {row[1]: row[0] for row in child_centers}
-        # Each center's child of `center` on the way down to it: the code one level below in its path.
-        child_of = {}
-        for row in subtree:
-            codes = row[5].strip("/").split("/")
-            if len(codes) > child_depth:
-                child_of[row[0]] = child_by_code.get(codes[child_depth])
         if department_id is None:
-            # The counters (events.figures): a few milliseconds whatever the subtree's size.
-            grouped = figure_counts(center.path, now=now)
+            # The counters (events.figures), summed by child in the query: a few milliseconds whatever
+            # the subtree's size. Keyed by the child's code ("" for the center's own events).
+            grouped = figure_counts(center.path, now=now, by_depth=child_depth)
+            child_of = child_by_code
         else:  # a department's tickets: the events table
             grouped = dashboard_counts(events, periods, now=now, group_by="origin_center_id")
+            # Each center's child of `center` on the way down to it: the code one level below in its path.
+            child_of = {}
+            for row in subtree:
+                codes = row[5].strip("/").split("/")
+                if len(codes) > child_depth:
+                    child_of[row[0]] = child_by_code.get(codes[child_depth])
     else:
         child_level = "grid"
         children = list(Grid.objects.filter(center=center).order_by("code").values_list("id", "name"))
