@@ -68,11 +68,13 @@ def _brief(obj, *fields):
     return {f: getattr(obj, f) for f in fields} if obj is not None else None
 
 
-_datetime = serializers.DateTimeField()
-
-
 def _when(value):
-    return _datetime.to_representation(value) if value else None
+    """A moment as DRF's DateTimeField writes it (ISO 8601 in the platform's time zone, "Z" for UTC),
+    without its machinery: a page of rows has four each, and the field's checks cost 20 µs a call."""
+    if not value:
+        return None
+    text = value.astimezone(timezone.get_current_timezone()).isoformat()
+    return text[:-6] + "Z" if text.endswith("+00:00") else text
 
 
 def event_brief(obj: Event, now) -> dict:

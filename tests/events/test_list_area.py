@@ -81,3 +81,23 @@ def test_the_token_brings_the_users_center_without_its_outline():
         assert scope_for(user).center_path == duty.center.path
     assert ctx.captured_queries == []
     assert "boundary" in user.center.get_deferred_fields()
+
+
+@pytest.mark.parametrize("zone", ["Asia/Shanghai", "UTC"])
+def test_moments_are_written_as_drfs_datetime_field_writes_them(zone, settings):
+    from datetime import UTC, datetime, timedelta
+
+    from django.utils import timezone
+    from rest_framework import serializers
+
+    from events.api.serializers import _when
+
+    settings.TIME_ZONE = zone
+    with timezone.override(zone):
+        field = serializers.DateTimeField()
+        start = datetime(2026, 1, 1, 0, 0, 0, 123456, tzinfo=UTC)
+        for hours in (0, 7.5, 16, 24 * 180 + 3, -24 * 400):
+            moment = start + timedelta(hours=hours)
+            assert _when(moment) == field.to_representation(moment)
+        assert _when(start.replace(microsecond=0)) == field.to_representation(start.replace(microsecond=0))
+        assert _when(None) is None
