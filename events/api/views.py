@@ -73,9 +73,11 @@ class EventViewSet(ListedCenterMixin, mixins.CreateModelMixin, viewsets.ReadOnly
         return self._shaped(scope.events_in(center) if center is not None else scope.events())
 
     def _shaped(self, queryset):
+        if self.action == "list":  # read as values (list): nothing to join or defer
+            return queryset.order_by("-created_at", "-id")
         # The joined centers' and grids' polygons are not shown: skip reading and decoding them.
         queryset = queryset.select_related("category", "center", "grid").defer("center__boundary", "grid__boundary")
-        if self.action not in ("list", "export"):
+        if self.action != "export":
             queryset = (
                 queryset.select_related("origin_center", "reporter", "assignee", "verifier")
                 .defer("origin_center__boundary")  # as the page: the outline is never shown here
