@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from .choices import CameraStatus, Codec, Network, OwnerKind, Purpose, ServerKind, StatusSource, Tiles
 
-gb_code_validator = RegexValidator(r"^\d{20}$", _("A GB/T 28181 code has exactly 20 digits."))
+gb_code_validator = RegexValidator(r"^[0-9]{20}$", _("A GB/T 28181 code has exactly 20 digits."))
 stream_validator = RegexValidator(
     r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$", _("A stream name is letters, digits, '-', '_' and '.'.")
 )
