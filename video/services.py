@@ -696,7 +696,7 @@ def wall_show(*, user: User, wall_id: int, layout_id: int | None = None, tour_id
         tour = visible_tours(user).filter(pk=tour_id).first()
         if tour is None:
             raise NotVisible(_("No such tour in your area."))
-        wall.tour, wall.tour_started_at = tour, now or timezone.now()
+        wall.layout, wall.tour, wall.tour_started_at = None, tour, now or timezone.now()
     wall.save(update_fields=["layout", "tour", "tour_started_at"])
     return wall
 
