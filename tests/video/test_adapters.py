@@ -237,11 +237,11 @@ def test_wvp_27_channel_list():
     fetch = Recorded(lambda m, u, kw: Answer(fixture("wvp_channels_27.json")))
     channels = adapter_for(wvp(), fetch=fetch).channels()
     assert [(c.code, c.online, c.ptz, c.device_code) for c in channels] == [
-        ("51011501011326000101", True, True, "51011501011186000001"),
-        ("51011501011326000102", False, False, "51011501011186000001"),
+        ("51011501011326900101", True, True, "51011501011186000001"),
+        ("51011501011326900102", False, False, "51011501011186000001"),
     ]
     health = adapter_for(wvp(), fetch=fetch).streams()
-    assert health["51011501011326000101"].status == "online" and health["51011501011326000102"].status == "offline"
+    assert health["51011501011326900101"].status == "online" and health["51011501011326900102"].status == "offline"
 
 
 def test_wvp_play_start_gives_the_hls_url_with_the_token():
