@@ -109,6 +109,9 @@ def fill(log) -> None:
                    join grids_center ce on ce.id = c.center_id where c.id >= %s and ce.parent_id is not null""",
                 [first_id, first_id],
             )
+        from video.services import consents_copy_all
+
+        consents_copy_all()  # onto the camera rows, where the nearest query reads them
         log(f"cameras: {TOTAL - have} added by COPY ({inside} inside Wenjiang), {Camera.objects.count()} in all")
     with connection.cursor() as cursor:
         cursor.execute("vacuum analyze video_camera")

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.contrib.gis.geos import Point
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
@@ -26,13 +26,13 @@ HOUSEHOLD_Q = Q(network=Network.HUIYAN) | Q(owner_kind=OwnerKind.HOUSEHOLD)
 
 
 def consent_q(*, center_id: int | None, purpose: str, now: datetime) -> Q:
-    """A camera whose household consent in force lets `center_id` watch it for `purpose` now."""
+    """A camera whose household consent in force lets `center_id` watch it for `purpose` now (read
+    from the copy on the camera row, Camera.consent_*: a check of the row itself, no join)."""
     if center_id is None:
         return Q(pk__in=[])
-    consent = Consent.objects.filter(
-        camera_id=OuterRef("pk"), revoked_at__isnull=True, purposes__contains=[purpose], centers=center_id
-    ).filter(Q(expires_at__isnull=True) | Q(expires_at__gt=now))
-    return Q(Exists(consent))
+    return Q(consent_centers__contains=[center_id], consent_purposes__contains=[purpose]) & (
+        Q(consent_until__isnull=True) | Q(consent_until__gt=now)
+    )
 
 
 def watchable_q(user: User, *, purpose: str, now: datetime | None = None) -> Q:

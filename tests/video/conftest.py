@@ -16,6 +16,7 @@ from events import services as event_services
 from events.models import EventCategory
 from grids.models import Center, Grid
 from video.choices import CameraStatus, Network, OwnerKind, Purpose
+from video import services
 from video.domain import gbcode
 from video.models import Camera, Consent, MediaServer
 
@@ -96,6 +97,7 @@ def consent(db):
             **fields,
         )
         row.centers.set(centers)
+        services.consent_sync(camera.pk)  # as consent_give does
         return row
 
     return give

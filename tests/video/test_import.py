@@ -69,7 +69,7 @@ def test_a_camera_outside_the_importers_area_is_an_error(user):
     data = sheet([["51011501001320001010", "永宁", "tianwang", far.y, far.x, "", ""]])
     with pytest.raises(importing.ImportFailed) as failed:
         importing.cameras_import(actor=user("hangtianlu"), rows=importing.rows_from_file("c.csv", data))
-    assert failed.value.errors == [{"row": 2, "field": "lat", "message": "The camera lies outside your area."}]
+    assert [(e["row"], e["field"]) for e in failed.value.errors] == [(2, "lat")]
 
 
 def test_only_center_roles_import(user):
@@ -109,12 +109,16 @@ def test_a_wvp_channel_list_with_its_online_flags(user, local):
     assert importing.cameras_import(actor=user("duty"), rows=rows).created == 2
     on = Camera.objects.get(code="51011501011326900101")
     assert (on.status, on.ptz, on.device_code, on.stream, on.media_server.slug) == (
-        "unknown", True, "51011501011186000001", "51011501011186000001_51011501011326900101", "wvp"
-    )  # fmt: skip  (a new camera starts unknown; the next import or poll sets it)
-    importing.cameras_import(actor=user("duty"), rows=rows)
+        "online", True, "51011501011186000001", "51011501011186000001_51011501011326900101", "wvp"
+    )  # fmt: skip
+    assert Camera.objects.get(code="51011501011326900102").status == "offline"
+    went_off = good.replace(b'"gbStatus": "ON"', b'"gbStatus": "OFF"')
+    rows = importing.rows_from_file("ch.json", went_off, network="xueliang", media_server="wvp")
+    assert importing.cameras_import(actor=user("duty"), rows=rows).updated == 2
     on.refresh_from_db()
-    assert on.status == "online"
-    assert CameraStatusChange.objects.filter(camera=on, source="import", to_status="online").count() == 1
+    assert on.status == "offline"
+    history = CameraStatusChange.objects.filter(camera__code__in=["51011501011326900101", "51011501011326900102"])
+    assert list(history.values_list("from_status", "to_status", "source")) == [("online", "offline", "import")]
 
 
 @pytest.mark.parametrize(

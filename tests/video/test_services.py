@@ -330,6 +330,25 @@ def test_the_nearest_cameras_come_with_their_distance_and_leave_out_what_one_may
     assert household.pk not in [c.pk for c in selectors.camera_nearest(user("hangtianlu"), here, n=100, purpose="patrol")]
 
 
+def test_a_revoked_consent_leaves_the_nearest_cameras_at_once(user, camera, resident, hangtianlu):
+    here = hangtianlu.boundary.point_on_surface
+    owner = resident()
+    cam = camera(point=here, network=Network.HUIYAN, owner=owner)
+    staff = user("hangtianlu")
+    nearest = lambda: [c.pk for c in selectors.camera_nearest(staff, here, n=3, purpose="alarm")]  # noqa: E731
+    assert cam.pk not in nearest()
+    services.consent_give(user=owner, camera_id=cam.pk, center_ids=[staff.center_id], purposes=["alarm"])
+    assert nearest()[0] == cam.pk
+    services.consent_revoke(user=owner, camera_id=cam.pk)
+    assert cam.pk not in nearest()
+    services.consent_give(
+        user=owner, camera_id=cam.pk, center_ids=[staff.center_id], purposes=["alarm"],
+        expires_at=timezone.now() + timedelta(minutes=1),
+    )  # fmt: skip
+    assert nearest()[0] == cam.pk
+    assert cam.pk not in [c.pk for c in selectors.camera_nearest(staff, here, n=3, purpose="alarm", now=timezone.now() + timedelta(minutes=2))]
+
+
 # --- the online rate ---------------------------------------------------------------------------------
 
 
