@@ -61,6 +61,11 @@ def camera_list(
     return queryset.order_by("code")
 
 
+# What a nearest-camera answer shows (the API's NearestCameraSerializer, the event page's list).
+NEAREST_FIELDS = ("id", "code", "name", "network", "status", "point", "ptz", "codec", "owner_kind", "owner_id",
+                  "media_server_id", "stream", "center_id", "grid_id")  # fmt: skip
+
+
 def camera_nearest(
     user: User, point: Point, *, n: int = 10, purpose: str = Purpose.ALARM, now: datetime | None = None
 ) -> list[Camera]:
@@ -75,6 +80,7 @@ def camera_nearest(
     queryset = scope_for(user).cameras(Camera.objects.filter(status=CameraStatus.ONLINE, active=True))
     queryset = (
         queryset.filter(watchable_q(user, purpose=purpose, now=now))
+        .only(*NEAREST_FIELDS)
         .annotate(distance_m=RawSQL('ST_Distance("video_camera"."point", %s::geography, false)', (wkt,)))
         .order_by(RawSQL('"video_camera"."point" <-> %s::geography', (wkt,)))
     )
