@@ -895,13 +895,15 @@ def snapshot_take(
     Raises Refused, NotVisible, the events app's errors, or AdapterError (502)."""
     from django.core.files.base import ContentFile
 
-    from .adapters import adapter_for
+    from .adapters import AdapterError, adapter_for
 
     now = now or timezone.now()
     play = camera_play(user=user, camera_id=camera_id, purpose=purpose, event_id=event_id, reason=reason, now=now)
     camera = play.camera
     try:
         jpeg = adapter_for(camera.media_server).snapshot(camera.stream, token=play.token)
+    except NotImplementedError:
+        raise AdapterError(_("This media server gives no snapshots.")) from None
     finally:
         viewing_end(user=user, viewing_id=play.viewing.pk, now=timezone.now())
     attachment = action = None

@@ -228,3 +228,15 @@ def test_a_snapshot_attached_to_an_event_becomes_a_timeline_step(api, camera, ev
     assert image.status_code == 200 and image["Content-Type"] == "image/jpeg"
     assert api.as_user("yongning").get(body["image_url"]).status_code == 404
     assert Viewing.objects.get(camera=cam).ended_at is not None  # the grab was a viewing, and it ended
+
+
+def test_a_snapshot_from_a_server_without_snapshots_is_a_bad_gateway_not_an_error(api, camera, monkeypatch):
+    from video.adapters.wvp import WvpAdapter
+    from video.models import MediaServer
+
+    wvp = MediaServer.objects.create(name="wvp", slug="wvp", kind="wvp", api_url="http://127.0.0.1:9")
+    cam = camera(media_server=wvp, device_code="51011501001180000001")
+    monkeypatch.setattr(WvpAdapter, "play_url_for", lambda self, device, channel, token: f"http://wvp/{token}.m3u8")
+    response = api.as_user("hangtianlu").post("/api/snapshots/", {"camera": cam.pk, "purpose": "patrol"}, format="json")
+    assert response.status_code == 502 and response.json()["detail"]
+    assert Viewing.objects.get(camera=cam).ended_at is not None
