@@ -18,6 +18,7 @@ api_patterns = [
     path("", include("patrols.api.urls")),
     path("", include("care.api.urls")),
     path("", include("force.api.urls")),
+    path("", include("alarms.api.urls")),
     path("", include(live_urls.api_urlpatterns)),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     # A page: signed-out visitors go to the login page. The split view serves its init script as a
