@@ -44,7 +44,7 @@ log = logging.getLogger(__name__)
 # The event states in which an event still takes alarms (a final one makes the next alarm a new event).
 FINAL_STATES = {EventState.CLOSED, EventState.REJECTED, EventState.MERGED}
 CONFIG_SECONDS = 10  # how long a process trusts its copy of a source's settings
-KICK_KEY = "alarms:kick"
+CACHE_NAMESPACE = "alarms"  # tests give each test its own
 BATCH_SIZE = 200
 TOLD_KIND = "alarm_source_throttled"
 NAMESPACE = uuid.UUID("8d3c3a55-3f1e-4d0e-9a43-5b0f3c1e7a15")
@@ -197,7 +197,7 @@ def _signature_message(reason: str) -> str:
 def _seen_before(config: SourceConfig, signature: str) -> bool:
     """Remembers a verified signature for as long as its timestamp is fresh; True if it was seen."""
     try:
-        return not cache.add(f"alarms:sig:{config.id}:{signature}", 1, timeout=2 * signing.MAX_SKEW_SECONDS)
+        return not cache.add(f"{CACHE_NAMESPACE}:sig:{config.id}:{signature}", 1, timeout=2 * signing.MAX_SKEW_SECONDS)
     except Exception:  # the cache is down: alarm ids still keep repeats out
         log.warning("alarm replay check skipped: the cache did not answer", exc_info=True)
         return False
@@ -288,12 +288,16 @@ def _answer(pk: int, external_id: str, status: str, received_at: datetime) -> di
     return {"id": pk, "alarm_id": external_id, "status": str(status), "received_at": received_at}
 
 
+def kick_key() -> str:
+    return f"{CACHE_NAMESPACE}:kick"
+
+
 def kick() -> None:
     """Asks a worker to process the outbox: at most one request waiting at a time (the task clears
     the key before it drains, so an alarm stored after that asks again)."""
     if not getattr(settings, "ALARMS_KICK", True):
         return
-    if cache.add(KICK_KEY, 1, timeout=5):
+    if cache.add(kick_key(), 1, timeout=5):
         from .tasks import process_task
 
         process_task.delay()
@@ -418,9 +422,9 @@ def _process(ids: list[int], now: datetime) -> int:
         changed[current.pk] = current
         if decision.outcome == clustering.Outcome.JOIN:
             alarm.status = Status.CLUSTERED
-            notes[current.event_id].append(
-                (alarm.occurred_at, _note(alarm, device, current), _alarm_data(alarm, device))
-            )
+            # On the timeline at the moment the platform learned of it (the timeline runs in time order);
+            # the device's own time is in the row's data.
+            notes[current.event_id].append((now, _note(alarm, device, current), _alarm_data(alarm, device)))
         elif decision.outcome == clustering.Outcome.COUNT:
             alarm.status = Status.BELOW_THRESHOLD
         else:
@@ -454,6 +458,7 @@ def _alarm_data(alarm: Alarm, device: Device, earlier: list[int] = ()) -> dict:
         "alarm_id": alarm.external_id,
         "device": device.code,
         "type": alarm.alarm_type.code,
+        "occurred_at": alarm.occurred_at.isoformat(),
     }
 
 
@@ -524,7 +529,7 @@ def _tell_owner_once(source_id: int, why: str, retry_after: int) -> None:
     """Tells the owning department's staff that the source is throttled, once per throttle window."""
     window = int(time.time() // max(retry_after, 60))
     try:
-        first = cache.add(f"alarms:told:{source_id}:{why}:{window}", 1, timeout=max(retry_after, 60) * 2)
+        first = cache.add(f"{CACHE_NAMESPACE}:told:{source_id}:{why}:{window}", 1, timeout=max(retry_after, 60) * 2)
     except Exception:
         log.warning("throttle notice for source %s not sent: the cache did not answer", source_id)
         return

@@ -10,7 +10,7 @@ def process_task() -> None:
     """Processes the alarms waiting in the outbox (the webhook asks for it after each commit)."""
     from django.core.cache import cache
 
-    from .services import KICK_KEY, alarms_process
+    from .services import alarms_process, kick_key
 
-    cache.delete(KICK_KEY)  # first: an alarm stored from now on asks for a new run
+    cache.delete(kick_key())  # first: an alarm stored from now on asks for a new run
     alarms_process()
