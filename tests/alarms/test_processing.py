@@ -12,7 +12,8 @@ from alarms import services
 from alarms.choices import Status
 from alarms.models import Alarm, AlarmCluster, AlarmType, Source
 from clocks.sweep import sweep_all
-from events.choices import Action, Source as EventSource, State
+from events.choices import Action, State
+from events.choices import Source as EventSource
 from events.models import Event, EventAction
 from inbox.models import Notification
 
