@@ -10,6 +10,17 @@ from ..models import Alarm, AlarmType, Device, Source
 
 class AlarmTypeSerializer(serializers.ModelSerializer):
     category_name = serializers.CharField(source="category.name", read_only=True)
+    # Wall-clock times of the center ("22:00"), not instants: no offset.
+    quiet_from = serializers.SerializerMethodField()
+    quiet_to = serializers.SerializerMethodField()
+
+    @extend_schema_field(serializers.CharField(allow_null=True, help_text="HH:MM, local wall-clock time"))
+    def get_quiet_from(self, obj) -> str | None:
+        return f"{obj.quiet_from:%H:%M}" if obj.quiet_from else None
+
+    @extend_schema_field(serializers.CharField(allow_null=True, help_text="HH:MM, local wall-clock time"))
+    def get_quiet_to(self, obj) -> str | None:
+        return f"{obj.quiet_to:%H:%M}" if obj.quiet_to else None
 
     class Meta:
         model = AlarmType

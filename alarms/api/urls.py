@@ -6,7 +6,7 @@ from . import views
 
 urlpatterns = [
     path("alarms/", views.AlarmListView.as_view(), name="alarm-list"),
-    path("alarms/<slug:source>/", views.WebhookView.as_view(), name="alarm-webhook"),
+    path("alarms/<str:source>/", views.WebhookView.as_view(), name="alarm-webhook"),
     path("alarm-sources/", views.SourceListView.as_view(), name="alarm-source-list"),
     path("alarm-devices/", views.DeviceListView.as_view(), name="alarm-device-list"),
 ]
