@@ -12,7 +12,7 @@ class AlarmsConfig(AppConfig):
     events."""
 
     name = "alarms"
-    verbose_name = _("Alarms")
+    verbose_name = _("IoT alarms")
 
     def ready(self) -> None:
         from clocks import sweep
