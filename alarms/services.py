@@ -379,6 +379,7 @@ def _process(ids: list[int], now: datetime) -> int:
     alarms.sort(key=lambda a: (a.device_id, a.alarm_type_id, a.occurred_at, a.pk))
     changed: dict[int, AlarmCluster] = {}
     notes: dict[int, list[tuple[datetime, str, dict]]] = defaultdict(list)
+    reporters: dict[int, User] = {}  # each event's repeats are reported by its source's account
     made: list[tuple[int, int, int]] = []
     for alarm in alarms:
         device, alarm_type, source = devices[alarm.device_id], alarm.alarm_type, alarm.source
@@ -425,6 +426,7 @@ def _process(ids: list[int], now: datetime) -> int:
             # On the timeline at the moment the platform learned of it (the timeline runs in time order);
             # the device's own time is in the row's data.
             notes[current.event_id].append((now, _note(alarm, device, current), _alarm_data(alarm, device)))
+            reporters[current.event_id] = source.account
         elif decision.outcome == clustering.Outcome.COUNT:
             alarm.status = Status.BELOW_THRESHOLD
         else:
@@ -434,7 +436,7 @@ def _process(ids: list[int], now: datetime) -> int:
             event_state[event.pk] = event.state
             made.append((event.pk, device.pk, current.pk))
     for event_id, rows in notes.items():
-        event_notes_add(event_id=event_id, actor=None, notes=rows, publish=False)
+        event_notes_add(event_id=event_id, actor=reporters[event_id], notes=rows, publish=False)
     if changed:
         AlarmCluster.objects.bulk_update(list(changed.values()), ["count", "first_seen_at", "last_seen_at", "event"])
     Alarm.objects.bulk_update(alarms, ["status", "processed_at", "cluster"])

@@ -84,6 +84,12 @@ def test_repeats_within_the_window_join_the_event_and_each_is_on_its_timeline(fa
     assert (cluster.first_seen_at, cluster.last_seen_at) == (alarms[0].occurred_at, alarms[2].occurred_at)
     assert timeline_alarm_ids(cluster.event) == [a.pk for a in alarms]
     assert EventAction.objects.filter(event=cluster.event).count() == 3
+    # Every row is the source's (its system account), reported again, the state unchanged.
+    rows = EventAction.objects.filter(event=cluster.event)
+    assert set(rows.values_list("actor_id", "from_state", "to_state")) == {
+        (face.account_id, "", State.REPORTED),
+        (face.account_id, State.REPORTED, State.REPORTED),
+    }
     assert [a.status for a in Alarm.objects.filter(pk__in=[a.pk for a in alarms]).order_by("pk")] == [
         Status.EVENT,
         Status.CLUSTERED,
