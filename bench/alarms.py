@@ -277,7 +277,7 @@ def main() -> None:
     from django.utils import timezone
 
     fx = fixtures()
-    plan = Plan(fx)
+    plans = {"ours": Plan(fx), "stock": Plan(fx, seed=16)}  # each endpoint its own: repeats of what it was sent
     steady_state()
     threads = 2
     half = max(args.seconds // 2, 1)
@@ -292,7 +292,7 @@ def main() -> None:
 
     def load(name: str, seconds: int) -> dict:
         requests = OUT / f"alarms-{name}.tsv"
-        write_requests(requests, fx, plan, args.max_rate * seconds, stock=name == "stock")
+        write_requests(requests, fx, plans[name], args.max_rate * seconds, stock=name == "stock")
         url = f"http://127.0.0.1:{PORT}" + ("/bench-stock/alarms/" if name == "stock" else f"/api/alarms/{SOURCE}/")
         command = [
             "wrk",
@@ -318,7 +318,7 @@ def main() -> None:
                 sent |= {int(tid) + k * threads + 1 for k in range(int(count))}
         if not sent:
             sys.exit(f"wrk did not say which requests it sent:\n{result.stdout}")
-        plan.sent(sent)
+        plans[name].sent(sent)
         print(f"{name:5} {seconds:3d} s  {parsed['rps']:8.1f} req/s  p99 {parsed['p99_ms']:.1f} ms", flush=True)
         if parsed["errors"] or parsed["socket_errors"]:
             sys.exit(f"{name} had errors: {parsed}\n{result.stdout}")

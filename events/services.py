@@ -336,15 +336,31 @@ def event_notes_add(
     """Records on an event's timeline what another system reported again about it (an alarm repeated):
     one "report" row per (at, reason, data), the state unchanged. Takes the event's row lock. With
     `publish` the dashboards hear of it after the commit (a caller adding to many events at once
-    publishes them together with `publish_many`)."""
-    event = Event.objects.select_for_update(of=("self",)).get(pk=event_id)
+    uses `event_notes_add_many`)."""
+    rows = event_notes_add_many(notes={event_id: (actor, notes)}, publish=False)
+    if publish and rows:
+        transaction.on_commit(lambda: _publish(event_id, A.REPORT, rows[-1].pk), robust=True)
+    return rows
+
+
+def event_notes_add_many(
+    *, notes: dict[int, tuple[User | None, list[tuple[datetime, str, dict]]]], publish: bool = True
+) -> list[EventAction]:
+    """`event_notes_add` for many events at once (event id -> (actor, notes)): their row locks in one
+    statement, in id order (as every batch takes them), the rows in one insert, one push after the
+    commit."""
+    events = Event.objects.select_for_update(of=("self",)).filter(pk__in=list(notes)).order_by("pk")
     rows = [
-        timeline_row(event, A.REPORT, actor, from_state=event.state, now=at, reason=reason[:REASON_MAX], data=data)
-        for at, reason, data in notes
+        timeline_row(
+            event, A.REPORT, notes[event.pk][0], from_state=event.state, now=at, reason=reason[:REASON_MAX], data=data
+        )
+        for event in events
+        for at, reason, data in notes[event.pk][1]
     ]
     EventAction.objects.bulk_create(rows)
     if publish and rows:
-        transaction.on_commit(lambda: _publish(event.pk, A.REPORT, rows[-1].pk), robust=True)
+        ids = list(notes)
+        transaction.on_commit(lambda: publish_many(ids, A.REPORT), robust=True)
     return rows
 
 

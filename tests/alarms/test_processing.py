@@ -254,6 +254,7 @@ def test_the_webhook_asks_a_worker_once_while_one_is_pending(
     from alarms import tasks
 
     settings.ALARMS_KICK = True
+    monkeypatch.setattr(services, "KICK_SECONDS", 0)  # the per-process pause between asks: tested below
     asked = []
     monkeypatch.setattr(tasks.process_task, "delay", lambda: asked.append(1))
     with django_capture_on_commit_callbacks(execute=True):
@@ -297,3 +298,20 @@ def test_quiet_hours_time_is_the_local_wall_clock(face, device, send):
     process()
     alarm.refresh_from_db()
     assert alarm.status == Status.QUIET
+
+
+def test_a_process_asks_at_most_once_in_a_short_while(settings, monkeypatch):
+    from alarms import tasks
+
+    settings.ALARMS_KICK = True
+    asked = []
+    monkeypatch.setattr(tasks.process_task, "delay", lambda: asked.append(1))
+    monkeypatch.setattr(services, "_kicked_at", -1.0)
+    monkeypatch.setattr(services, "KICK_SECONDS", 3600)
+    services.kick()
+    tasks.process_task.run()  # clears the shared request: only the process's own pause holds the next
+    services.kick()
+    assert asked == [1]
+    monkeypatch.setattr(services, "KICK_SECONDS", 0)
+    services.kick()
+    assert asked == [1, 1]
