@@ -1,5 +1,5 @@
 # wenjiang-ops. `make run` and `make test` do all set-up on a fresh machine (see scripts/setup.sh).
-.PHONY: setup run test lint format messages screenshots bench bench-rest bench-intake bench-sweep bench-sweep-parts bench-push bench-disputes bench-export bench-figures bench-tracks bench-cameras wrk
+.PHONY: setup run test lint format messages screenshots bench bench-rest bench-intake bench-sweep bench-sweep-parts bench-push bench-disputes bench-export bench-figures bench-tracks bench-cameras wrk bench-alarms
 
 PY := .venv/bin/python
 
@@ -37,7 +37,7 @@ screenshots:
 # Benchmarks print their figures as ratios to a baseline measured in the same run; the last line is JSON.
 # `make bench` runs them all and ends with one table (bench/summary.py): figure, ours, baseline, ratio, target.
 # They use the demo database (`make run` loads it) and start their own servers on ports 18080/18081.
-BENCHES := rest intake sweep push disputes export figures tracks cameras
+BENCHES := rest intake sweep push disputes export figures tracks cameras alarms
 bench:
 	@mkdir -p bench/out
 	@for b in $(BENCHES); do $(MAKE) --no-print-directory bench-$$b 2>&1 | tee bench/out/$$b.log; done
@@ -88,6 +88,11 @@ bench-figures: setup
 # create endpoint of the same rows on the same server; and the live patrols map's delay.
 bench-tracks: setup wrk
 	$(PY) bench/tracks.py
+
+# Alarms from 2,000 devices through the signed webhook (clustering into events by a Celery worker
+# meanwhile) beside a stock DRF create of the same rows; `lost` counts accepted alarms no timeline names.
+bench-alarms: setup wrk
+	$(PY) bench/alarms.py
 
 bench-push: setup
 	$(PY) bench/push.py

@@ -107,6 +107,21 @@ FORCE_BY_ROLE: dict[str, str] = {
     Role.RESIDENT: NOTHING,
 }
 
+# What a role sees of alarm sources, their devices and alarms (alarms app; alarm payloads may name a
+# person, e.g. a face alarm's tag). Centers see the devices placed in their subtree and those devices'
+# alarms and sources; a department the sources it owns (DEPARTMENT) with all their devices and alarms.
+ALARMS_BY_ROLE: dict[str, str] = {
+    Role.ADMIN: EVERYTHING,
+    Role.DUTY_OFFICER: SUBTREE,
+    Role.DUTY_LEADER: SUBTREE,
+    Role.CENTER_STAFF: SUBTREE,
+    Role.DEPARTMENT_STAFF: DEPARTMENT,
+    Role.GRID_WORKER: NOTHING,
+    Role.VOLUNTEER: NOTHING,
+    Role.MEDIATOR: NOTHING,
+    Role.RESIDENT: NOTHING,
+}
+
 # What a role sees of the area (centers, grids, departments): names and outlines, no personal data.
 # SUBTREE here is the subtree of the user's center (department staff: of the center their department
 # serves, when they have none of their own).
@@ -417,6 +432,18 @@ class Scope:
             subtree = "center_id IN (SELECT id FROM grids_center WHERE path LIKE %(scope_path)s)"
             return subtree, {"scope_path": self.center_path + "%"}
         return None
+
+    def alarms(self, queryset: QuerySet, *, center: str, department: str) -> QuerySet:
+        """Rows of the alarms app this user may see, by `ALARMS_BY_ROLE`: `center` names the lookup
+        to the device's center (SUBTREE), `department` to the source's owning department."""
+        rule = EVERYTHING if self.everything else ALARMS_BY_ROLE.get(self.role, NOTHING)
+        if rule == EVERYTHING:
+            return queryset
+        if rule == DEPARTMENT and self.department_id is not None:
+            return queryset.filter(**{department: self.department_id})
+        if rule == SUBTREE and self.center_path is not None:
+            return queryset.filter(**{f"{center}__path__startswith": self.center_path})
+        return queryset.none()
 
     def filter_by_center(self, queryset: QuerySet, field: str = "center") -> QuerySet:
         """Any queryset whose rows belong to a center, limited to this scope."""

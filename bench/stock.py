@@ -8,6 +8,7 @@ no clocks, no timeline, no push). Served only by the benchmarks' servers, throug
 from django.utils import timezone
 from rest_framework import generics, serializers
 
+from alarms.models import Alarm
 from events.models import Event
 from patrols.models import TrackPoint
 
@@ -52,3 +53,19 @@ class StockTrackPointCreate(generics.CreateAPIView):
 
     serializer_class = StockTrackPointSerializer
     queryset = TrackPoint.objects.all()
+
+
+class StockAlarmSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Alarm
+        fields = ["id", "source", "external_id", "device", "alarm_type", "occurred_at", "payload"]
+
+
+class StockAlarmCreate(generics.CreateAPIView):
+    """POST an alarm row as the source gives it (no signature, schema, rate limit, clustering or event)."""
+
+    serializer_class = StockAlarmSerializer
+    queryset = Alarm.objects.all()
+
+    def perform_create(self, serializer):
+        serializer.save(received_at=timezone.now(), processed_at=timezone.now(), status="event")

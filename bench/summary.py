@@ -77,6 +77,9 @@ ROWS = [
         False,
         "req/s",
     ),
+    Row("alarms", "alarms/s vs stock DRF", "ours_rps", "stock_rps", "ratio", 0.8, False, "req/s"),
+    Row("alarms", "alarm p99 vs stock DRF", "p99_ms", "stock_p99_ms", "p99_ratio", 1.5, True, "ms"),
+    Row("alarms", "accepted alarms on no timeline", "lost", None, None, 0, True, ""),
 ]
 
 

@@ -2,11 +2,12 @@
 
 from django.urls import include, path
 
-from bench.stock import StockEventCreate, StockTrackPointCreate
+from bench.stock import StockAlarmCreate, StockEventCreate, StockTrackPointCreate
 
 urlpatterns = [
     path("bench-stock/events/", StockEventCreate.as_view(), name="bench-stock-events"),
     path("bench-stock/track-points/", StockTrackPointCreate.as_view(), name="bench-stock-track-points"),
+    path("bench-stock/alarms/", StockAlarmCreate.as_view(), name="bench-stock-alarms"),
     path("", include("wenjiang_ops.urls")),
 ]
 

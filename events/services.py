@@ -280,6 +280,90 @@ def _same_reporter(event: Event, reporter: User) -> Event:
     return event
 
 
+# --- machines: alarms and other systems' intake ---------------------------------------------------
+
+
+def event_report_system(
+    *,
+    reporter: User,
+    category_id,
+    description: str,
+    lat,
+    lng,
+    client_id: uuid.UUID,
+    grid=None,
+    urgent: bool | None = None,
+    source: str,
+    address: str = "",
+    data: dict | None = None,
+    now: datetime | None = None,
+) -> tuple[Event, bool]:
+    """Takes in a report from another system (an IoT alarm source …), reported by that system's
+    (inactive) account: the same checks, holder, clocks, first timeline row and push as
+    `event_report`, without the per-person intake limit (the system's own limits apply before it).
+    `data` goes on the first timeline row. Returns (event, created); the same `client_id` again
+    returns the event made the first time. Inside the caller's transaction, under a savepoint."""
+    event = report_build(
+        reporter=reporter,
+        category_id=category_id,
+        description=description,
+        lat=lat,
+        lng=lng,
+        client_id=client_id,
+        address=address,
+        urgent=urgent,
+        source=source,
+        grid=grid,
+        now=now,
+    )
+    action = timeline_row(event, A.REPORT, reporter, from_state="", now=event.created_at, data=data)
+    action.location = event.location
+    try:
+        with transaction.atomic() if connection.in_atomic_block else nullcontext():
+            _insert_event_and_first_row(event, action)
+    except IntegrityError:
+        existing = Event.objects.filter(client_id=client_id).first()
+        if existing is None:
+            raise
+        return existing, False
+    transaction.on_commit(lambda: _publish(event.pk, A.REPORT, action.pk), robust=True)
+    return event, True
+
+
+def event_notes_add(
+    *, event_id: int, actor: User | None, notes: list[tuple[datetime, str, dict]], publish: bool = True
+) -> list[EventAction]:
+    """Records on an event's timeline what another system reported again about it (an alarm repeated):
+    one "report" row per (at, reason, data), the state unchanged. Takes the event's row lock. With
+    `publish` the dashboards hear of it after the commit (a caller adding to many events at once
+    uses `event_notes_add_many`)."""
+    rows = event_notes_add_many(notes={event_id: (actor, notes)}, publish=False)
+    if publish and rows:
+        transaction.on_commit(lambda: _publish(event_id, A.REPORT, rows[-1].pk), robust=True)
+    return rows
+
+
+def event_notes_add_many(
+    *, notes: dict[int, tuple[User | None, list[tuple[datetime, str, dict]]]], publish: bool = True
+) -> list[EventAction]:
+    """`event_notes_add` for many events at once (event id -> (actor, notes)): their row locks in one
+    statement, in id order (as every batch takes them), the rows in one insert, one push after the
+    commit."""
+    events = Event.objects.select_for_update(of=("self",)).filter(pk__in=list(notes)).order_by("pk")
+    rows = [
+        timeline_row(
+            event, A.REPORT, notes[event.pk][0], from_state=event.state, now=at, reason=reason[:REASON_MAX], data=data
+        )
+        for event in events
+        for at, reason, data in notes[event.pk][1]
+    ]
+    EventAction.objects.bulk_create(rows)
+    if publish and rows:
+        ids = list(notes)
+        transaction.on_commit(lambda: publish_many(ids, A.REPORT), robust=True)
+    return rows
+
+
 # --- the workflow ----------------------------------------------------------------------------------
 
 

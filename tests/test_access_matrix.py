@@ -876,6 +876,14 @@ ROUTES: dict[str, Route] = {
     "video-hook-mediamtx-auth": Route(
         lambda w, _: "/video/hooks/local/mediamtx/auth/", {r: "401" for r in ROLES}, method="post"
     ),
+    # --- alarms (accounts.scope.ALARMS_BY_ROLE; what each list shows: tests/alarms/test_api.py) --------
+    "alarm-list": Route(lambda w, _: "/api/alarms/", api("200")),
+    "alarm-source-list": Route(lambda w, _: "/api/alarm-sources/", api("200")),
+    "alarm-device-list": Route(lambda w, _: "/api/alarm-devices/", api("200")),
+    # The webhook answers only signed requests, whoever is signed in (sessions and tokens count for nothing).
+    "alarm-webhook": Route(
+        lambda w, _: "/api/alarms/safe-compound/", api("401", anonymous="401"), method="post", data=lambda w: {}
+    ),
     "api-schema": Route(lambda w, _: "/api/schema/", api("200")),
     "api-docs": Route(lambda w, _: "/api/docs/", page("200")),
     # --- families ----------------------------------------------------------------------------------

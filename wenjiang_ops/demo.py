@@ -2,6 +2,7 @@
 
 from collections.abc import Callable
 
+from alarms.demo import seed_alarms
 from care.demo import seed_care
 from clocks.models import Calendar
 from disputes.demo.committees import seed_committees
@@ -39,6 +40,7 @@ def seed_demo(log: Callable[[str], None], *, events: bool = True) -> None:
         seed_care(log)  # the special populations and a year of their visits
         seed_patrol_year(log)
         seed_force_year(log)  # last: the points follow from the events and patrols above
+    seed_alarms(log, history=events)  # sources and devices always; clusters behind the year's IoT events
 
 
 def assign_calendars(log) -> None:

@@ -81,6 +81,7 @@ INSTALLED_APPS = [
     "care",
     "force",
     "video",
+    "alarms",
     "wenjiang_ops",
 ]
 

@@ -156,6 +156,9 @@ def test_every_role_is_listed_in_both_visibility_tables():
     from accounts.scope import FORCE_BY_ROLE
 
     assert set(FORCE_BY_ROLE) == set(Role.values)
+    from accounts.scope import ALARMS_BY_ROLE
+
+    assert set(ALARMS_BY_ROLE) == set(Role.values)
 
 
 def test_a_role_not_listed_sees_nothing():
