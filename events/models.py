@@ -49,6 +49,13 @@ class EventCategory(models.Model):
         related_name="+",
     )
     default_urgent = models.BooleanField(_("urgent by default"), default=False)
+    # Published through Open311 (GET requests): the street's problems, not people's troubles (disputes,
+    # special groups, public security stay unlisted). A category is public if it or its parent is.
+    public = models.BooleanField(
+        _("public through Open311"),
+        default=False,
+        help_text=_("Its events are listed to anyone by the Open311 API (no reporter, no photos)."),
+    )
     order = models.PositiveSmallIntegerField(_("order"), default=0)
     active = models.BooleanField(_("active"), default=True)
 

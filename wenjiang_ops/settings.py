@@ -81,6 +81,7 @@ INSTALLED_APPS = [
     "care",
     "force",
     "video",
+    "interop",
     "wenjiang_ops",
 ]
 
@@ -205,6 +206,8 @@ CELERY_BEAT_SCHEDULE: dict = {
     "clocks-sweep": {"task": "clocks.sweep", "schedule": SWEEP_SECONDS, "options": {"expires": SWEEP_SECONDS * 2}},
     # Finished exports are kept for EXPORT_KEEP_HOURS, then deleted with their files.
     "exports-purge": {"task": "exports.purge", "schedule": 3600, "options": {"expires": 1800}},
+    # The 12345 hotline's callbacks: the missed ones made, the undelivered ones resent (interop.hotline).
+    "hotline-callbacks": {"task": "interop.hotline_sweep", "schedule": 30, "options": {"expires": 60}},
 }
 # An export of up to EXPORT_SYNC_ROWS rows is answered at once; a larger one runs as a background job
 # with a progress bar, and its file arrives in the inbox.
@@ -407,3 +410,13 @@ LOGGING = {
     # fontTools logs every glyph of every font subset (disputes.documents) at INFO.
     "loggers": {"fontTools": {"level": "WARNING"}},
 }
+
+# The 12345 hotline's hand-off (interop.hotline, docs/hotline-12345.md): the shared secret that signs
+# both directions, where callbacks go (empty: they are kept until it is set), the reporting account.
+HOTLINE_SECRET = os.environ.get("HOTLINE_SECRET", "dev-hotline-secret" if DEBUG else "")
+HOTLINE_CALLBACK_URL = os.environ.get("HOTLINE_CALLBACK_URL", "")
+HOTLINE_ACCOUNT = os.environ.get("HOTLINE_ACCOUNT", "hotline12345")
+# Open311 GeoReport v2 (interop.open311): who this endpoint is, for the discovery document.
+OPEN311_JURISDICTION = os.environ.get("OPEN311_JURISDICTION", "wenjiang.chengdu.gov.cn")
+OPEN311_CONTACT = os.environ.get("OPEN311_CONTACT", "温江区社会治理综合服务中心")
+OPEN311_KEY_SERVICE = os.environ.get("OPEN311_KEY_SERVICE", "API keys are issued by the district center's administrator.")
