@@ -19,4 +19,6 @@ MSG
 export LIVE_WS_PORT="${LIVE_WS_PORT:-${ASGI_PORT:-8001}}"  # no proxy here: pages open sockets on the ASGI port
 export ASGI_WORKERS="${ASGI_WORKERS:-$(nproc)}"  # WebSockets: one uvicorn process per core
 export WEB_BIND="127.0.0.1:${WEB_PORT:-8000}"
+# The 12345 hotline's simulator (Procfile: hotline) takes the platform's callbacks here.
+export HOTLINE_CALLBACK_URL="${HOTLINE_CALLBACK_URL:-http://127.0.0.1:${HOTLINE_SIMULATOR_PORT:-8099}/callbacks/}"
 exec honcho start -f Procfile
