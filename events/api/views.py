@@ -16,6 +16,7 @@ from rest_framework.views import APIView
 
 from accounts.scope import scope_for, subtree_ids
 from events import services
+from events.clocks import reference
 from events.attachments import NotAnImage, TooLarge, check_content_length
 from events.domain.states import IllegalTransition
 from events.export import events_xlsx
@@ -151,10 +152,10 @@ class EventViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
         except BadCoordinates as exc:
             errors["location"] = [str(exc)]
         try:
-            category = EventCategory.objects.filter(pk=int(params.get("category")), active=True).first()
+            category = reference().categories.get(int(params.get("category")))
         except (TypeError, ValueError):
             category = None
-        if category is None:
+        if category is None or not category.active:
             errors["category"] = [_("Choose a category from the list.")]
         text = (params.get("text") or "")[: services.DESCRIPTION_MAX]
         if errors:
