@@ -368,7 +368,9 @@ def open_at(moment: datetime) -> Q:
 DUPLICATES_SHOWN = 5
 
 
-def event_duplicates(draft, *, events: QuerySet | None = None, rules: dict | None = None, limit: int = DUPLICATES_SHOWN):
+def event_duplicates(
+    draft, *, events: QuerySet | None = None, rules: dict | None = None, limit: int = DUPLICATES_SHOWN
+):
     """Likely duplicates of a report (an Event or a DuplicateDraft): the open events of its category
     reported within the rule's window before it, within its distance, with a description at least
     `min_similarity` alike (pg_trgm). Best first: most alike, then nearest. `events` limits the

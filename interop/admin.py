@@ -66,5 +66,3 @@ class HotlineOrderAdmin(ReadOnlyAdmin):
     list_filter = ["rating"]
     search_fields = ["number"]
     raw_id_fields = ["event"]
-
-

@@ -50,6 +50,9 @@ class Open311Request(models.Model):
         verbose_name = _("Open311 request")
         verbose_name_plural = _("Open311 requests")
 
+    def __str__(self) -> str:
+        return str(self.token)
+
 
 class HotlineOrder(models.Model):
     """A 12345 hotline work order (工单) handed to the platform: the event it became, its number
@@ -100,7 +103,9 @@ class HotlineCallback(models.Model):
         ordering = ["created_at", "id"]
         indexes = [
             # The periodic pass claims the undelivered ones in due order, over this small index.
-            models.Index(fields=["next_attempt_at"], name="hotline_callback_due", condition=Q(delivered_at__isnull=True))
+            models.Index(
+                fields=["next_attempt_at"], name="hotline_callback_due", condition=Q(delivered_at__isnull=True)
+            )
         ]
 
     def __str__(self) -> str:
@@ -120,3 +125,6 @@ class HotlineAttempt(models.Model):
         verbose_name = _("hotline delivery attempt")
         verbose_name_plural = _("hotline delivery attempts")
         ordering = ["at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.callback_id} @ {self.at:%Y-%m-%d %H:%M:%S} {self.status_code or self.error}"

@@ -81,7 +81,9 @@ def client_for_key(key: str | None) -> Open311Client:
     """The active client whose API key this is, else Open311Error 403."""
     client = None
     if key:
-        client = Open311Client.objects.select_related("account__center").filter(key_hash=_hash(key), active=True).first()
+        client = (
+            Open311Client.objects.select_related("account__center").filter(key_hash=_hash(key), active=True).first()
+        )
     if client is None:
         raise Open311Error(403, _("Invalid api_key received: it is required to post a service request."))
     return client
@@ -240,7 +242,9 @@ def _date(params, name: str) -> datetime | None:
         return None
     moment = parse_datetime(value.replace(" ", "+"))  # a "+" left unescaped in a query string reads as a space
     if moment is None or timezone.is_naive(moment):
-        raise Open311Error(400, _("%(name)s must be a W3C date and time with its zone, e.g. 2026-01-01T00:00:00Z.") % {"name": name})
+        raise Open311Error(
+            400, _("%(name)s must be a W3C date and time with its zone, e.g. 2026-01-01T00:00:00Z.") % {"name": name}
+        )
     return moment
 
 
@@ -360,7 +364,8 @@ def request_create(params, *, client: Open311Client, now: datetime | None = None
     notice = ""
     if duplicates:
         notice = _(
-            "A similar problem nearby was reported already (%(numbers)s): the center will check whether yours is the same."
+            "A similar problem nearby was reported already (%(numbers)s): "
+            "the center will check whether yours is the same."
         ) % {"numbers": ", ".join(d.number for d in duplicates)}
     return [
         {

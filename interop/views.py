@@ -39,7 +39,9 @@ def _error(fmt: str, exc: open311.Open311Error) -> HttpResponse:
 def _jurisdiction(request) -> None:
     given = request.GET.get("jurisdiction_id") or request.POST.get("jurisdiction_id")
     if given and given != settings.OPEN311_JURISDICTION:
-        raise open311.Open311Error(404, _("Unknown jurisdiction_id: this endpoint serves %(j)s.") % {"j": settings.OPEN311_JURISDICTION})
+        raise open311.Open311Error(
+            404, _("Unknown jurisdiction_id: this endpoint serves %(j)s.") % {"j": settings.OPEN311_JURISDICTION}
+        )
 
 
 def _client_if_keyed(request):
@@ -125,7 +127,9 @@ def _signed_json(request):
     try:
         return json.loads(request.body.decode("utf-8")), None
     except (UnicodeDecodeError, json.JSONDecodeError):
-        return None, JsonResponse({"detail": _("The body is not JSON."), "errors": {"body": [_("Send UTF-8 JSON.")]}}, status=400)
+        return None, JsonResponse(
+            {"detail": _("The body is not JSON."), "errors": {"body": [_("Send UTF-8 JSON.")]}}, status=400
+        )
 
 
 def _invalid(exc: ValidationError) -> JsonResponse:
@@ -148,7 +152,9 @@ def hotline_order(request):
         response = JsonResponse({"detail": str(exc.message)}, status=429)
         response["Retry-After"] = str(exc.retry_after)
         return response
-    return JsonResponse(hotline.order_answer(order), status=201 if created else 200, json_dumps_params={"ensure_ascii": False})
+    return JsonResponse(
+        hotline.order_answer(order), status=201 if created else 200, json_dumps_params={"ensure_ascii": False}
+    )
 
 
 @csrf_exempt
@@ -167,6 +173,11 @@ def hotline_satisfaction(request):
     except IllegalTransition:
         return JsonResponse({"detail": _("The event is not closed yet: a rating comes after the closure.")}, status=409)
     return JsonResponse(
-        {"order_no": order.number, "event_number": order.event.number, "rating": order.rating, "satisfied": order.event.satisfied},
+        {
+            "order_no": order.number,
+            "event_number": order.event.number,
+            "rating": order.rating,
+            "satisfied": order.event.satisfied,
+        },
         json_dumps_params={"ensure_ascii": False},
     )

@@ -419,4 +419,6 @@ HOTLINE_ACCOUNT = os.environ.get("HOTLINE_ACCOUNT", "hotline12345")
 # Open311 GeoReport v2 (interop.open311): who this endpoint is, for the discovery document.
 OPEN311_JURISDICTION = os.environ.get("OPEN311_JURISDICTION", "wenjiang.chengdu.gov.cn")
 OPEN311_CONTACT = os.environ.get("OPEN311_CONTACT", "温江区社会治理综合服务中心")
-OPEN311_KEY_SERVICE = os.environ.get("OPEN311_KEY_SERVICE", "API keys are issued by the district center's administrator.")
+OPEN311_KEY_SERVICE = os.environ.get(
+    "OPEN311_KEY_SERVICE", "API keys are issued by the district center's administrator."
+)

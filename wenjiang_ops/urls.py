@@ -5,9 +5,9 @@ from django.urls import include, path
 from django.views.i18n import JavaScriptCatalog
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from . import views
 from interop import urls as interop_urls
 
+from . import views
 from .live import urls as live_urls
 
 api_patterns = [

@@ -16,8 +16,8 @@ from rest_framework.views import APIView
 
 from accounts.scope import scope_for, subtree_ids
 from events import services
-from events.clocks import reference
 from events.attachments import NotAnImage, TooLarge, check_content_length
+from events.clocks import reference
 from events.domain.states import IllegalTransition
 from events.export import events_xlsx
 from events.models import Attachment, Event, EventAction, EventAssignment, EventCategory

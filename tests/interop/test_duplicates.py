@@ -100,7 +100,12 @@ def test_an_inactive_rule_offers_nothing(report, rule):
 
 
 def nearby(client, event, **overrides):
-    params = {"lat": event.location.y, "lng": event.location.x, "category": event.category_id, "text": "路边垃圾堆放三天没清运"}
+    params = {
+        "lat": event.location.y,
+        "lng": event.location.x,
+        "category": event.category_id,
+        "text": "路边垃圾堆放三天没清运",
+    }
     params.update(overrides)
     return client.get("/api/events/nearby/", params)
 
@@ -156,7 +161,9 @@ def test_nearby_takes_a_fixed_number_of_queries(api, report, rule):
         report()
     with CaptureQueriesContext(connection) as five:
         assert len(nearby(client, first).json()) == 5
-    assert len(one.captured_queries) == len(five.captured_queries) == 3  # the scope's centers, the rules, the candidates
+    assert (
+        len(one.captured_queries) == len(five.captured_queries) == 3
+    )  # the scope's centers, the rules, the candidates
 
 
 # --- the offer on the event page, merged with one click --------------------------------------------------------

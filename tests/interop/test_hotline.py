@@ -70,7 +70,9 @@ def test_a_work_order_becomes_a_hotline_event_once(client, order):
 
 def test_a_second_order_of_the_same_problem_names_the_first(client, order):
     first = signed_post(client, "/api/hotline/orders/", order()).json()
-    second = signed_post(client, "/api/hotline/orders/", order("12345-0002", content="航天路88号垃圾堆放好几天了")).json()
+    second = signed_post(
+        client, "/api/hotline/orders/", order("12345-0002", content="航天路88号垃圾堆放好几天了")
+    ).json()
     assert second["possible_duplicates"] == [first["event_number"]]
 
 
@@ -96,7 +98,9 @@ def test_unsigned_stale_or_forged_requests_are_refused_401(client, order, how, m
     else:  # signed, then changed on the way
         headers = signing.sign(SECRET, body)
         meta = {"HTTP_" + k.upper().replace("-", "_"): v for k, v in headers.items()}
-        response = client.post("/api/hotline/orders/", body.replace(b"0001", b"0009"), content_type="application/json", **meta)
+        response = client.post(
+            "/api/hotline/orders/", body.replace(b"0001", b"0009"), content_type="application/json", **meta
+        )
     assert response.status_code == 401 and message in response.json()["detail"]
     assert not HotlineOrder.objects.exists()
 
@@ -123,9 +127,11 @@ class Hotline:
         hotline_ = self
 
         class Handler(BaseHTTPRequestHandler):
-            def do_POST(self):  # noqa: N802
+            def do_POST(self):
                 body = self.rfile.read(int(self.headers["Content-Length"]))
-                signing.verify(SECRET, body, self.headers[signing.TIMESTAMP_HEADER], self.headers[signing.SIGNATURE_HEADER])
+                signing.verify(
+                    SECRET, body, self.headers[signing.TIMESTAMP_HEADER], self.headers[signing.SIGNATURE_HEADER]
+                )
                 if not hotline_.up:
                     self.send_response(503)
                     self.end_headers()
@@ -252,7 +258,12 @@ def test_the_hotline_rating_is_stored_and_counts_in_the_statistics(client, hotli
 
 
 def test_a_bad_rating_is_refused(client, hotline_event):
-    assert signed_post(client, "/api/hotline/satisfaction/", {"order_no": "12345-0001", "rating": "5"}).status_code == 400
-    assert signed_post(client, "/api/hotline/satisfaction/", {"order_no": "nope", "rating": "satisfied"}).status_code == 404
+    assert (
+        signed_post(client, "/api/hotline/satisfaction/", {"order_no": "12345-0001", "rating": "5"}).status_code == 400
+    )
+    assert (
+        signed_post(client, "/api/hotline/satisfaction/", {"order_no": "nope", "rating": "satisfied"}).status_code
+        == 404
+    )
     unsigned = client.post("/api/hotline/satisfaction/", b"{}", content_type="application/json")
     assert unsigned.status_code == 401

@@ -94,9 +94,17 @@ def test_a_service_definition_lists_its_attributes(client):
 
 
 def test_post_creates_an_event_through_intake_and_reads_back(client, key, public_code, hangtianlu_point):
-    response = post(client, key, public_code, hangtianlu_point, email="zhang@example.com", first_name="张",
-                    phone="13800000000", **{"attribute[urgent]": "true", "attribute[landmark]": "公交站旁"},
-                    address_string="航天路88号")
+    response = post(
+        client,
+        key,
+        public_code,
+        hangtianlu_point,
+        email="zhang@example.com",
+        first_name="张",
+        phone="13800000000",
+        **{"attribute[urgent]": "true", "attribute[landmark]": "公交站旁"},
+        address_string="航天路88号",
+    )
     assert response.status_code == 201, response.content
     [created] = response.json()
     assert set(created) == POSTED_FIELDS
@@ -232,8 +240,13 @@ def test_a_real_open311_client_reads_back_a_posted_request(live_server, hangtian
     root = f"{live_server.url}/open311/v2"
     posted = requests.post(
         f"{root}/requests.json",
-        data={"api_key": key, "service_code": "sa-garbage", "lat": hangtianlu_point.y, "long": hangtianlu_point.x,
-              "description": "垃圾桶满了"},
+        data={
+            "api_key": key,
+            "service_code": "sa-garbage",
+            "lat": hangtianlu_point.y,
+            "long": hangtianlu_point.x,
+            "description": "垃圾桶满了",
+        },
         timeout=10,
     )
     assert posted.status_code == 201

@@ -72,8 +72,11 @@ class Command(BaseCommand):
         seconds = time.monotonic() - started
         result.update(
             rules=len([k for k in rules if k is not None]),
-            default={"distance_m": default.distance_m, "window_hours": default.window_hours,
-                     "min_similarity": default.min_similarity},
+            default={
+                "distance_m": default.distance_m,
+                "window_hours": default.window_hours,
+                "min_similarity": default.min_similarity,
+            },
             ms_per_report=round(seconds * 1000 / max(result["events"], 1), 2),
         )
         self.stdout.write(

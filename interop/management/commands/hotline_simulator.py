@@ -80,7 +80,7 @@ class Command(BaseCommand):
         headers = {"Content-Type": "application/json", **signing.sign(self.secret, body)}
         request = urllib.request.Request(self.url + path, data=body, headers=headers, method="POST")
         try:
-            with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310 (a local URL)
+            with urllib.request.urlopen(request, timeout=10) as response:
                 return response.status, response.read().decode()
         except urllib.error.HTTPError as exc:
             return exc.code, exc.read().decode(errors="replace")
@@ -95,7 +95,8 @@ class Command(BaseCommand):
         payload = {
             "order_no": number,
             "category": code,
-            "content": "市民来电反映：" + text.format(street=street, other=other.removesuffix("路"), n=rng.randrange(1, 300)),
+            "content": "市民来电反映："
+            + text.format(street=street, other=other.removesuffix("路"), n=rng.randrange(1, 300)),
             "lat": round(rng.uniform(BOX[0], BOX[1]), 6),
             "lng": round(rng.uniform(BOX[2], BOX[3]), 6),
             "address": f"{street}",
@@ -107,7 +108,9 @@ class Command(BaseCommand):
 
     def _rate(self, number: str) -> None:
         rating = self.rng.choice(RATINGS)
-        status, text = self._post("/api/hotline/satisfaction/", {"order_no": number, "rating": rating, "comment": ""})
+        status, _answer = self._post(
+            "/api/hotline/satisfaction/", {"order_no": number, "rating": rating, "comment": ""}
+        )
         self.stdout.write(f"rating {number} {rating} -> {status}")
 
     # --- in: the platform's callbacks ------------------------------------------------------------------------
@@ -116,7 +119,7 @@ class Command(BaseCommand):
         command = self
 
         class Handler(BaseHTTPRequestHandler):
-            def do_POST(self):  # noqa: N802 (http.server's name)
+            def do_POST(self):
                 body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
                 try:
                     signing.verify(
