@@ -219,7 +219,14 @@ def callbacks_make(action_ids: list[int], now: datetime | None = None) -> list[i
     """The callbacks owed for these timeline steps (those of hotline orders' events, of the kinds the
     hotline hears of), made once each: a step already owed is skipped. Returns the new ones' ids."""
     now = now or timezone.now()
-    rows = EventAction.objects.filter(pk__in=action_ids, action__in=list(KIND_OF_ACTION)).select_related("event")
+    # One query for a step of an event that came from no work order (nearly all): nothing owed.
+    rows = list(
+        EventAction.objects.filter(
+            pk__in=action_ids, action__in=list(KIND_OF_ACTION), event__hotline_order__isnull=False
+        ).select_related("event")
+    )
+    if not rows:
+        return []
     orders = {o.event_id: o for o in HotlineOrder.objects.filter(event_id__in={r.event_id for r in rows})}
     made = []
     for row in rows:

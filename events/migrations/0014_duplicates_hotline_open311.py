@@ -44,7 +44,7 @@ class Migration(migrations.Migration):
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('distance_m', models.PositiveIntegerField(default=150, validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(5000)], verbose_name='distance (metres)')),
                 ('window_hours', models.PositiveIntegerField(default=72, validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(2160)], verbose_name='time window (hours)')),
-                ('min_similarity', models.FloatField(default=0.2, help_text='0 offers every open event of the category nearby; 1 only the same words.', validators=[django.core.validators.MinValueValidator(0.0), django.core.validators.MaxValueValidator(1.0)], verbose_name='minimum text similarity')),
+                ('min_similarity', models.FloatField(default=0.05, help_text='0 offers every open event of the category nearby; 1 only the same words.', validators=[django.core.validators.MinValueValidator(0.0), django.core.validators.MaxValueValidator(1.0)], verbose_name='minimum text similarity')),
                 ('active', models.BooleanField(default=True, help_text='Off: no duplicates offered.', verbose_name='active')),
                 ('category', models.OneToOneField(blank=True, help_text='Empty: every category without a rule of its own.', null=True, on_delete=django.db.models.deletion.CASCADE, related_name='duplicate_rule', to='events.eventcategory', verbose_name='category')),
             ],

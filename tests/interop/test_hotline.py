@@ -267,3 +267,44 @@ def test_a_bad_rating_is_refused(client, hotline_event):
     )
     unsigned = client.post("/api/hotline/satisfaction/", b"{}", content_type="application/json")
     assert unsigned.status_code == 401
+
+
+# --- the Celery entry points and the simulator -------------------------------------------------------------------
+
+
+def test_the_tasks_are_registered_and_the_sweep_is_scheduled(settings):
+    from wenjiang_ops.celery import app
+
+    assert {"interop.hotline_deliver", "interop.hotline_sweep"} <= set(app.tasks)
+    assert settings.CELERY_BEAT_SCHEDULE["hotline-callbacks"]["task"] == "interop.hotline_sweep"
+
+
+def test_the_deliver_task_delivers(hotline_event, act, receiver, settings):
+    from interop.tasks import hotline_deliver_task
+
+    act(hotline_event, "hangtianlu", "accept")
+    [callback_id] = hotline.callbacks_make(list(hotline_event.actions.values_list("pk", flat=True)))
+    settings.HOTLINE_CALLBACK_URL = receiver.url
+    receiver.up = True
+    hotline_deliver_task.apply(args=[callback_id])
+    assert HotlineCallback.objects.get(pk=callback_id).delivered_at is not None
+    assert [r["kind"] for r in receiver.received] == ["accepted"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_simulator_sends_a_signed_work_order(live_server, settings):
+    import socket
+
+    from django.core.management import call_command
+
+    from tests.events.test_engine import _committed_world
+
+    _committed_world()
+    with socket.socket() as free:
+        free.bind(("127.0.0.1", 0))
+        port = free.getsockname()[1]
+    call_command(
+        "hotline_simulator", url=live_server.url, port=port, count=1, first_after=0, stdout=__import__("io").StringIO()
+    )
+    order = HotlineOrder.objects.select_related("event").get()
+    assert order.event.source == "hotline" and order.number.startswith("12345-")

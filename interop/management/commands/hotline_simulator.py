@@ -15,8 +15,10 @@ from datetime import datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from django.conf import settings
-from django.core.management.base import BaseCommand
+from django.contrib.gis.geos import Point
+from django.core.management.base import BaseCommand, CommandError
 
+from grids.models import Grid
 from interop import signing
 
 CATEGORIES = [
@@ -28,8 +30,6 @@ CATEGORIES = [
     ("rt-road-damage", "{street}{n}号路段路面塌陷，有安全隐患"),
 ]
 STREETS = ["光华大道", "凤溪大道", "柳台大道", "杨柳东路", "江安路", "鱼凫路", "文化路", "学府路"]
-# The demo district's built-up area (Wenjiang's old town and Guanghua).
-BOX = (30.665, 30.715, 103.80, 103.87)
 RATINGS = ["satisfied"] * 8 + ["basically_satisfied"] * 3 + ["dissatisfied"]
 
 
@@ -42,19 +42,24 @@ class Command(BaseCommand):
         parser.add_argument("--per-hour", type=float, default=4.0, help="Work orders an hour (on average).")
         parser.add_argument("--rate-after", type=float, default=120.0, help="Seconds from closure to the rating.")
         parser.add_argument("--count", type=int, default=0, help="Stop after this many orders (0: never).")
+        parser.add_argument("--first-after", type=float, default=5.0, help="Seconds before the first order.")
 
-    def handle(self, *args, url, port, per_hour, rate_after, count, **options):
+    def handle(self, *args, url, port, per_hour, rate_after, count, first_after, **options):
         self.url, self.rate_after = url.rstrip("/"), rate_after
         self.secret = settings.HOTLINE_SECRET
         self.pending: list[tuple[float, str]] = []  # (when, order number) to rate
         self.lock = threading.Lock()
         self.rng = random.Random()
+        # The calls come from where people live: points inside the district's grids.
+        self.grids = [g.boundary for g in Grid.objects.only("boundary").order_by("code")]
+        if not self.grids:
+            raise CommandError("No grids: load the demo first (manage.py seed_demo).")
         server = ThreadingHTTPServer(("127.0.0.1", port), self._handler())
         threading.Thread(target=server.serve_forever, daemon=True).start()
         self.stdout.write(f"hotline simulator: callbacks on http://127.0.0.1:{port}/callbacks/, orders to {self.url}")
         stop = threading.Event()
         signal.signal(signal.SIGTERM, lambda *a: stop.set())
-        sent, next_order = 0, time.monotonic() + 5
+        sent, next_order = 0, time.monotonic() + first_after
         try:
             while not stop.is_set() and (not count or sent < count or self.pending):
                 now = time.monotonic()
@@ -92,19 +97,29 @@ class Command(BaseCommand):
         code, text = rng.choice(CATEGORIES)
         street, other = rng.sample(STREETS, 2)
         number = f"12345-{datetime.now():%Y%m%d%H%M%S}-{rng.randrange(1000):03d}"
+        point = self._point()
         payload = {
             "order_no": number,
             "category": code,
             "content": "市民来电反映："
             + text.format(street=street, other=other.removesuffix("路"), n=rng.randrange(1, 300)),
-            "lat": round(rng.uniform(BOX[0], BOX[1]), 6),
-            "lng": round(rng.uniform(BOX[2], BOX[3]), 6),
+            "lat": round(point.y, 6),
+            "lng": round(point.x, 6),
             "address": f"{street}",
             "called_at": datetime.now().astimezone().isoformat(timespec="seconds"),
             "caller": {"name": rng.choice(["张先生", "李女士", "王先生", "刘女士"]), "phone": "138****0000"},
         }
         status, text = self._post("/api/hotline/orders/", payload)
         self.stdout.write(f"order {number} -> {status} {text[:160]}")
+
+    def _point(self):
+        boundary = self.rng.choice(self.grids)
+        xmin, ymin, xmax, ymax = boundary.extent
+        for _ in range(100):
+            point = Point(self.rng.uniform(xmin, xmax), self.rng.uniform(ymin, ymax), srid=4326)
+            if boundary.contains(point):
+                return point
+        return boundary.point_on_surface
 
     def _rate(self, number: str) -> None:
         rating = self.rng.choice(RATINGS)
