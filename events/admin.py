@@ -8,6 +8,8 @@ from wenjiang_ops.read_only_admin import ReadOnlyAdmin
 from .models import (
     Attachment,
     ClockPolicy,
+    DemoDuplicate,
+    DuplicateRule,
     Event,
     EventAction,
     EventAssignment,
@@ -20,8 +22,8 @@ from .models import (
 
 @admin.register(EventCategory)
 class EventCategoryAdmin(admin.ModelAdmin):
-    list_display = ["name", "code", "parent", "default_department", "default_urgent", "order", "active"]
-    list_filter = ["active", "default_urgent", "parent"]
+    list_display = ["name", "code", "parent", "default_department", "default_urgent", "public", "order", "active"]
+    list_filter = ["active", "default_urgent", "public", "parent"]
     search_fields = ["name", "code"]
     autocomplete_fields = ["parent", "default_department"]
 
@@ -135,3 +137,19 @@ class EventFigureAdmin(ReadOnlyAdmin):
 
     list_display = ("origin_center_id", "bucket", "start", "compacted", "reported", "closed", "open", "escalations")
     list_filter = ("bucket", "compacted")
+
+
+@admin.register(DuplicateRule)
+class DuplicateRuleAdmin(admin.ModelAdmin):
+    """How close, how recent and how alike a report must be to an open event to be offered as its
+    duplicate (events.selectors.event_duplicates); `manage.py duplicates_measure` scores a setting."""
+
+    list_display = ["__str__", "distance_m", "window_hours", "min_similarity", "active"]
+    list_editable = ["distance_m", "window_hours", "min_similarity", "active"]
+    autocomplete_fields = ["category"]
+
+
+@admin.register(DemoDuplicate)
+class DemoDuplicateAdmin(ReadOnlyAdmin):
+    list_display = ["event", "original"]
+    raw_id_fields = ["event", "original"]

@@ -40,14 +40,16 @@ class Action(models.TextChoices):
     REOPEN = "reopen", _("Reopen")
     WARN = "warn", _("Warning")
     ATTACH = "attach", _("Add photos")
+    RATE = "rate", _("Satisfaction rated")
 
 
 class Source(models.TextChoices):
     PATROL = "patrol", _("Grid patrol")
     VOLUNTEER = "volunteer", _("Volunteer")
-    CITIZEN = "citizen", _("Citizen / 12345 hotline")
+    CITIZEN = "citizen", _("Citizen")
     VIDEO = "video", _("Video patrol")
     IOT = "iot", _("IoT sensing")
+    HOTLINE = "hotline", _("12345 hotline")
 
 
 class Phase(models.TextChoices):

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import math
 import random
+import re
 import uuid
 from collections import defaultdict
 from collections.abc import Callable
@@ -29,8 +30,8 @@ from grids.models import Center, Department, Grid
 from . import clocks as event_clocks
 from . import services
 from .choices import Source, State
-from .domain.states import IllegalTransition
-from .models import Event, EventAction, EventAssignment, EventCategory, EventSchedule
+from .domain.states import FINAL_STATES, IllegalTransition
+from .models import DemoDuplicate, Event, EventAction, EventAssignment, EventCategory, EventSchedule
 
 NAMESPACE = uuid.UUID("6f1d1b7e-5c1a-4a43-9a0e-8f2b8c1e2d01")
 EVENT_COUNT = 26_201
@@ -63,6 +64,17 @@ DETAILS = {
     "special-groups": ["走访中发现异常情况", "需相关部门及时介入", "家属反映近期状态不稳定"],
     "food-drugs": ["群众反映卫生条件差", "疑似无证经营", "需市场监管部门检查"],
 }
+# Reports of something already reported (并案): a share of the stories are a second report of an
+# earlier event, by someone else, in other words, a little apart; stored as DemoDuplicate (the truth
+# `manage.py duplicates_measure` scores the duplicate finder against).
+DUPLICATE_SHARE = 0.05
+DUPLICATE_WORDINGS = [
+    "{place}这里{category}的问题还没人管，{detail}。",
+    "再次反映：{place}附近{category}，{detail}。",
+    "{street}上有{category}问题，就在{number}号旁边，请尽快处理。",
+    "群众来电称{place}有{category}情况，{detail}。",
+    "{community}{street}一带{category}，{detail}，请派人看看。",
+]
 HOURLY = [1, 1, 1, 1, 1, 2, 4, 8, 12, 12, 11, 10, 8, 9, 10, 10, 9, 8, 6, 5, 4, 3, 2, 1]
 STREETS = [
     "光华大道",
@@ -226,6 +238,58 @@ class History:
         row = services.timeline_row(event, "report", reporter, from_state="", now=now, location=point)
         return event, [row]
 
+    def duplicate(
+        self, index: int, original: Event, original_rows: list[EventAction]
+    ) -> tuple[Event, list[EventAction]] | None:
+        """A second report of `original`, or None when it would come after the original was closed
+        (or rejected: then it is a new report, not a duplicate) or after the end of the year."""
+        rng = self.rng
+        now = original.created_at + timedelta(hours=min(rng.lognormvariate(math.log(3), 1.1), 60))
+        if now >= self.end:
+            return None
+        if any(row.to_state in FINAL_STATES and row.created_at <= now for row in original_rows):
+            return None
+        # Most stand where the first reporter stood (GPS error); some describe it from down the street.
+        metres = rng.uniform(150, 400) if rng.random() < 0.1 else abs(rng.gauss(0, 40))
+        bearing = rng.uniform(0, 2 * math.pi)
+        lat = original.location.y + metres * math.cos(bearing) / 111_320
+        lng = original.location.x + metres * math.sin(bearing) / (111_320 * math.cos(math.radians(lat)))
+        categories = event_clocks.reference().categories
+        category = categories[original.category_id]
+        parent = categories.get(category.parent_id)
+        top = parent.code if parent else category.code
+        siblings = [c for c in self.leaves.get(top, []) if c.pk != category.pk]
+        if siblings and rng.random() < 0.08:  # the second reporter files it under a neighbouring category
+            category = rng.choice(siblings)
+        parts = PLACE.match(original.description)
+        street = parts["street"] if parts else rng.choice(STREETS)
+        number = parts["number"] if parts else str(rng.randrange(1, 300))
+        community = original.grid.center.name if original.grid_id else ""
+        description = rng.choice(DUPLICATE_WORDINGS).format(
+            place=f"{community}{street}{number}号",
+            community=community,
+            street=street,
+            number=number,
+            category=category.name,
+            detail=rng.choice(DETAILS[top]),
+        )
+        source = rng.choices(list(SOURCE_WEIGHTS), weights=list(SOURCE_WEIGHTS.values()))[0]
+        reporter = self.reporter(source, original.grid)
+        event = services.report_build(
+            reporter=reporter,
+            category_id=category.pk,
+            description=description,
+            lat=lat,
+            lng=lng,
+            client_id=uuid.uuid5(NAMESPACE, f"duplicate-{index}"),
+            address=original.address,
+            source=source,
+            grid=original.grid,  # a few metres apart: the same grid, as the holder sees it
+            now=now,
+        )
+        point = event.location
+        return event, [services.timeline_row(event, "report", reporter, from_state="", now=now, location=point)]
+
     def run(self, event: Event, rows: list[EventAction]) -> None:
         """Plays the event's story until it closes, stalls, or reaches the present."""
         rng = self.rng
@@ -346,8 +410,17 @@ class History:
         return None if self.rng.random() < 0.15 else self.rng.random() < 0.97
 
 
+PLACE = re.compile(r"^(?P<community>.*?)(?P<street>" + "|".join(STREETS) + r")(?P<number>\d+)号附近发现")
+
+
 def event_rng(index: int) -> random.Random:
     return random.Random(f"{SEED}-{index}")
+
+
+def duplicate_rng(index: int) -> random.Random:
+    """The stream deciding whether story `index` is a second report (apart from the story's own, so
+    that the other stories stay as they were)."""
+    return random.Random(f"{SEED}-duplicate-{index}")
 
 
 def seed_events(log: Log, *, count: int = EVENT_COUNT, end: datetime | None = None) -> None:
@@ -359,9 +432,20 @@ def seed_events(log: Log, *, count: int = EVENT_COUNT, end: datetime | None = No
     end = end or timezone.now()
     history = History(event_rng(-1), end)
     events, rows_by_event = [], []
+    duplicates: list[tuple[int, int]] = []  # (index of the second report, index of the original)
     for index in range(count):
-        history.rng = event_rng(index)  # each story its own stream: the same event whatever the count
-        event, rows = history.report(index)
+        made = None
+        chooser = duplicate_rng(index)
+        if index >= 50 and chooser.random() < DUPLICATE_SHARE:
+            original = chooser.randrange(index)
+            history.rng = chooser
+            made = history.duplicate(index, events[original], rows_by_event[original])
+            if made is not None:
+                duplicates.append((index, original))
+        if made is None:
+            history.rng = event_rng(index)  # each story its own stream: the same event whatever the count
+            made = history.report(index)
+        event, rows = made
         try:
             history.run(event, rows)
         except (IllegalTransition, ValidationError, PermissionDenied) as exc:  # a bug in the story, not data
@@ -382,8 +466,14 @@ def seed_events(log: Log, *, count: int = EVENT_COUNT, end: datetime | None = No
     for row in rows:
         row.event_id = row.event.pk
     EventAction.objects.bulk_create(rows, batch_size=5000)
+    DemoDuplicate.objects.bulk_create(
+        [DemoDuplicate(event_id=events[k].pk, original_id=events[o].pk) for k, o in duplicates], batch_size=5000
+    )
     with connection.cursor() as cursor:  # fresh statistics, or the planner misjudges the new rows for a while
         for table in ("events_event", "events_eventschedule", "events_eventassignment", "events_eventaction"):
             cursor.execute(f"ANALYZE {table}")
     closed = sum(1 for e in events if e.state == State.CLOSED)
-    log(f"events: {len(events)} ({closed} closed), {len(rows)} timeline rows, {len(assignments)} assignments")
+    log(
+        f"events: {len(events)} ({closed} closed, {len(duplicates)} reported twice on purpose), "
+        f"{len(rows)} timeline rows, {len(assignments)} assignments"
+    )

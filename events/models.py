@@ -49,6 +49,13 @@ class EventCategory(models.Model):
         related_name="+",
     )
     default_urgent = models.BooleanField(_("urgent by default"), default=False)
+    # Published through Open311 (GET requests): the street's problems, not people's troubles (disputes,
+    # special groups, public security stay unlisted). A category is public if it or its parent is.
+    public = models.BooleanField(
+        _("public through Open311"),
+        default=False,
+        help_text=_("Its events are listed to anyone by the Open311 API (no reporter, no photos)."),
+    )
     order = models.PositiveSmallIntegerField(_("order"), default=0)
     active = models.BooleanField(_("active"), default=True)
 
@@ -473,3 +480,63 @@ class Attachment(models.Model):
         verbose_name = _("photo")
         verbose_name_plural = _("photos")
         ordering = ["created_at", "id"]
+
+
+class DuplicateRule(models.Model):
+    """How intake finds likely duplicates (并案) of a report in one category: open events of the same
+    category reported within `window_hours` before it, within `distance_m` of it, whose description
+    is at least `min_similarity` alike (PostgreSQL trigram similarity, 0–1).
+
+    The most specific row wins: the category's own, then its parent's, then the row with no
+    category (the district's default); without any row, the built-in defaults of the fields."""
+
+    category = models.OneToOneField(
+        EventCategory,
+        verbose_name=_("category"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="duplicate_rule",
+        help_text=_("Empty: every category without a rule of its own."),
+    )
+    distance_m = models.PositiveIntegerField(
+        _("distance (metres)"), default=150, validators=[MinValueValidator(1), MaxValueValidator(5000)]
+    )
+    window_hours = models.PositiveIntegerField(
+        _("time window (hours)"), default=72, validators=[MinValueValidator(1), MaxValueValidator(24 * 90)]
+    )
+    # The defaults are those `manage.py duplicates_measure` found best over the demo year (README).
+    min_similarity = models.FloatField(
+        _("minimum text similarity"),
+        default=0.05,
+        validators=[MinValueValidator(0.0), MaxValueValidator(1.0)],
+        help_text=_("0 offers every open event of the category nearby; 1 only the same words."),
+    )
+    active = models.BooleanField(_("active"), default=True, help_text=_("Off: no duplicates offered."))
+
+    class Meta:
+        verbose_name = _("duplicate rule")
+        verbose_name_plural = _("duplicate rules")
+        constraints = [
+            models.UniqueConstraint(fields=["category"], name="duplicate_rule_once", nulls_distinct=False),
+            models.CheckConstraint(
+                condition=Q(min_similarity__gte=0) & Q(min_similarity__lte=1), name="duplicate_rule_similarity"
+            ),
+            models.CheckConstraint(condition=Q(distance_m__gt=0, window_hours__gt=0), name="duplicate_rule_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return str(self.category) if self.category_id else str(_("Default"))
+
+
+class DemoDuplicate(models.Model):
+    """The demo generator's truth: `event` was reported again on purpose as a duplicate of
+    `original` (a second reporter, another wording, a little apart). `manage.py duplicates_measure`
+    scores the duplicate finder against it. Written by events.demo only."""
+
+    event = models.OneToOneField(Event, primary_key=True, on_delete=models.CASCADE, related_name="+")
+    original = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
+        verbose_name = _("demo duplicate")
+        verbose_name_plural = _("demo duplicates")

@@ -14,7 +14,7 @@ from grids.choices import Level
 from grids.models import Department
 
 from .choices import Phase
-from .models import ClockPolicy, EventCategory, PhaseLimit
+from .models import ClockPolicy, DuplicateRule, EventCategory, PhaseLimit
 
 # (code, name, default department code, urgent by default, [(code, name), ...])
 CATEGORIES = [
@@ -200,8 +200,13 @@ def special_days() -> list[SpecialDay]:
     return days
 
 
+# Categories whose events Open311 lists to anyone (EventCategory.public): the street's problems.
+PUBLIC_CATEGORIES = frozenset({"sanitation", "city-management", "road-traffic"})
+
+
 @transaction.atomic
 def load_reference() -> dict[str, int]:
+    DuplicateRule.objects.get_or_create(category=None)  # the default duplicate rule, for the admin to tune
     departments = {d.code: d for d in Department.objects.all()}
     for order, (code, name, department, urgent, children) in enumerate(CATEGORIES, start=1):
         parent, _ = EventCategory.objects.get_or_create(
@@ -211,6 +216,7 @@ def load_reference() -> dict[str, int]:
                 "order": order,
                 "default_department": departments.get(department),
                 "default_urgent": urgent,
+                "public": code in PUBLIC_CATEGORIES,
             },
         )
         for k, (child_code, child_name) in enumerate(children, start=1):

@@ -17,6 +17,7 @@ of queries.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
@@ -311,4 +312,103 @@ def attachment_visible(user, attachment_id: int):
         .filter(Q(action__isnull=False) | Q(uploaded_by_id=user.pk))
         .only("pk", "image", "thumbnail", "event_id", "action_id", "uploaded_by_id")
         .first()
+    )
+
+
+# --- likely duplicates at intake (并案) -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DuplicateDraft:
+    """A report being written or just taken in: what the duplicate finder compares. `at` is the
+    moment of the report; `exclude_id` the event itself once it exists."""
+
+    category_id: int
+    point: object  # a WGS 84 GEOS Point
+    text: str
+    at: datetime
+    exclude_id: int | None = None
+
+    @classmethod
+    def of(cls, event) -> DuplicateDraft:
+        return cls(event.category_id, event.location, event.description, event.created_at, event.pk)
+
+
+def duplicate_rules() -> dict:
+    """Every duplicate rule by category id (None: the default row)."""
+    from .models import DuplicateRule
+
+    return {rule.category_id: rule for rule in DuplicateRule.objects.all()}
+
+
+def duplicate_rule(category_id: int, rules: dict | None = None):
+    """The rule for `category_id`: its own row, its parent's, the default row, else the built-in
+    defaults (an unsaved row)."""
+    from .clocks import reference
+    from .models import DuplicateRule
+
+    rules = duplicate_rules() if rules is None else rules
+    category = reference().categories.get(category_id)
+    for key in (category_id, getattr(category, "parent_id", None)):
+        if key is not None and key in rules:
+            return rules[key]
+    return rules.get(None) or DuplicateRule()
+
+
+def open_at(moment: datetime) -> Q:
+    """Events open at `moment`: reported by then, not closed by then, neither rejected nor merged.
+    At the present it is the open states; over the demo year, the same rule as it stood then."""
+    return (
+        Q(created_at__lte=moment)
+        & (Q(closed_at__isnull=True) | Q(closed_at__gt=moment))
+        & ~Q(state__in=[State.REJECTED, State.MERGED])
+    )
+
+
+DUPLICATES_SHOWN = 5
+
+
+def event_duplicates(
+    draft, *, events: QuerySet | None = None, rules: dict | None = None, limit: int = DUPLICATES_SHOWN
+):
+    """Likely duplicates of a report (an Event or a DuplicateDraft): the open events of its category
+    reported within the rule's window before it, within its distance, with a description at least
+    `min_similarity` alike (pg_trgm). Best first: most alike, then nearest. `events` limits the
+    search (a user's scope); every intake path (phone, hotline, Open311, alarms) asks this one.
+
+    One query, over the location's spatial index (a box in degrees, then the exact distance in
+    metres on the sphere). Each row carries `distance` (metres) and `similarity` (0–1)."""
+    from django.contrib.gis.db.models.functions import Distance
+    from django.contrib.gis.measure import D
+    from django.contrib.postgres.search import TrigramSimilarity
+
+    from .models import Event
+
+    if not isinstance(draft, DuplicateDraft):
+        draft = DuplicateDraft.of(draft)
+    rule = duplicate_rule(draft.category_id, rules)
+    if not rule.active or draft.point is None:
+        return []
+    point = draft.point
+    # A box around the point, in degrees, that holds the circle: lets PostGIS use the GiST index.
+    lat = abs(point.y)
+    degrees = rule.distance_m / (111_320 * max(math.cos(math.radians(lat)), 0.1))
+    queryset = Event.objects.all() if events is None else events
+    queryset = (
+        queryset.filter(
+            open_at(draft.at),
+            category_id=draft.category_id,
+            created_at__gte=draft.at - timedelta(hours=rule.window_hours),
+            location__dwithin=(point, degrees),
+            location__distance_lte=(point, D(m=rule.distance_m)),
+        )
+        .annotate(distance=Distance("location", point), similarity=TrigramSimilarity("description", draft.text or ""))
+        .filter(similarity__gte=rule.min_similarity)
+    )
+    if draft.exclude_id is not None:
+        queryset = queryset.exclude(pk=draft.exclude_id)
+    return list(
+        queryset.select_related("category")
+        .only("pk", "category__name", "category__parent", "description", "address", "state", "created_at", "location")
+        .order_by("-similarity", "distance", "-created_at", "-pk")[:limit]
     )

@@ -549,6 +549,28 @@ def event_transition(
     return event
 
 
+@transaction.atomic
+def event_rate(*, event_id: int, satisfied: bool, channel: str, note: str = "", now: datetime | None = None) -> Event:
+    """Stores the citizen's own rating of a closed event (the 12345 hotline's return call, 回访):
+    `satisfied` then counts in the statistics (selectors: satisfaction = satisfied / rated closings),
+    in place of what the verifying staff noted. A system step (no actor) by the integration named
+    `channel`, on the timeline. Takes the event's row lock.
+
+    Raises EventNotFound (404) or IllegalTransition (409: the event is not closed)."""
+    event = Event.objects.select_for_update(of=("self",)).filter(pk=event_id).first()
+    if event is None:
+        raise EventNotFound(_("No such event."))
+    states.next_state(event.state, A.RATE)  # IllegalTransition unless closed
+    note = (note or "").strip()[:REASON_MAX]
+    event.satisfied = bool(satisfied)
+    event.save(update_fields=["satisfied", "updated_at"])
+    data = {"satisfied": event.satisfied, "channel": str(channel)[:40]}
+    row = timeline_row(event, A.RATE, None, from_state=event.state, now=now or timezone.now(), reason=note, data=data)
+    row.save()
+    transaction.on_commit(lambda: _publish(event.pk, A.RATE, row.pk), robust=True)
+    return event
+
+
 # Inbox messages of the workflow's own steps (the escalation engine's are in engine.MESSAGES).
 STEP_MESSAGES = {
     "ticket": gettext_lazy("New ticket: event %(number)s (%(category)s) waits for your department to sign for it."),

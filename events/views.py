@@ -33,7 +33,7 @@ from .domain.states import IllegalTransition
 from .exporters import report_periods
 from .forms import FILTER_KEYS, ActionForm, action_specs, categories_in_tree_order, event_filter
 from .models import Attachment, Event, EventAction, EventAssignment
-from .selectors import overdue_q
+from .selectors import event_duplicates, overdue_q
 
 PAGE_SIZE = 25
 
@@ -277,6 +277,10 @@ def _detail_context(request, event: Event, *, failed: dict | None = None) -> dic
     assignments.sort(key=lambda a: a.role != AssignmentRole.LEAD)
     actions = services.event_available_actions(event, request.user, assignments)
     end = event.closed_at or now
+    # Likely duplicates (并案), offered to whoever may merge the event now: one click merges it.
+    duplicates = []
+    if Action.MERGE in actions:
+        duplicates = event_duplicates(event, events=scope_for(request.user).events())
     return {
         "event": event,
         "grid_outline": outline_geojson(event.grid.boundary) if event.grid_id else None,
@@ -284,6 +288,7 @@ def _detail_context(request, event: Event, *, failed: dict | None = None) -> dic
         "photos": list(Attachment.objects.on_timeline().filter(event=event).order_by("created_at", "id")),
         "timeline": _timeline(event),
         "specs": action_specs(event, request.user, actions),
+        "duplicates": duplicates,
         "failed": failed or {},
         "overdue": bool(event.deadline and end > event.deadline),
         "phase_overdue": bool(event.due_at and not event.closed_at and now > event.due_at),

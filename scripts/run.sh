@@ -19,9 +19,12 @@ MSG
 export LIVE_WS_PORT="${LIVE_WS_PORT:-${ASGI_PORT:-8001}}"  # no proxy here: pages open sockets on the ASGI port
 export ASGI_WORKERS="${ASGI_WORKERS:-$(nproc)}"  # WebSockets: one uvicorn process per core
 export WEB_BIND="127.0.0.1:${WEB_PORT:-8000}"
+# The 12345 hotline's simulator takes the platform's callbacks here.
+export HOTLINE_CALLBACK_URL="${HOTLINE_CALLBACK_URL:-http://127.0.0.1:${HOTLINE_SIMULATOR_PORT:-8099}/callbacks/}"
 # The demo's simulators run beside the platform under `make run` only (the Procfile is production's):
 # they are appended to a copy of it. One line per simulator.
 PROCFILE="${TMPDIR:-/tmp}/wenjiang-ops-Procfile.$$"
 cp Procfile "$PROCFILE"
 echo "alarms: python manage.py alarm_simulator" >>"$PROCFILE"  # IoT alarm sources (alarms app)
+echo "hotline: python manage.py hotline_simulator --url http://${WEB_BIND} --port ${HOTLINE_SIMULATOR_PORT:-8099}" >>"$PROCFILE"  # the 12345 hotline (interop app)
 exec honcho start -f "$PROCFILE" -d "$PWD"

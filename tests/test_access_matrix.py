@@ -579,6 +579,28 @@ ROUTES: dict[str, Route] = {
         objects=True,
     ),
     "stats-summary": Route(lambda w, _: "/api/stats/summary/", api("200")),
+    # Already reported nearby: the open events one may see near a point (asked at the event inside).
+    "event-nearby": Route(
+        lambda w, _: (
+            f"/api/events/nearby/?lat={w['event_in'].location.y}&lng={w['event_in'].location.x}"
+            f"&category={w['event_in'].category_id}&text={w['event_in'].description}"
+        ),
+        {**EVENT_LIST, "duty": "200 [in]", "admin": "200 [in]"},
+        listing=ids_of(),
+    ),
+    # --- Open311 GeoReport v2 (public by the spec: the same to everyone; posting needs an api_key) -----
+    "open311:discovery": Route(lambda w, _: "/open311/v2/discovery.json", api("200", anonymous="200")),
+    "open311:services": Route(lambda w, _: "/open311/v2/services.xml", api("200", anonymous="200")),
+    "open311:service": Route(lambda w, _: "/open311/v2/services/sa-garbage.json", api("200", anonymous="200")),
+    "open311:requests": Route(lambda w, _: "/open311/v2/requests.json", api("200", anonymous="200")),
+    # A request in a public category (sanitation) is public: the same answer to every role.
+    "open311:request": Route(
+        lambda w, _: f"/open311/v2/requests/{w['event_in'].number}.json", api("200", anonymous="200")
+    ),
+    "open311:token": Route(lambda w, _: f"/open311/v2/tokens/{uuid.uuid4()}.json", api("404", anonymous="404")),
+    # --- the 12345 hotline: signed by the hotline's secret, never by a session -----------------------------
+    "hotline-orders": Route(lambda w, _: "/api/hotline/orders/", api("401"), method="post"),
+    "hotline-satisfaction": Route(lambda w, _: "/api/hotline/satisfaction/", api("401"), method="post"),
     # --- API: disputes -----------------------------------------------------------------------------
     "dispute-type-list": Route(lambda w, _: "/api/dispute-types/", api("200")),
     "dispute-list": Route(lambda w, _: "/api/disputes/?page_size=1000", DISPUTE_LIST, listing=ids_of()),

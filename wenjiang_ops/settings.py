@@ -82,6 +82,7 @@ INSTALLED_APPS = [
     "force",
     "video",
     "alarms",
+    "interop",
     "wenjiang_ops",
 ]
 
@@ -213,6 +214,8 @@ CELERY_BEAT_SCHEDULE: dict = {
         "schedule": VIDEO_POLL_SECONDS,
         "options": {"expires": VIDEO_POLL_SECONDS * 2},
     },
+    # The 12345 hotline's callbacks: the missed ones made, the undelivered ones resent (interop.hotline).
+    "hotline-callbacks": {"task": "interop.hotline_sweep", "schedule": 30, "options": {"expires": 60}},
 }
 # An export of up to EXPORT_SYNC_ROWS rows is answered at once; a larger one runs as a background job
 # with a progress bar, and its file arrives in the inbox.
@@ -422,3 +425,15 @@ LOGGING = {
     # fontTools logs every glyph of every font subset (disputes.documents) at INFO.
     "loggers": {"fontTools": {"level": "WARNING"}},
 }
+
+# The 12345 hotline's hand-off (interop.hotline, docs/hotline-12345.md): the shared secret that signs
+# both directions, where callbacks go (empty: they are kept until it is set), the reporting account.
+HOTLINE_SECRET = os.environ.get("HOTLINE_SECRET", "dev-hotline-secret" if DEBUG else "")
+HOTLINE_CALLBACK_URL = os.environ.get("HOTLINE_CALLBACK_URL", "")
+HOTLINE_ACCOUNT = os.environ.get("HOTLINE_ACCOUNT", "hotline12345")
+# Open311 GeoReport v2 (interop.open311): who this endpoint is, for the discovery document.
+OPEN311_JURISDICTION = os.environ.get("OPEN311_JURISDICTION", "wenjiang.chengdu.gov.cn")
+OPEN311_CONTACT = os.environ.get("OPEN311_CONTACT", "温江区社会治理综合服务中心")
+OPEN311_KEY_SERVICE = os.environ.get(
+    "OPEN311_KEY_SERVICE", "API keys are issued by the district center's administrator."
+)

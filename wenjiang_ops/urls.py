@@ -5,6 +5,8 @@ from django.urls import include, path
 from django.views.i18n import JavaScriptCatalog
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
+from interop import urls as interop_urls
+
 from . import views
 from .live import urls as live_urls
 
@@ -22,6 +24,7 @@ api_patterns = [
     path("", include("care.api.urls")),
     path("", include("force.api.urls")),
     path("", include("video.api.urls")),
+    path("", include(interop_urls.hotline_urlpatterns)),
     path("", include(live_urls.api_urlpatterns)),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     # A page: signed-out visitors go to the login page. The split view serves its init script as a
@@ -50,6 +53,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     path("api/", include(api_patterns)),
+    path("open311/v2/", include("interop.urls")),
     path("admin/", admin.site.urls),
 ]
 # No static(MEDIA_URL): uploaded photos are served only by events.media, to whoever may see them.

@@ -424,3 +424,25 @@ class EventCreatedSerializer(EventFields):
             "accept_due_at": _when(instance.accept_due_at),
             "client_id": str(instance.client_id),
         }
+
+
+class NearbySerializer(serializers.Serializer):
+    """A likely duplicate of a report (GET /api/events/nearby/, and the event page): what the event
+    is, where and how alike, never who reported it."""
+
+    id = serializers.IntegerField()
+    number = serializers.CharField()
+    category = serializers.CharField(source="category.name")
+    state = serializers.CharField()
+    state_display = serializers.CharField(source="get_state_display")
+    description = serializers.CharField()
+    address = serializers.CharField()
+    created_at = serializers.DateTimeField()
+    distance_m = serializers.SerializerMethodField()
+    similarity = serializers.SerializerMethodField()
+
+    def get_distance_m(self, obj) -> int:
+        return round(obj.distance.m if hasattr(obj.distance, "m") else obj.distance)
+
+    def get_similarity(self, obj) -> float:
+        return round(obj.similarity, 2)

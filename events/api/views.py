@@ -17,13 +17,15 @@ from rest_framework.views import APIView
 from accounts.scope import scope_for, subtree_ids
 from events import services
 from events.attachments import NotAnImage, TooLarge, check_content_length
+from events.clocks import reference
 from events.domain.states import IllegalTransition
 from events.export import events_xlsx
 from events.models import Attachment, Event, EventAction, EventAssignment, EventCategory
-from events.selectors import SLICES, Period, stats_summary
+from events.selectors import SLICES, DuplicateDraft, Period, event_duplicates, stats_summary
 from exports.api.serializers import ExportJobSerializer
 from exports.services import export_start
 from grids.models import Center
+from grids.selectors import BadCoordinates, point_from_lat_lng
 from wenjiang_ops.api import ListedCenterMixin, ValuesPage
 
 from .filters import EventFilter
@@ -36,6 +38,7 @@ from .serializers import (
     EventCreatedSerializer,
     EventDetailSerializer,
     EventListSerializer,
+    NearbySerializer,
     ReportSerializer,
     TimelineSerializer,
     event_brief_row,
@@ -131,6 +134,39 @@ class EventViewSet(ListedCenterMixin, mixins.CreateModelMixin, viewsets.ReadOnly
         )
         body = EventCreatedSerializer(event, context=self.get_serializer_context()).data
         return Response(body, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("lat", float, required=True),
+            OpenApiParameter("lng", float, required=True),
+            OpenApiParameter("category", int, required=True),
+            OpenApiParameter("text", str, description="The description written so far."),
+        ],
+        responses={200: NearbySerializer(many=True), 400: OpenApiResponse(description="bad point or category")},
+    )
+    @action(detail=False, filterset_class=None, pagination_class=None)
+    def nearby(self, request):
+        """Already reported nearby (附近已有相同上报): the open events this user may see that the
+        duplicate finder would offer for a report here (events.selectors.event_duplicates), asked by
+        the report page before sending. No reporter is named."""
+        params = request.query_params
+        errors = {}
+        try:
+            point = point_from_lat_lng(params.get("lat"), params.get("lng"))
+        except BadCoordinates as exc:
+            errors["location"] = [str(exc)]
+        try:
+            category = reference().categories.get(int(params.get("category")))
+        except (TypeError, ValueError):
+            category = None
+        if category is None or not category.active:
+            errors["category"] = [_("Choose a category from the list.")]
+        text = (params.get("text") or "")[: services.DESCRIPTION_MAX]
+        if errors:
+            raise ValidationError(errors)
+        draft = DuplicateDraft(category.pk, point, text, timezone.now())
+        found = event_duplicates(draft, events=scope_for(request.user).events())
+        return Response(NearbySerializer(found, many=True).data)
 
     @extend_schema(request=ActionRequestSerializer, responses={200: EventDetailSerializer, 409: OpenApiResponse()})
     @action(detail=True, methods=["post"], filterset_class=None)

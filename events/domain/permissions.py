@@ -76,8 +76,8 @@ def may(actor: ActorFacts, event: EventFacts, action: Action) -> bool:
     # Handling (sign, handle, return, extension) belongs to the handler; verifying to the verifier.
     is_assignee = event.assignee_id is not None and event.assignee_id == actor.user_id
     is_verifier = event.verifier_id is not None and event.verifier_id == actor.user_id
-    if action in (A.REPORT, A.WARN):
-        return False  # intake and the escalation engine only
+    if action in (A.REPORT, A.WARN, A.RATE):
+        return False  # intake, the escalation engine and the hotline's rating only
     if action == A.SUPERVISE:
         return is_higher_staff(actor, event)
     if action == A.URGE:

@@ -57,6 +57,8 @@ _FLAG_ACTIONS: dict[Action, frozenset[State]] = {
     A.REFUSE_EXTENSION: frozenset({S.DISPATCHED, S.IN_PROGRESS}),
     # Photos are a step of the timeline too: while the event is open (suspended included), never once final.
     A.ATTACH: OPEN_STATES | {S.SUSPENDED},
+    # The citizen's own rating, given to the 12345 hotline after the closure (services.event_rate).
+    A.RATE: frozenset({S.CLOSED}),
 }
 for _action, _states in _FLAG_ACTIONS.items():
     for _state in _states:

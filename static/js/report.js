@@ -299,6 +299,40 @@
   function categoryChanged() {
     const option = select.selectedOptions[0];
     if (option && option.value && !urgentTouched) urgent.checked = option.dataset.urgent === "1";
+    checkNearby();
+  }
+
+  // --- already reported nearby (附近已有相同上报): asked before sending, shown, never blocking -------
+  const nearby = $("nearby");
+  let nearbyTimer = null;
+  let nearbyTicket = 0;
+
+  function checkNearby() {
+    clearTimeout(nearbyTimer);
+    nearbyTimer = setTimeout(async () => {
+      const lat = $("id_lat").value, lng = $("id_lng").value;
+      if (!select.value || !lat || !lng) { nearby.hidden = true; return; }
+      const query = new URLSearchParams({ lat, lng, category: select.value, text: $("id_description").value.trim() });
+      const ticket = ++nearbyTicket;
+      try {
+        const response = await fetch(nearby.dataset.api + "?" + query, {
+          credentials: "same-origin", headers: { Accept: "application/json" },
+        });
+        if (ticket !== nearbyTicket || !response.ok) return;
+        const found = await response.json();
+        const list = $("nearby-list");
+        list.replaceChildren(...found.map((e) => {
+          const item = el("li", { class: "row-item" });
+          const link = el("a", { class: "mono", href: nearby.dataset.eventUrl.replace("/0/", "/" + e.id + "/") }, e.number);
+          item.append(link, " ", el("span", { class: "badge" }, e.state_display));
+          item.append(el("div", { class: "small" }, e.description.slice(0, 60)));
+          item.append(el("div", { class: "muted small" },
+            interpolate(gettext("%(m)s m away"), { m: e.distance_m }, true) + " · " + e.created_at.slice(5, 16).replace("T", " ")));
+          return item;
+        }));
+        nearby.hidden = found.length === 0;
+      } catch (error) { /* offline: nothing to show, the report is still sent */ }
+    }, 500);
   }
 
   filterBox.addEventListener("input", () => rebuildCategories(filterBox.value.trim()));
@@ -307,7 +341,10 @@
 
   // --- description counter ------------------------------------------------------------------------
   const description = $("id_description");
-  description.addEventListener("input", () => { $("description-count").textContent = description.value.length; });
+  description.addEventListener("input", () => {
+    $("description-count").textContent = description.value.length;
+    checkNearby();
+  });
 
   // --- photos: resized to 1600 px, JPEG 0.8 --------------------------------------------------------
   const photos = []; // {blob, url}
@@ -383,6 +420,7 @@
       const prefix = how === "gps" ? gettext("Your position") : gettext("Pin");
       const say = (text) => { status.textContent = interpolate(gettext("%(what)s: %(where)s"), { what: prefix, where: text }, true); };
       say(where);
+      checkNearby();
       const ticket = ++lookup;
       try {
         const response = await fetch("/api/grids/locate/?lat=" + latlng.lat + "&lng=" + latlng.lng, {

@@ -59,8 +59,10 @@ def test_every_state_and_action_is_allowed_or_illegal(state, action):
 
 
 def test_final_states_allow_nothing_but_a_reopen():
+    """And the citizen's rating of a closed event (the hotline's return call), which keeps it closed."""
     for state in FINAL_STATES:
-        assert allowed_actions(state) == ([Action.REOPEN] if state == State.CLOSED else [])
+        assert allowed_actions(state) == ([Action.REOPEN, Action.RATE] if state == State.CLOSED else [])
+    assert next_state(State.CLOSED, Action.RATE) == State.CLOSED
 
 
 def test_intake_and_system_warnings_are_not_user_transitions_from_final_states():

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('events', '0013_event_figures_truncate'),
+        ('events', '0014_duplicates_hotline_open311'),
         ('grids', '0006_volunteer_category'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
