@@ -1,6 +1,5 @@
 """A real Celery worker consumes from the Redis broker."""
 
-import os
 import subprocess
 import sys
 import uuid
@@ -15,7 +14,10 @@ ROOT = Path(__file__).resolve().parent.parent
 
 @pytest.fixture
 def worker():
-    # A queue of its own, so that a worker of a running `make run` cannot take the task.
+    # A queue of its own, so that a worker of a running `make run` cannot take the task; the test
+    # database (platform_env), so that a task reading rows reads the test's, not a development one's.
+    from tests.processes import platform_env
+
     queue = f"test-{uuid.uuid4().hex[:8]}"
     process = subprocess.Popen(
         [
@@ -34,7 +36,7 @@ def worker():
             "--loglevel=WARNING",
         ],
         cwd=ROOT,
-        env=os.environ.copy(),
+        env=platform_env(),
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
         text=True,
