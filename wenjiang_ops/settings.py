@@ -306,7 +306,7 @@ DOCUMENT_LANGUAGE = os.environ.get("DOCUMENT_LANGUAGE", "zh-hans")
 
 # Live video (video.runtime): the media server, Debian's nginx with libnginx-mod-rtmp
 # (deploy/media/nginx-rtmp.conf, run by `manage.py media_server`). Publishers push RTMP to
-# VIDEO_MEDIA_RTMP_URL/<stream>; browsers play VIDEO_MEDIA_HLS_URL/<token>/<stream>.m3u8 (the public
+# VIDEO_MEDIA_RTMP_URL/<stream>; browsers play VIDEO_MEDIA_HLS_URL/<token>/<stream>/index.m3u8 (the public
 # address: what a browser can reach); nginx calls Django's hooks at VIDEO_HOOK_BASE_URL.
 VIDEO_MEDIA_RTMP_URL = os.environ.get("VIDEO_MEDIA_RTMP_URL", "rtmp://127.0.0.1:1935/live")
 VIDEO_MEDIA_HLS_URL = os.environ.get("VIDEO_MEDIA_HLS_URL", "http://127.0.0.1:8088/hls")

@@ -72,7 +72,7 @@ class MediaServerConfig:
 
     @property
     def hls_url(self) -> str:
-        """The HLS base: append /<token>/<stream>.m3u8."""
+        """The HLS base: append /<token>/<stream>/index.m3u8."""
         return f"http://{self._host}:{self.http_port}/hls"
 
     @property
@@ -166,7 +166,7 @@ class MediaServer:
         return path.read_text(errors="replace")[-4000:] if path.exists() else ""
 
     def playlist(self, stream: str) -> Path:
-        return self.hls_dir / f"{stream}.m3u8"
+        return self.hls_dir / stream / "index.m3u8"
 
     def stat(self) -> str:
         """nginx-rtmp's /stat XML."""

@@ -33,7 +33,7 @@ class Command(BaseCommand):
             server.stop()
             raise CommandError(str(exc)) from exc
         self.stdout.write(
-            f"media server: RTMP in {config.rtmp_url}/<stream>, HLS out {config.hls_url}/<token>/<stream>.m3u8, "
+            f"media server: RTMP in {config.rtmp_url}/<stream>, HLS out {config.hls_url}/<token>/<stream>/index.m3u8, "
             f"hooks {config.hook_base or 'off'}, files in {server.hls_dir}"
         )
 
