@@ -8,10 +8,12 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1
 
 # GDAL/GEOS/PROJ for GeoDjango, gettext (msgfmt) for compilemessages, fonts-noto-cjk for the
-# Chinese fonts that dispute documents embed (disputes.documents, DOCUMENT_FONT).
+# Chinese fonts that dispute documents embed (disputes.documents, DOCUMENT_FONT); nginx-light with
+# libnginx-mod-rtmp for the `media` service (video.runtime) and ffmpeg (snapshots, demo cameras).
 RUN apt-get update \
     && apt-get install -y --no-install-recommends \
         gdal-bin libgdal32 libgeos-c1v5 libproj25 gettext fonts-noto-cjk \
+        nginx-light libnginx-mod-rtmp ffmpeg \
     && rm -rf /var/lib/apt/lists/*
 
 WORKDIR /app
