@@ -16,6 +16,9 @@ class Role(models.TextChoices):
     DEPARTMENT_STAFF = "department_staff", _("Department staff")
     MEDIATOR = "mediator", _("Mediator")
     ADMIN = "admin", _("Administrator")
+    # A household that registered its own camera (慧眼): sees and watches only its own cameras,
+    # gives and revokes consent, reads who watched them (video app).
+    RESIDENT = "resident", _("Resident (household)")
 
 
 class User(AbstractUser):

@@ -38,6 +38,7 @@ EVENTS_BY_ROLE: dict[str, str] = {
     # Mediators run dispute cases (the disputes app grants those): events, with reporters' names,
     # are not theirs to read.
     Role.MEDIATOR: NOTHING,
+    Role.RESIDENT: NOTHING,
 }
 
 # What a role sees of disputes (cases, with the parties' personal data for mediators and center
@@ -52,6 +53,7 @@ DISPUTES_BY_ROLE: dict[str, str] = {
     Role.GRID_WORKER: OWN_REPORTS,
     Role.DEPARTMENT_STAFF: NOTHING,
     Role.VOLUNTEER: NOTHING,
+    Role.RESIDENT: NOTHING,
 }
 
 # What a role sees of the special populations (care: persons with their visits; need-to-know).
@@ -73,6 +75,7 @@ CARE_BY_ROLE: dict[str, str] = {
     Role.GRID_WORKER: ASSIGNED,
     Role.VOLUNTEER: NOTHING,
     Role.MEDIATOR: NOTHING,
+    Role.RESIDENT: NOTHING,
 }
 
 # What a role sees of patrols and patrol plans (tracks are where a person walked: personal data). A
@@ -86,6 +89,7 @@ PATROLS_BY_ROLE: dict[str, str] = {
     Role.VOLUNTEER: OWN_REPORTS,
     Role.DEPARTMENT_STAFF: NOTHING,
     Role.MEDIATOR: NOTHING,
+    Role.RESIDENT: NOTHING,
 }
 
 # What a role sees of the grid force (force app): volunteers with their points and recognitions, and
@@ -100,6 +104,7 @@ FORCE_BY_ROLE: dict[str, str] = {
     Role.VOLUNTEER: OWN_REPORTS,
     Role.DEPARTMENT_STAFF: NOTHING,
     Role.MEDIATOR: NOTHING,
+    Role.RESIDENT: NOTHING,
 }
 
 # What a role sees of the area (centers, grids, departments): names and outlines, no personal data.
@@ -114,6 +119,27 @@ AREA_BY_ROLE: dict[str, str] = {
     Role.GRID_WORKER: SUBTREE,  # the map of their community, to report and to patrol
     Role.VOLUNTEER: SUBTREE,  # to choose the center by hand when a point lies outside every grid
     Role.MEDIATOR: SUBTREE,  # disputes are placed in the mediator's area
+    Role.RESIDENT: NOTHING,
+}
+
+# What a role may watch of the cameras (video app). SUBTREE: the cameras of the user's center's
+# subtree (a household camera (慧眼) also needs the household's consent for the user's center and the
+# purpose: video.domain.access). AUTHORISED: the same, for a department's staff or a grid worker
+# granted video.watch_cameras by an administrator (their center: their department's, or their
+# grids' community). OWN_CAMERAS: a household its own cameras only.
+OWN_CAMERAS = "own_cameras"
+VIDEO_PERMISSION = "watch_cameras"
+
+VIDEO_BY_ROLE: dict[str, str] = {
+    Role.ADMIN: EVERYTHING,
+    Role.DUTY_OFFICER: SUBTREE,
+    Role.DUTY_LEADER: SUBTREE,
+    Role.CENTER_STAFF: SUBTREE,
+    Role.DEPARTMENT_STAFF: AUTHORISED,
+    Role.GRID_WORKER: AUTHORISED,
+    Role.VOLUNTEER: NOTHING,
+    Role.MEDIATOR: NOTHING,
+    Role.RESIDENT: OWN_CAMERAS,
 }
 
 
@@ -312,6 +338,40 @@ class Scope:
                 | Q(organization__center__path__startswith=path)
                 | Q(user__center__path__startswith=path)
             )
+        return queryset.none()
+
+    @property
+    def video(self) -> str:
+        return EVERYTHING if self.everything else VIDEO_BY_ROLE.get(self.role, NOTHING)
+
+    def may_watch_video(self) -> bool:
+        """Whether this user holds video.watch_cameras (directly or through a group): one query."""
+        if self.everything:
+            return True
+        from django.contrib.auth.models import Permission
+
+        granted = Permission.objects.filter(content_type__app_label="video", codename=VIDEO_PERMISSION).filter(
+            Q(user__pk=self.user_id) | Q(group__user__pk=self.user_id)
+        )
+        return self.user_id is not None and granted.exists()
+
+    def cameras(self, queryset=None) -> QuerySet:
+        """Cameras this user may see and (consent permitting, for a household's) watch, by
+        `VIDEO_BY_ROLE` (none if unlisted). The subtree is a list of center ids (one query; the
+        AUTHORISED rule one more for the permission), so the condition rides on any index scan
+        over cameras, the KNN one included."""
+        from video.models import Camera
+
+        queryset = Camera.objects.all() if queryset is None else queryset
+        rule = self.video
+        if rule == EVERYTHING:
+            return queryset
+        if rule == OWN_CAMERAS and self.user_id is not None:
+            return queryset.filter(owner_id=self.user_id)
+        if rule == AUTHORISED and not self.may_watch_video():
+            return queryset.none()
+        if rule in (SUBTREE, AUTHORISED) and self.center_path is not None:
+            return queryset.filter(center_id__in=subtree_ids(self.center_path))
         return queryset.none()
 
     def filter_by_center(self, queryset: QuerySet, field: str = "center") -> QuerySet:

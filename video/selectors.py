@@ -1,0 +1,212 @@
+"""Every read of the video app that is more than a .get(): the camera list, the nearest cameras one
+may watch, the online rate, tours' frames, walls and the viewing audit. Visibility through
+accounts.scope (VIDEO_BY_ROLE); household consent through `watchable_q`."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.contrib.gis.geos import Point
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models.expressions import RawSQL
+from django.utils import timezone
+
+from accounts.models import User
+from accounts.scope import scope_for
+from grids.choices import Level
+from grids.models import Center
+
+from .choices import CameraStatus, Network, OwnerKind, Purpose
+from .domain import walls
+from .models import Camera, Consent, Tour, Viewing, Wall
+
+HOUSEHOLD_Q = Q(network=Network.HUIYAN) | Q(owner_kind=OwnerKind.HOUSEHOLD)
+
+
+def consent_q(*, center_id: int | None, purpose: str, now: datetime) -> Q:
+    """A camera whose household consent in force lets `center_id` watch it for `purpose` now."""
+    if center_id is None:
+        return Q(pk__in=[])
+    consent = Consent.objects.filter(
+        camera_id=OuterRef("pk"), revoked_at__isnull=True, purposes__contains=[purpose], centers=center_id
+    ).filter(Q(expires_at__isnull=True) | Q(expires_at__gt=now))
+    return Q(Exists(consent))
+
+
+def watchable_q(user: User, *, purpose: str, now: datetime | None = None) -> Q:
+    """Among the cameras the user's scope shows, those they may watch for `purpose` now: their own
+    (purpose "own"), or any that is not a household's, or a household's whose consent allows the
+    user's center and the purpose. The same rule as video.domain.access.may_watch, in SQL so that
+    it rides on an index scan (tests/video/test_services.py compares both on many cases)."""
+    now = now or timezone.now()
+    if purpose == Purpose.OWN:
+        return Q(owner_id=user.pk)
+    return ~HOUSEHOLD_Q | consent_q(center_id=user.center_id, purpose=purpose, now=now)
+
+
+def camera_list(
+    user: User, *, network: str | None = None, status: str | None = None, center_id: int | None = None
+) -> QuerySet[Camera]:
+    """Cameras the user sees (registry rows), filtered; `center_id` takes that center's subtree."""
+    queryset = scope_for(user).cameras(Camera.objects.filter(active=True))
+    if network:
+        queryset = queryset.filter(network=network)
+    if status:
+        queryset = queryset.filter(status=status)
+    if center_id is not None:
+        center = Center.objects.filter(pk=center_id).only("path").first()
+        queryset = queryset.filter(center__path__startswith=center.path) if center else queryset.none()
+    return queryset.order_by("code")
+
+
+def camera_nearest(
+    user: User, point: Point, *, n: int = 10, purpose: str = Purpose.ALARM, now: datetime | None = None
+) -> list[Camera]:
+    """The `n` online cameras nearest `point` that `user` may watch for `purpose`, nearest first,
+    each with `distance_m` (metres). One KNN scan (`<->` over the partial GiST index of online
+    cameras) with the scope's centers and the consent check in the same WHERE, so PostgreSQL stops
+    after `n` rows pass. Queries: the scope's center list (one, two with a permission) and this."""
+    now = now or timezone.now()
+    n = max(1, min(int(n), 100))
+    wkt = f"SRID=4326;POINT({float(point.x)!r} {float(point.y)!r})"
+    queryset = scope_for(user).cameras(Camera.objects.filter(status=CameraStatus.ONLINE, active=True))
+    queryset = (
+        queryset.filter(watchable_q(user, purpose=purpose, now=now))
+        .annotate(distance_m=RawSQL('ST_Distance("video_camera"."point", %s::geography)', (wkt,)))
+        .order_by(RawSQL('"video_camera"."point" <-> %s::geography', (wkt,)))
+    )
+    return list(queryset[:n])
+
+
+@dataclass(frozen=True)
+class OnlineRate:
+    key: str  # a network code, or a center's id as a string
+    name: str
+    total: int
+    online: int
+
+    @property
+    def rate(self) -> float | None:
+        return round(self.online / self.total, 4) if self.total else None
+
+
+BY = ("network", "district", "town", "community")
+
+
+def camera_online_rate(user: User, *, by: str = "network", center_id: int | None = None) -> list[OnlineRate]:
+    """The online rate of the cameras the user sees (in service), by network or by the center at a
+    level (district, town, community) the cameras lie under — one definition for dashboards and the
+    API. Two queries (counts per center and network; the centers), three with a center filter."""
+    queryset = camera_list(user, center_id=center_id)
+    counts = queryset.order_by().values("center_id", "network").annotate(
+        total=Count("pk"), online=Count("pk", filter=Q(status=CameraStatus.ONLINE))
+    )
+    rows = list(counts)
+    if by == "network":
+        totals: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+        for row in rows:
+            totals[row["network"]][0] += row["total"]
+            totals[row["network"]][1] += row["online"]
+        return [OnlineRate(key=n, name=str(label), total=totals[n][0], online=totals[n][1]) for n, label in Network.choices if n in totals]
+    if by not in BY:
+        raise ValueError(by)
+    centers = {c.pk: c for c in Center.objects.filter(pk__in={r["center_id"] for r in rows}).only("pk", "path")}
+    codes = {code for c in centers.values() for code in c.path.strip("/").split("/")}
+    at_level = {c.code: c for c in Center.objects.filter(code__in=codes, level=by).only("pk", "code", "name")}
+    totals2: dict[int, list] = {}
+    for row in rows:
+        center = centers[row["center_id"]]
+        found = next((at_level[code] for code in center.path.strip("/").split("/") if code in at_level), None)
+        if found is None:
+            continue  # a camera placed above this level (e.g. at the district) has no town
+        entry = totals2.setdefault(found.pk, [found.name, 0, 0])
+        entry[1] += row["total"]
+        entry[2] += row["online"]
+    return sorted(
+        (OnlineRate(key=str(pk), name=name, total=total, online=online) for pk, (name, total, online) in totals2.items()),
+        key=lambda r: r.name,
+    )
+
+
+def walls_list(user: User) -> QuerySet[Wall]:
+    from .services import visible_walls
+
+    return visible_walls(user).select_related("center", "layout", "tour").order_by("center__path", "name")
+
+
+def tours_list(user: User) -> QuerySet[Tour]:
+    from .services import visible_tours
+
+    return visible_tours(user).select_related("center").order_by("center__path", "name")
+
+
+@dataclass(frozen=True)
+class TourFrame:
+    cameras: list[Camera]
+    dwell: int
+    step: int
+
+
+def tour_frames(user: User, tour: Tour, *, now: datetime | None = None, tiles: int | None = None) -> list[TourFrame]:
+    """A tour's frames for `user` on a wall of `tiles` tiles (the tour's own by default): only the
+    cameras they may watch for patrol now (a household camera without consent for their center and
+    patrol is left out, and a group shrinks). Three queries."""
+    now = now or timezone.now()
+    steps = list(tour.steps.select_related("camera").order_by("position"))
+    group_ids = [s.group_id for s in steps if s.group_id]
+    members: dict[int, list[int]] = defaultdict(list)
+    if group_ids:
+        from .models import GroupMember
+
+        for group_id, camera_id in GroupMember.objects.filter(group_id__in=group_ids).order_by("group_id", "position", "id").values_list("group_id", "camera_id"):
+            members[group_id].append(camera_id)
+    wanted = {s.camera_id for s in steps if s.camera_id} | {c for ids in members.values() for c in ids}
+    allowed = {
+        c.pk: c
+        for c in scope_for(user)
+        .cameras(Camera.objects.filter(pk__in=wanted, active=True))
+        .filter(watchable_q(user, purpose=Purpose.PATROL, now=now))
+        .select_related("media_server")
+    }
+    plain = []
+    for step in steps:
+        ids = [step.camera_id] if step.camera_id else members.get(step.group_id, [])
+        plain.append(walls.Step(cameras=tuple(pk for pk in ids if pk in allowed), dwell=step.dwell_seconds, group=bool(step.group_id)))
+    return [
+        TourFrame(cameras=[allowed[pk] for pk in frame.cameras], dwell=frame.dwell, step=frame.step)
+        for frame in walls.frames(plain, tiles or tour.tiles)
+    ]
+
+
+def viewing_list(user: User, *, camera_id: int | None = None, event_id: int | None = None) -> QuerySet[Viewing]:
+    """Viewing records the user may read: their own; a center's, those of the cameras in its
+    scope; a household's, everyone's viewings of its cameras (who, when, how long, why)."""
+    scope = scope_for(user)
+    seen = Q(user_id=user.pk) | Q(camera__owner_id=user.pk)
+    if scope.video in ("everything", "subtree"):
+        seen |= Q(camera__in=scope.cameras(Camera.objects.all()).values("pk"))
+    queryset = Viewing.objects.filter(seen)
+    if camera_id is not None:
+        queryset = queryset.filter(camera_id=camera_id)
+    if event_id is not None:
+        queryset = queryset.filter(event_id=event_id)
+    return queryset.select_related("camera", "user", "center").order_by("-started_at")
+
+
+def viewings_of_my_cameras(user: User) -> QuerySet[Viewing]:
+    """For a household: who watched its cameras, when, how long and why (its own viewings too)."""
+    return Viewing.objects.filter(camera__owner_id=user.pk).select_related("camera", "user", "center", "event").order_by("-started_at")
+
+
+def my_cameras(user: User) -> QuerySet[Camera]:
+    """A household's own cameras, each with its consent in force prefetched (`consents_in_force`)."""
+    from django.db.models import Prefetch
+
+    return (
+        Camera.objects.filter(owner_id=user.pk)
+        .prefetch_related(Prefetch("consents", Consent.objects.filter(revoked_at__isnull=True).prefetch_related("centers"), to_attr="consents_in_force"))
+        .select_related("center", "media_server")
+        .order_by("code")
+    )
