@@ -6,6 +6,7 @@ production mode (DEBUG off) refuses to start with the default secret key.
 """
 
 import os
+import tempfile
 from pathlib import Path
 
 import dj_database_url
@@ -314,7 +315,8 @@ VIDEO_MEDIA_LISTEN = os.environ.get("VIDEO_MEDIA_LISTEN", "127.0.0.1")  # 0.0.0.
 VIDEO_HOOK_BASE_URL = os.environ.get("VIDEO_HOOK_BASE_URL", "http://127.0.0.1:8000")
 VIDEO_MEDIA_PUBLISHERS = env_list("VIDEO_MEDIA_PUBLISHERS", "127.0.0.1")  # who may push RTMP
 VIDEO_MEDIA_STAT_ALLOW = env_list("VIDEO_MEDIA_STAT_ALLOW", "127.0.0.1")  # who may read /stat
-VIDEO_HLS_DIR = os.environ.get("VIDEO_HLS_DIR", "")  # default: a temporary directory per run
+# Where nginx writes the HLS segments; the health poller reads their freshness there (same machine).
+VIDEO_HLS_DIR = os.environ.get("VIDEO_HLS_DIR", str(Path(tempfile.gettempdir()) / "wenjiang-ops-hls"))
 # How many test-pattern cameras `manage.py camera_streams` publishes (demo-01 …); at most 24.
 VIDEO_DEMO_STREAMS = int(os.environ.get("VIDEO_DEMO_STREAMS", "12"))
 

@@ -111,7 +111,10 @@
       this._setState("loading", t("Connecting…"));
       let answer;
       try {
-        answer = await postJSON(URLS.play(this.cameraId), {purpose: this.options.purpose || "", event: this.options.event || null});
+        const body = {purpose: this.options.purpose || "", reason: this.options.reason || ""};
+        if (this.options.event) body.event = this.options.event;
+        if (this.options.tour) body.tour = this.options.tour;
+        answer = await postJSON(URLS.play(this.cameraId), body);
       } catch (e) {
         if (generation === this.generation) this._retryLater("error", t("Network error, retrying…"));
         return;
@@ -133,6 +136,7 @@
       }
       this.viewing = data.viewing || data.viewing_id || null;
       this.tile.dataset.viewing = this.viewing || "";
+      this.firstToken = this.token = data.token || "";
       this._load(data.url || data.hls_url, generation, data.expires_at || data.expires);
     }
 
@@ -151,6 +155,13 @@
           levelLoadingMaxRetry: 2,
           fragLoadingMaxRetry: 2,
           enableWorker: true,
+          // The heartbeat renews the token; requests made after it carry the fresh one (the playlist
+          // URL and the segments resolved against it still hold the first).
+          xhrSetup: (xhr, requestUrl) => {
+            if (this.token && this.firstToken && this.token !== this.firstToken) {
+              xhr.open("GET", requestUrl.split(this.firstToken).join(this.token), true);
+            }
+          },
         });
         this.hls = hls;
         hls.on(Hls.Events.ERROR, (_, err) => {
@@ -176,12 +187,6 @@
       if (p && p.catch) p.catch(() => {});
       this._every(1000, () => this._watch(generation));
       this._every(this.options.heartbeatSeconds * 1000, () => this._heartbeat());
-      if (expires) {
-        // Tokens are short-lived: a playing tile keeps its stream (nginx checks each request), so renew
-        // before the token ends by starting again just before expiry.
-        const ms = new Date(expires).getTime() - Date.now() - 5000;
-        if (ms > 5000) this._after(ms, () => { if (generation === this.generation) this._restart(""); });
-      }
     }
 
     _watch(generation) {
@@ -226,9 +231,21 @@
       });
     }
 
-    _heartbeat() {
-      if (!this.viewing || this.tile.dataset.state !== "playing") return;
-      postJSON(URLS.heartbeat(this.viewing), {}).catch(() => {});
+    /* Keeps the viewing alive and renews the token (the platform checks the consent again: a household
+       that withdrew it stops the play here). */
+    async _heartbeat() {
+      if (!this.viewing) return;
+      const generation = this.generation;
+      let answer;
+      try { answer = await postJSON(URLS.heartbeat(this.viewing), {}); } catch (e) { return; }
+      if (generation !== this.generation) return;
+      if (answer.status === 200 && answer.data && answer.data.token) {
+        this.token = answer.data.token;
+      } else if (answer.status === 403 || answer.status === 404) {
+        this.viewing = null;
+        this._teardown(false);
+        this._setState("refused", detail(answer.data) || t("You may not watch this camera"));
+      }
     }
 
     _endViewing(unloading) {
@@ -269,6 +286,55 @@
       if (this.options.onState) this.options.onState(state, message, this);
     }
   }
+
+  /* Asks why the user watches (the page's <dialog id="purpose-dialog">): resolves to {purpose, reason},
+     or null when cancelled. `preset` preselects a purpose; `household` shows the consent note. */
+  VideoPlayer.askPurpose = function (options) {
+    const dialog = document.getElementById("purpose-dialog");
+    options = options || {};
+    if (!dialog || !dialog.showModal) return Promise.resolve({purpose: options.preset || "patrol", reason: ""});
+    const form = dialog.querySelector("form");
+    const error = dialog.querySelector("[data-purpose-error]");
+    dialog.querySelector("[data-household-hint]").hidden = !options.household;
+    dialog.querySelector("[data-camera-name]").textContent = options.name || "";
+    if (options.preset) {
+      const radio = form.querySelector(`input[name=purpose][value="${options.preset}"]`);
+      if (radio) radio.checked = true;
+    }
+    form.reason.value = "";
+    error.hidden = true;
+    return new Promise((resolve) => {
+      const done = (value) => {
+        dialog.removeEventListener("close", onClose);
+        form.removeEventListener("submit", onSubmit);
+        resolve(value);
+      };
+      const onSubmit = (e) => {
+        if (e.submitter && e.submitter.value === "cancel") return;  // the dialog closes itself
+        const purpose = (form.querySelector("input[name=purpose]:checked") || {}).value;
+        const reason = form.reason.value.trim();
+        if (purpose === "investigation" && reason.length < 4) {
+          e.preventDefault();
+          error.textContent = t("An investigation needs a reason.");
+          error.hidden = false;
+          return;
+        }
+        if (purpose === "alarm" && !options.event) {
+          e.preventDefault();
+          error.textContent = t("An alarm response is chosen from the event's page.");
+          error.hidden = false;
+          return;
+        }
+        e.preventDefault();
+        dialog.close();
+        done({purpose: purpose, reason: reason});
+      };
+      const onClose = () => done(null);
+      form.addEventListener("submit", onSubmit);
+      dialog.addEventListener("close", onClose);
+      dialog.showModal();
+    });
+  };
 
   VideoPlayer.URLS = URLS;
   window.VideoPlayer = VideoPlayer;
