@@ -415,7 +415,11 @@ def _sign(camera: Camera, viewing: Viewing, now: datetime) -> tuple[str, str, da
 
     expires = int(now.timestamp()) + tokens.ttl_seconds()
     token = tokens.sign(server=camera.media_server.slug, stream=camera.stream, viewing=viewing.pk.hex, expires=expires)
-    url = adapter_for(camera.media_server).play_url(camera.stream, token)
+    adapter = adapter_for(camera.media_server)
+    if camera.media_server.kind == "wvp":  # wvp starts the channel and names the URL itself
+        url = adapter.play_url_for(camera.device_code, camera.code, token)
+    else:
+        url = adapter.play_url(camera.stream, token)
     return token, url, datetime.fromtimestamp(expires, tz=timezone.get_current_timezone())
 
 

@@ -200,12 +200,15 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = "Asia/Shanghai"
 SWEEP_SECONDS = float(os.environ.get("SWEEP_SECONDS", "5"))
+VIDEO_POLL_SECONDS = float(os.environ.get("VIDEO_POLL_SECONDS", "15"))
 CELERY_BEAT_SCHEDULE: dict = {
     # The escalation engine: one periodic sweep, never one timer per event.
     # Every case type's clocks (clocks.sweep.register): events now, disputes next.
     "clocks-sweep": {"task": "clocks.sweep", "schedule": SWEEP_SECONDS, "options": {"expires": SWEEP_SECONDS * 2}},
     # Finished exports are kept for EXPORT_KEEP_HOURS, then deleted with their files.
     "exports-purge": {"task": "exports.purge", "schedule": 3600, "options": {"expires": 1800}},
+    # The media servers' health (streams, segment freshness) → the cameras' status (video.poll).
+    "video-poll": {"task": "video.poll", "schedule": VIDEO_POLL_SECONDS, "options": {"expires": VIDEO_POLL_SECONDS * 2}},
 }
 # An export of up to EXPORT_SYNC_ROWS rows is answered at once; a larger one runs as a background job
 # with a progress bar, and its file arrives in the inbox.
@@ -319,6 +322,13 @@ VIDEO_MEDIA_STAT_ALLOW = env_list("VIDEO_MEDIA_STAT_ALLOW", "127.0.0.1")  # who 
 VIDEO_HLS_DIR = os.environ.get("VIDEO_HLS_DIR", str(Path(tempfile.gettempdir()) / "wenjiang-ops-hls"))
 # How many test-pattern cameras `manage.py camera_streams` publishes (demo-01 …); at most 24.
 VIDEO_DEMO_STREAMS = int(os.environ.get("VIDEO_DEMO_STREAMS", "12"))
+
+# Video play tokens (video.tokens): lifetime in seconds (the player renews before the end) and the
+# HMAC key (default: derived from SECRET_KEY); the slug of the MediaServer the hooks without a slug
+# speak for (the demo's nginx-rtmp).
+VIDEO_TOKEN_TTL = int(os.environ.get("VIDEO_TOKEN_TTL", "120"))
+VIDEO_TOKEN_KEY = os.environ.get("VIDEO_TOKEN_KEY", "")
+VIDEO_LOCAL_SERVER = os.environ.get("VIDEO_LOCAL_SERVER", "local")
 
 REST_FRAMEWORK = {
     # Token first: an unauthenticated request is answered 401 with `WWW-Authenticate: Token`.

@@ -18,6 +18,7 @@ api_patterns = [
     path("", include("patrols.api.urls")),
     path("", include("care.api.urls")),
     path("", include("force.api.urls")),
+    path("", include("video.api.urls")),
     path("", include(live_urls.api_urlpatterns)),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     # A page: signed-out visitors go to the login page. The split view serves its init script as a
@@ -39,6 +40,7 @@ urlpatterns = [
     path("patrols/", include("patrols.urls")),
     path("care/", include("care.urls")),
     path("force/", include("force.urls")),
+    path("video/hooks/", include("video.hook_urls")),
     path("video/", include("video.urls")),
     path("", include(live_urls)),
     path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
