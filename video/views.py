@@ -12,6 +12,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
+from django.db.models import Case, When
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -24,6 +25,7 @@ from accounts.scope import AUTHORISED, EVERYTHING, NOTHING, SUBTREE, scope_for
 
 from . import selectors, services
 from .choices import CONSENT_PURPOSES, CameraStatus, Network, Purpose
+from .domain import walls as walls_domain
 from .models import Camera, Wall
 
 PAGE_SIZE = 50
@@ -85,13 +87,34 @@ def cameras(request):
     )
 
 
+PICK_LIMIT = 300
+
+
+def _patrol_cameras(user) -> list[Camera]:
+    """Cameras to pick into a wall's tiles or a tour: streamed ones the user may watch for patrol,
+    online first."""
+    return list(
+        selectors.camera_list(user)
+        .filter(selectors.watchable_q(user, purpose=Purpose.PATROL))
+        .exclude(stream="")
+        .select_related("center")
+        .order_by(Case(When(status=CameraStatus.ONLINE, then=0), default=1), "name")[:PICK_LIMIT]
+    )
+
+
 def _wall_state(user, wall: Wall) -> dict:
     """What the wall's script needs: the layout shown (tiles and cameras), or the tour running with
     its frames (only cameras the user may watch for patrol) and when it started."""
     state: dict = {"id": wall.pk, "name": wall.name, "layout": None, "tour": None}
     if wall.tour_id and wall.tour_started_at:
         frames = selectors.tour_frames(user, wall.tour)
+        index, seconds_left = 0, frames[0].dwell if frames else 0
+        if frames:  # which frame shows now, by the server's clock (every screen agrees)
+            elapsed = (timezone.now() - wall.tour_started_at).total_seconds()
+            plain = [walls_domain.Frame(cameras=tuple(c.pk for c in f.cameras), dwell=f.dwell, step=f.step) for f in frames]
+            index, seconds_left = walls_domain.frame_at(plain, elapsed)
         state["tour"] = {
+            "frame_now": {"index": index, "seconds_left": seconds_left},
             "id": wall.tour_id,
             "name": wall.tour.name,
             "tiles": wall.tour.tiles,
@@ -150,6 +173,7 @@ def wall(request):
         "tours": list(selectors.tours_list(user)),
         "screen": screen,
         "tile_choices": (1, 4, 9, 16),
+        "cameras": [] if screen else _patrol_cameras(user),
     }
     return render(request, "video/wall_screen.html" if screen else "video/wall.html", context)
 
@@ -226,18 +250,13 @@ def tours(request):
         else:
             messages.success(request, _("Tour “%(name)s” saved.") % {"name": tour.name})
             return redirect("video:tours")
-    patrol_cameras = (
-        selectors.camera_list(user)
-        .filter(selectors.watchable_q(user, purpose=Purpose.PATROL))
-        .exclude(stream="")
-        .order_by("-status", "name")[:300]
-    )
+    patrol_cameras = _patrol_cameras(user)
     return render(
         request,
         "video/tours.html",
         {
             "tours": [(t, list(t.steps.select_related("camera", "group").order_by("position"))) for t in selectors.tours_list(user)],
-            "cameras": list(patrol_cameras),
+            "cameras": patrol_cameras,
             "errors": errors,
             "form": request.POST if request.method == "POST" else None,
             "tile_choices": (1, 4, 9, 16),
