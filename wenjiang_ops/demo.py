@@ -16,6 +16,7 @@ from grids.models import Center
 from patrols.demo.places import seed_places
 from patrols.demo.plans import seed_plans
 from patrols.demo.year import seed_patrol_year
+from video.demo import seed_video
 
 
 def seed_demo(log: Callable[[str], None], *, events: bool = True) -> None:
@@ -31,6 +32,7 @@ def seed_demo(log: Callable[[str], None], *, events: bool = True) -> None:
     seed_places(log)
     seed_plans(log)
     seed_force_reference(log)  # after the event categories: duty coverage maps onto them
+    seed_video(log)  # the three camera networks, 24 of them live
     if events:
         seed_events(log)
         seed_disputes(log)  # after the events: some disputes are converted from them
