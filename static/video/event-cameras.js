@@ -115,7 +115,7 @@
   });
 
   async function load() {
-    const params = new URLSearchParams({lat: root.dataset.lat, lng: root.dataset.lng, n: "8", purpose: "alarm"});
+    const params = new URLSearchParams({lat: root.dataset.lat, lng: root.dataset.lng, n: "10", purpose: "alarm"});
     try {
       const response = await fetch(`/api/cameras/nearest/?${params}`, {credentials: "same-origin", headers: {Accept: "application/json"}});
       if (!response.ok) throw new Error(String(response.status));

@@ -4,6 +4,7 @@ browser download) playing HLS through hls.js. Everything started here is ended h
 
 from __future__ import annotations
 
+import os
 import time
 from pathlib import Path
 
@@ -36,10 +37,14 @@ needs_media = pytest.mark.skipif(
 def chromium():
     from playwright.sync_api import sync_playwright
 
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"  # Playwright's sync API runs a loop in this thread
+    try:
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            yield browser
+            browser.close()
+    finally:
+        os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
 
 
 class Cameras:
