@@ -182,9 +182,10 @@ def advancing(page, selector: str, timeout: float = WAIT_MS) -> None:
 
 
 def test_the_event_page_plays_the_nearest_camera_in_one_click(stack, chromium, capsys):
-    from video.models import Viewing
+    from video.models import Snapshot, Viewing
 
-    page = sign_in(chromium, stack["base"], "duty", viewport={"width": 1440, "height": 900})
+    # The community center holding the event (it may add photos to the event's timeline).
+    page = sign_in(chromium, stack["base"], "hangtianlu", viewport={"width": 1440, "height": 900})
     page.goto(f"{stack['base']}/events/{stack['event'].pk}/")
     first = page.locator("#event-cameras .camera-play").first
     first.wait_for(timeout=WAIT_MS)
@@ -199,7 +200,15 @@ def test_the_event_page_plays_the_nearest_camera_in_one_click(stack, chromium, c
     with capsys.disabled():
         print(f"\nevent page: first frame {first_frame:.2f} s after the click")
     viewing = Viewing.objects.filter(camera=stack["cameras"]["e2e-01"]).latest("started_at")
-    assert (viewing.purpose, viewing.event_id, viewing.user.username) == ("alarm", stack["event"].pk, "duty")
+    assert (viewing.purpose, viewing.event_id, viewing.user.username) == ("alarm", stack["event"].pk, "hangtianlu")
+
+    # A frame of it into the event's timeline: the page reloads with the step and its photo.
+    with page.expect_navigation(timeout=30_000):
+        page.click("#event-player-tools [data-snapshot]")
+    snapshot = Snapshot.objects.get(camera=stack["cameras"]["e2e-01"], event=stack["event"])
+    assert snapshot.image.read(2) == b"\xff\xd8"  # a JPEG
+    assert snapshot.action.event_id == stack["event"].pk
+    assert "测试雪亮01" in page.inner_text(".detail-timeline")
     page.context.close()
 
 
