@@ -3,7 +3,7 @@
    viewing; a household camera needs its consent for that purpose). */
 (function () {
   "use strict";
-  const t = (s) => (window.gettext ? window.gettext(s) : s);
+  const gettext = window.gettext || ((s) => s);
   const COLORS = {online: "#1e8e3e", stalled: "#f29900", offline: "#9aa0a6", unknown: "#5f6368"};
 
   // --- the map --------------------------------------------------------------------------------------

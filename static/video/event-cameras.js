@@ -5,13 +5,13 @@
   "use strict";
   const root = document.getElementById("event-cameras");
   if (!root || !window.VideoPlayer) return;
-  const t = (s) => (window.gettext ? window.gettext(s) : s);
+  const gettext = window.gettext || ((s) => s);
   const list = root.querySelector("[data-list]");
   const tile = document.getElementById("event-player");
   const tools = document.getElementById("event-player-tools");
   const result = root.querySelector("[data-snapshot-result]");
   const eventId = Number(root.dataset.event);
-  const NETWORKS = {tianwang: t("Skynet"), xueliang: t("Sharp Eyes"), huiyan: t("Household"), other: t("Other")};
+  const NETWORKS = {tianwang: gettext("Skynet"), xueliang: gettext("Sharp Eyes"), huiyan: gettext("Household"), other: gettext("Other")};
   let player = null;
   let playing = null;
 
@@ -29,7 +29,7 @@
     if (!cameras.length) {
       const li = document.createElement("li");
       li.className = "muted small";
-      li.textContent = t("No online camera you may watch near this event.");
+      li.textContent = gettext("No online camera you may watch near this event.");
       list.appendChild(li);
       return;
     }
@@ -92,7 +92,7 @@
     const button = e.currentTarget;
     button.disabled = true;
     result.hidden = false;
-    result.textContent = t("Taking a snapshot…");
+    result.textContent = gettext("Taking a snapshot…");
     try {
       const response = await fetch("/api/snapshots/", {
         method: "POST",
@@ -102,13 +102,13 @@
       });
       const data = await response.json().catch(() => ({}));
       if (response.status === 201) {
-        result.textContent = t("Snapshot added to the timeline. Reloading…");
+        result.textContent = gettext("Snapshot added to the timeline. Reloading…");
         setTimeout(() => window.location.reload(), 800);
       } else {
-        result.textContent = data.detail || t("The snapshot failed.");
+        result.textContent = data.detail || gettext("The snapshot failed.");
       }
     } catch (err) {
-      result.textContent = t("Network error, try again.");
+      result.textContent = gettext("Network error, try again.");
     } finally {
       button.disabled = false;
     }
@@ -125,7 +125,7 @@
       list.textContent = "";
       const li = document.createElement("li");
       li.className = "muted small";
-      li.textContent = t("Cameras could not be loaded.");
+      li.textContent = gettext("Cameras could not be loaded.");
       list.appendChild(li);
     }
   }

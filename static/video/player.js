@@ -15,7 +15,7 @@
 (function () {
   "use strict";
 
-  const t = (s) => (window.gettext ? window.gettext(s) : s);
+  const gettext = window.gettext || ((s) => s);
 
   function csrfToken() {
     const m = document.cookie.match(/(?:^|;\s*)csrftoken=([^;]+)/);
@@ -108,7 +108,7 @@
 
     async _start() {
       const generation = ++this.generation;
-      this._setState("loading", t("Connecting…"));
+      this._setState("loading", gettext("Connecting…"));
       let answer;
       try {
         const body = {purpose: this.options.purpose || "", reason: this.options.reason || ""};
@@ -116,22 +116,22 @@
         if (this.options.tour) body.tour = this.options.tour;
         answer = await postJSON(URLS.play(this.cameraId), body);
       } catch (e) {
-        if (generation === this.generation) this._retryLater("error", t("Network error, retrying…"));
+        if (generation === this.generation) this._retryLater("error", gettext("Network error, retrying…"));
         return;
       }
       if (generation !== this.generation) return;
       const data = answer.data || {};
       if (answer.status === 409 || (answer.status === 200 && data.online === false)) {
         // The platform knows the camera is offline: wait for it.
-        this._retryLater("offline", detail(data) || t("Camera offline"));
+        this._retryLater("offline", detail(data) || gettext("Camera offline"));
         return;
       }
       if (answer.status === 403 || answer.status === 404 || answer.status === 400) {
-        this._setState("refused", detail(data) || t("You may not watch this camera"));
+        this._setState("refused", detail(data) || gettext("You may not watch this camera"));
         return;
       }
       if (answer.status !== 200 && answer.status !== 201) {
-        this._retryLater("error", detail(data) || t("The video service did not answer, retrying…"));
+        this._retryLater("error", detail(data) || gettext("The video service did not answer, retrying…"));
         return;
       }
       this.viewing = data.viewing || data.viewing_id || null;
@@ -168,11 +168,11 @@
           if (generation !== this.generation || !err.fatal) return;
           const code = err.response && err.response.code;
           if (code === 404) {
-            this._retryLater("offline", t("Camera offline"));  // the media server has no such stream (now)
+            this._retryLater("offline", gettext("Camera offline"));  // the media server has no such stream (now)
           } else if (code === 401 || code === 403) {
-            this._restart(t("Token refused, asking again…"));  // expired: a fresh token, or the platform says no
+            this._restart(gettext("Token refused, asking again…"));  // expired: a fresh token, or the platform says no
           } else {
-            this._restart(t("Reconnecting…"));
+            this._restart(gettext("Reconnecting…"));
           }
         });
         hls.loadSource(url);
@@ -180,7 +180,7 @@
       } else if (video.canPlayType("application/vnd.apple.mpegurl")) {
         video.src = url;  // Safari plays HLS itself; the token is in the path, so segments carry it
       } else {
-        this._setState("error", t("This browser cannot play live video"));
+        this._setState("error", gettext("This browser cannot play live video"));
         return;
       }
       const p = video.play();
@@ -204,9 +204,9 @@
       }
       const still = (now - this.lastProgress) / 1000;
       if (still >= this.options.stallSeconds) {
-        this._restart(t("Stalled, reloading…"));
+        this._restart(gettext("Stalled, reloading…"));
       } else if (still >= 2 && this.tile.dataset.state === "playing") {
-        this._setState("stalled", t("Waiting for video…"));
+        this._setState("stalled", gettext("Waiting for video…"));
       }
     }
 
@@ -215,10 +215,10 @@
       this._teardown(false);
       if (this.restarts > 3) {
         // Several restarts without a frame: say so, and keep trying at the offline pace.
-        this._retryLater("offline", t("Camera offline"));
+        this._retryLater("offline", gettext("Camera offline"));
         return;
       }
-      this._setState("loading", message || t("Connecting…"));
+      this._setState("loading", message || gettext("Connecting…"));
       this._start();
     }
 
@@ -244,7 +244,7 @@
       } else if (answer.status === 403 || answer.status === 404) {
         this.viewing = null;
         this._teardown(false);
-        this._setState("refused", detail(answer.data) || t("You may not watch this camera"));
+        this._setState("refused", detail(answer.data) || gettext("You may not watch this camera"));
       }
     }
 
@@ -315,13 +315,13 @@
         const reason = form.reason.value.trim();
         if (purpose === "investigation" && reason.length < 4) {
           e.preventDefault();
-          error.textContent = t("An investigation needs a reason.");
+          error.textContent = gettext("An investigation needs a reason.");
           error.hidden = false;
           return;
         }
         if (purpose === "alarm" && !options.event) {
           e.preventDefault();
-          error.textContent = t("An alarm response is chosen from the event's page.");
+          error.textContent = gettext("An alarm response is chosen from the event's page.");
           error.hidden = false;
           return;
         }

@@ -9,7 +9,7 @@
   const stateNode = document.getElementById("wall-state");
   const grid = document.getElementById("vwall");
   if (!stateNode || !grid || !window.VideoPlayer) return;
-  const t = (s) => (window.gettext ? window.gettext(s) : s);
+  const gettext = window.gettext || ((s) => s);
   const template = document.getElementById("vtile-template");
   let state = JSON.parse(stateNode.textContent) || {};
   const players = [];
@@ -54,7 +54,7 @@
 
   function stepLabel(index, total) {
     const node = document.querySelector("#wall-now [data-tour-step]");
-    if (node) node.textContent = interpolate(t("frame %(n)s of %(total)s"), {n: index + 1, total: total});
+    if (node) node.textContent = interpolate(gettext("frame %(n)s of %(total)s"), {n: index + 1, total: total});
   }
 
   function interpolate(text, values) {
