@@ -22,13 +22,14 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.models import Role
 from accounts.scope import AUTHORISED, EVERYTHING, NOTHING, SUBTREE, scope_for
+from grids.selectors import home_area_outlines
 
 from . import selectors, services
 from .choices import CONSENT_PURPOSES, CameraStatus, Network, Purpose
 from .domain import walls as walls_domain
 from .models import Camera, Wall
 
-PAGE_SIZE = 50
+PAGE_SIZE = 25
 
 
 def may_use_video(user) -> bool:
@@ -71,6 +72,7 @@ def cameras(request):
     queryset = selectors.camera_list(user, network=network, status=status).select_related("center")
     page = Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
     rates = {by: selectors.camera_online_rate(user, by=by) for by in ("network", "town", "community")}
+    bounds, outlines = home_area_outlines(user)
     return render(
         request,
         "video/cameras.html",
@@ -83,6 +85,8 @@ def cameras(request):
             "statuses": CameraStatus.choices,
             "rates": rates,
             "purposes": [(p, label) for p, label in Purpose.choices if p != Purpose.OWN],
+            "bounds": bounds,
+            "outlines": outlines,
         },
     )
 
@@ -111,7 +115,9 @@ def _wall_state(user, wall: Wall) -> dict:
         index, seconds_left = 0, frames[0].dwell if frames else 0
         if frames:  # which frame shows now, by the server's clock (every screen agrees)
             elapsed = (timezone.now() - wall.tour_started_at).total_seconds()
-            plain = [walls_domain.Frame(cameras=tuple(c.pk for c in f.cameras), dwell=f.dwell, step=f.step) for f in frames]
+            plain = [
+                walls_domain.Frame(cameras=tuple(c.pk for c in f.cameras), dwell=f.dwell, step=f.step) for f in frames
+            ]
             index, seconds_left = walls_domain.frame_at(plain, elapsed)
         state["tour"] = {
             "frame_now": {"index": index, "seconds_left": seconds_left},
@@ -122,7 +128,10 @@ def _wall_state(user, wall: Wall) -> dict:
             "frames": [{"cameras": [_camera_row(c) for c in f.cameras], "dwell": f.dwell} for f in frames],
         }
     elif wall.layout_id:
-        visible = {c.pk: c for c in scope_for(user).cameras(Camera.objects.filter(pk__in=wall.layout.slots.values("camera_id")))}
+        visible = {
+            c.pk: c
+            for c in scope_for(user).cameras(Camera.objects.filter(pk__in=wall.layout.slots.values("camera_id")))
+        }
         state["layout"] = {
             "id": wall.layout_id,
             "name": wall.layout.name,
@@ -209,7 +218,9 @@ def layout_save(request, pk: int):
         if key.startswith("slot_") and value.strip()
     ]
     try:
-        services.wall_layout_save(user=request.user, wall_id=pk, name=request.POST.get("name", ""), tiles=tiles, slots=slots)
+        services.wall_layout_save(
+            user=request.user, wall_id=pk, name=request.POST.get("name", ""), tiles=tiles, slots=slots
+        )
     except ValidationError as exc:
         for message in exc.messages:
             messages.error(request, message)
@@ -223,7 +234,7 @@ def layout_save(request, pk: int):
 def _tour_steps(post) -> list[dict]:
     cameras = post.getlist("step_camera")
     dwells = post.getlist("step_dwell")
-    return [{"camera": c, "dwell_seconds": d} for c, d in zip(cameras, dwells) if c.strip()]
+    return [{"camera": c, "dwell_seconds": d} for c, d in zip(cameras, dwells, strict=False) if c.strip()]
 
 
 @login_required
@@ -255,7 +266,10 @@ def tours(request):
         request,
         "video/tours.html",
         {
-            "tours": [(t, list(t.steps.select_related("camera", "group").order_by("position"))) for t in selectors.tours_list(user)],
+            "tours": [
+                (t, list(t.steps.select_related("camera", "group").order_by("position")))
+                for t in selectors.tours_list(user)
+            ],
             "cameras": patrol_cameras,
             "errors": errors,
             "form": request.POST if request.method == "POST" else None,

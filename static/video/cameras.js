@@ -15,6 +15,14 @@
     } else {
       node.classList.add("map-plain");
     }
+    const area = JSON.parse((document.getElementById("camera-area") || {}).textContent || "[]");
+    for (const outline of area) {
+      L.geoJSON(outline.geometry, {interactive: false, style: {color: "#1d4f91", weight: outline.kind === "center" ? 2 : 1, fill: false}}).addTo(map);
+    }
+    if (node.dataset.bounds) {
+      const [minx, miny, maxx, maxy] = node.dataset.bounds.split(",").map(Number);
+      map.fitBounds([[miny, minx], [maxy, maxx]]);
+    }
     const layer = L.layerGroup().addTo(map);
     let pending = null;
     const load = async () => {

@@ -47,7 +47,13 @@
       meta.className = "muted small";
       meta.textContent = `${NETWORKS[camera.network] || camera.network} · ${distance(camera.distance_m)}`;
       button.append(name, meta);
-      button.addEventListener("click", () => play(camera, button));
+      if (camera.playable === false) {
+        // Registered, but no stream a browser can play (not on a media server, or H.265).
+        button.disabled = true;
+        meta.textContent += ` · ${camera.codec === "h265" ? gettext("H.265, needs transcoding") : gettext("no video stream")}`;
+      } else {
+        button.addEventListener("click", () => play(camera, button));
+      }
       li.appendChild(button);
       list.appendChild(li);
     }

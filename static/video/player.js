@@ -121,6 +121,11 @@
       }
       if (generation !== this.generation) return;
       const data = answer.data || {};
+      if (answer.status === 409 && data.problem && data.problem !== "offline") {
+        // Not playable in a browser at all (no stream, H.265): say why, do not retry.
+        this._setState("refused", detail(data) || gettext("This camera cannot be played here"));
+        return;
+      }
       if (answer.status === 409 || (answer.status === 200 && data.online === false)) {
         // The platform knows the camera is offline: wait for it.
         this._retryLater("offline", detail(data) || gettext("Camera offline"));

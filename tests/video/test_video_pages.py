@@ -93,7 +93,9 @@ def test_a_layout_with_a_tile_out_of_range_writes_nothing():
     duty.post("/video/wall/", {"name": "测试墙"})
     wall = Wall.objects.get(name="测试墙")
     camera = live_cameras(1)[0]
-    response = duty.post(f"/video/wall/{wall.pk}/layouts/", {"name": "坏", "tiles": "4", "slot_5": camera.pk}, follow=True)
+    response = duty.post(
+        f"/video/wall/{wall.pk}/layouts/", {"name": "坏", "tiles": "4", "slot_5": camera.pk}, follow=True
+    )
     assert [str(m) for m in response.context["messages"]]
     assert not WallLayout.objects.filter(wall=wall).exists()
 
@@ -102,7 +104,9 @@ def test_another_centers_wall_is_not_found():
     duty = User.objects.get(username="duty")
     wall = Wall.objects.create(center=duty.center, name="区中心墙")
     assert client_for("hangtianlu").get(f"/video/wall/?wall={wall.pk}").status_code == 404
-    assert client_for("hangtianlu").post(f"/video/wall/{wall.pk}/layouts/", {"name": "x", "tiles": "1"}).status_code == 404
+    assert (
+        client_for("hangtianlu").post(f"/video/wall/{wall.pk}/layouts/", {"name": "x", "tiles": "1"}).status_code == 404
+    )
 
 
 def test_a_tour_runs_on_the_big_screen_with_the_frame_that_shows_now():
@@ -127,7 +131,9 @@ def test_a_tour_runs_on_the_big_screen_with_the_frame_that_shows_now():
 
 
 def test_a_tour_without_steps_is_refused_and_nothing_written():
-    response = client_for("duty").post("/video/tours/", {"name": "空", "tiles": "4", "step_camera": [""], "step_dwell": ["15"]})
+    response = client_for("duty").post(
+        "/video/tours/", {"name": "空", "tiles": "4", "step_camera": [""], "step_dwell": ["15"]}
+    )
     assert response.status_code == 400
     assert response.context["errors"]
     assert not Tour.objects.filter(name="空").exists()
@@ -167,7 +173,9 @@ def test_a_consent_for_a_center_outside_the_cameras_area_writes_nothing():
     camera = phone.get("/video/mine/").context["rows"][0]["camera"]
     before = list(Consent.objects.filter(camera=camera).values_list("pk", "revoked_at"))
     elsewhere = User.objects.get(username="yongning").center  # another street's center (航天路社区 is in 柳城)
-    response = phone.post(f"/video/mine/{camera.pk}/consent/", {"centers": [elsewhere.pk], "purposes": ["alarm"]}, follow=True)
+    response = phone.post(
+        f"/video/mine/{camera.pk}/consent/", {"centers": [elsewhere.pk], "purposes": ["alarm"]}, follow=True
+    )
     assert [str(m) for m in response.context["messages"]]
     assert list(Consent.objects.filter(camera=camera).values_list("pk", "revoked_at")) == before
 

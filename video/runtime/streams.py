@@ -56,10 +56,7 @@ def ffmpeg_args(camera: TestPattern, rtmp_url: str, label_file: Path) -> list[st
     font_opt = f":fontfile={font}" if font else ""
     size = max(10, camera.height // 12)
     text = f"fontcolor=white:box=1:boxcolor=black@0.55:boxborderw=3:fontsize={size}{font_opt}"
-    draw = (
-        f"drawtext=textfile={label_file}:x=6:y=6:{text},"
-        f"drawtext=text='%{{localtime}}':x=6:y=h-th-8:{text}"
-    )
+    draw = f"drawtext=textfile={label_file}:x=6:y=6:{text},drawtext=text='%{{localtime}}':x=6:y=h-th-8:{text}"
     gop = str(camera.fps)  # one key frame a second: 1 s HLS fragments, and a new player starts within one
     return [
         FFMPEG,

@@ -98,4 +98,3 @@ def bare_media():
     cameras.stop_all()
     server.stop()
     assert not Path(server.run_dir).exists()
-

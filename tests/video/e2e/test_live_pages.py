@@ -82,7 +82,12 @@ def stack(django_db_setup, django_db_blocker, tmp_path_factory):
         for i, stream in enumerate([*STREAMS, HOME_STREAM]):
             household = stream == HOME_STREAM
             data = {
-                "code": gbcode.make(civil="51011500", serial=900100 + i, type="132" if household else "131", network="7" if household else "0"),
+                "code": gbcode.make(
+                    civil="51011500",
+                    serial=900100 + i,
+                    type="132" if household else "131",
+                    network="7" if household else "0",
+                ),
                 "name": f"测试{'慧眼' if household else '雪亮'}{i + 1:02d}",
                 "network": "huiyan" if household else "xueliang",
                 # A metre or two apart, at the event: nearer than any demo camera.
@@ -157,7 +162,6 @@ def _forget(server_row, resident, event) -> None:
     resident.delete()
     with connection.cursor() as cursor:
         cursor.execute("TRUNCATE events_event CASCADE")
-
 
 
 def sign_in(chromium, base: str, username: str, **context):
@@ -247,7 +251,9 @@ def test_a_3x3_wall_plays_all_nine_tiles(stack, chromium):
     page = sign_in(chromium, stack["base"], "duty", viewport={"width": 1440, "height": 900})
     page.goto(f"{stack['base']}/video/wall/?wall={wall.pk}")
     page.wait_for_function(
-        "() => document.querySelectorAll('#vwall .wall-tile[data-state=playing]').length === 9", timeout=30_000, polling=250
+        "() => document.querySelectorAll('#vwall .wall-tile[data-state=playing]').length === 9",
+        timeout=30_000,
+        polling=250,
     )
     times = page.eval_on_selector_all("#vwall video", "vs => vs.map(v => v.currentTime)")
     page.wait_for_function(
@@ -282,7 +288,8 @@ def test_a_patrol_tour_switches_the_big_screen_by_itself(stack, chromium):
     seen = {page.get_attribute(tile, "data-camera")}
     # Within one dwell (5 s) and a start, the tile shows the other camera, and plays it.
     page.wait_for_function(
-        "([sel, was]) => { const t = document.querySelector(sel); return t.dataset.camera !== was && t.dataset.state === 'playing'; }",
+        "([sel, was]) => { const t = document.querySelector(sel);"
+        " return t.dataset.camera !== was && t.dataset.state === 'playing'; }",
         arg=[tile, next(iter(seen))],
         timeout=WAIT_MS,
         polling=200,
@@ -301,7 +308,9 @@ def test_a_camera_off_the_air_is_shown_offline_and_its_tile_recovers(stack, chro
     duty = User.objects.get(username="duty")
     wall = services.wall_create(user=duty, center_id=duty.center_id, name="e2e 断线")
     camera = stack["cameras"]["e2e-06"]
-    services.wall_layout_save(user=duty, wall_id=wall.pk, name="e2e 1", tiles=1, slots=[{"position": 0, "camera": camera.pk}])
+    services.wall_layout_save(
+        user=duty, wall_id=wall.pk, name="e2e 1", tiles=1, slots=[{"position": 0, "camera": camera.pk}]
+    )
     page = sign_in(chromium, stack["base"], "duty", viewport={"width": 1440, "height": 900})
     page.goto(f"{stack['base']}/video/wall/?wall={wall.pk}")
     tile = "#vwall .wall-tile"
@@ -350,4 +359,3 @@ def test_a_household_withdrawing_consent_stops_the_next_play(stack, chromium):
     assert "同意" in reason or "consent" in reason, reason  # the platform says why (zh, or en until translated)
     officer.context.close()
     phone.context.close()
-
