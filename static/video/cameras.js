@@ -4,6 +4,7 @@
 (function () {
   "use strict";
   const gettext = window.gettext || ((s) => s);
+  const interpolate = window.interpolate || ((text, values) => text.replace(/%\((\w+)\)s/g, (_, k) => values[k]));
   const COLORS = {online: "#1e8e3e", stalled: "#f29900", offline: "#9aa0a6", unknown: "#5f6368"};
 
   // --- the map --------------------------------------------------------------------------------------
@@ -29,7 +30,7 @@
       const b = map.getBounds();
       const params = new URLSearchParams({
         bbox: [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()].map((v) => v.toFixed(5)).join(","),
-        page_size: "1000",
+        page_size: "3000",
       });
       if (node.dataset.network) params.set("network", node.dataset.network);
       if (node.dataset.status) params.set("status", node.dataset.status);
@@ -40,6 +41,13 @@
         if (!response.ok || pending !== query) return;
         const data = await response.json();
         layer.clearLayers();
+        const note = document.getElementById("camera-map-note");
+        if (note) {
+          const shown = (data.features || []).length;
+          note.textContent = shown < data.count
+            ? interpolate(gettext("Map: %(shown)s of %(count)s cameras here; zoom in for the rest."), {shown: shown, count: data.count}, true)
+            : interpolate(gettext("Map: %(count)s cameras here."), {count: data.count}, true);
+        }
         for (const f of data.features || []) {
           const [lng, lat] = f.geometry.coordinates;
           const p = f.properties;
