@@ -30,7 +30,7 @@
       const b = map.getBounds();
       const params = new URLSearchParams({
         bbox: [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()].map((v) => v.toFixed(5)).join(","),
-        page_size: "3000",
+        page_size: "2000",
       });
       if (node.dataset.network) params.set("network", node.dataset.network);
       if (node.dataset.status) params.set("status", node.dataset.status);
