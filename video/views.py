@@ -12,6 +12,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
+from django.db import transaction
 from django.db.models import Case, When
 from django.http import Http404
 from django.shortcuts import redirect, render
@@ -231,10 +232,35 @@ def layout_save(request, pk: int):
     return redirect(f"/video/wall/?wall={pk}")
 
 
-def _tour_steps(post) -> list[dict]:
+def _tour_rows(post) -> list[dict]:
     cameras = post.getlist("step_camera")
     dwells = post.getlist("step_dwell")
     return [{"camera": c, "dwell_seconds": d} for c, d in zip(cameras, dwells, strict=False) if c.strip()]
+
+
+@transaction.atomic
+def _tour_from_rows(user, *, name: str, tiles: str, rows: list[dict]):
+    """The tour form's rows (a camera and a dwell each) as a tour. On one tile every camera is a step;
+    on 4, 9 or 16 tiles every run of that many cameras becomes a group (one frame of the wall, shown
+    for the dwell of its first camera), since a single-camera step fills one frame by itself
+    (video.domain.walls). Nothing is written when the tour is refused."""
+    try:
+        size = int(tiles)
+    except ValueError:
+        size = 0
+    if size <= 1 or not rows:
+        return services.tour_save(user=user, center_id=user.center_id, name=name, tiles=tiles, steps=rows)
+    steps = []
+    for k in range(0, len(rows), size):
+        chunk = rows[k : k + size]
+        group = services.group_save(
+            user=user,
+            center_id=user.center_id,
+            name=_("%(tour)s · frame %(n)d") % {"tour": name.strip()[:80], "n": k // size + 1},
+            camera_ids=[row["camera"] for row in chunk],
+        )
+        steps.append({"group": group.pk, "dwell_seconds": chunk[0]["dwell_seconds"]})
+    return services.tour_save(user=user, center_id=user.center_id, name=name, tiles=tiles, steps=steps)
 
 
 @login_required
@@ -247,12 +273,11 @@ def tours(request):
     errors: list[str] = []
     if request.method == "POST":
         try:
-            tour = services.tour_save(
-                user=user,
-                center_id=user.center_id,
+            tour = _tour_from_rows(
+                user,
                 name=request.POST.get("name", ""),
                 tiles=request.POST.get("tiles", "4"),
-                steps=_tour_steps(request.POST),
+                rows=_tour_rows(request.POST),
             )
         except ValidationError as exc:
             errors = exc.messages

@@ -203,3 +203,29 @@ def test_the_event_page_offers_cameras_to_those_who_may_watch():
     # A grid worker without video.watch_cameras sees the event, not the cameras.
     page = client_for("gridworker").get(f"/events/{event.pk}/")
     assert page.status_code == 200 and b'id="event-cameras"' not in page.content
+
+
+def test_a_four_tile_tour_shows_four_cameras_a_frame_and_a_refused_one_leaves_no_group():
+    from video.models import CameraGroup
+
+    duty = client_for("duty")
+    cameras = live_cameras(5)
+    form = {
+        "name": "四分屏巡屏",
+        "tiles": "4",
+        "step_camera": [c.pk for c in cameras],
+        "step_dwell": ["20", "5", "5", "5", "30"],
+    }
+    assert duty.post("/video/tours/", form).status_code == 302
+    tour = Tour.objects.get(name="四分屏巡屏")
+    steps = list(tour.steps.order_by("position"))
+    assert [s.dwell_seconds for s in steps] == [20, 30]
+    assert [[m.camera_id for m in s.group.members.order_by("position")] for s in steps] == [
+        [c.pk for c in cameras[:4]],
+        [cameras[4].pk],
+    ]
+    groups = CameraGroup.objects.count()
+    # The same name again: refused, and the groups made for it are rolled back with it.
+    response = duty.post("/video/tours/", form)
+    assert response.status_code == 400
+    assert CameraGroup.objects.count() == groups
