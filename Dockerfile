@@ -34,10 +34,10 @@ USER app
 # DEBUG=0 selects the hashed, compressed static storage; the secret keys exist only for this
 # RUN line (settings refuse to load with DEBUG off and no keys) and are not kept in the image.
 # `locale/` is created because compilemessages fails without it and git does not keep empty dirs.
-# /app/media is created so a named volume mounted there inherits the app user's ownership.
+# /app/media and /app/hls are created so named volumes mounted there inherit the app user's ownership.
 RUN set -eu; \
     export DEBUG=0 SECRET_KEY=build-only-not-a-secret ID_HASH_KEY=build-only-not-a-secret; \
-    mkdir -p locale media; \
+    mkdir -p locale media hls; \
     python manage.py compilemessages --ignore=.venv; \
     python manage.py collectstatic --noinput
 
