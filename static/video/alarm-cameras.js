@@ -54,7 +54,10 @@
         meta.className = "muted small";
         meta.textContent = distance(camera.distance_m);
         button.append(name, meta);
-        button.disabled = camera.playable === false;
+        if (camera.playable === false) {
+          button.disabled = true;
+          meta.textContent += ` · ${camera.codec === "h265" ? gettext("H.265, needs transcoding") : gettext("no video stream")}`;
+        }
         button.addEventListener("click", async () => {
           let reason = "";
           if (camera.household) {

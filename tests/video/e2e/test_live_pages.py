@@ -113,6 +113,7 @@ def stack(django_db_setup, django_db_blocker, tmp_path_factory):
             lat=point.y,
             lng=point.x,
             client_id=uuid.uuid4(),
+            urgent=True,  # an alarm on the dashboards too
         )
         publishers = Cameras(media)
         for stream in [*STREAMS, HOME_STREAM]:
@@ -213,6 +214,20 @@ def test_the_event_page_plays_the_nearest_camera_in_one_click(stack, chromium, c
     assert snapshot.image.read(2) == b"\xff\xd8"  # a JPEG
     assert snapshot.action.event_id == stack["event"].pk
     assert "测试雪亮01" in page.inner_text(".detail-timeline")
+    page.context.close()
+
+
+def test_the_dashboards_alarm_plays_a_camera_at_the_event(stack, chromium):
+    page = sign_in(chromium, stack["base"], "hangtianlu", viewport={"width": 1440, "height": 900})
+    page.goto(f"{stack['base']}/dashboard/")
+    button = page.locator(f"#alarms li[data-event-id='{stack['event'].pk}'] .alarm-video")
+    button.wait_for(timeout=WAIT_MS)
+    button.click()
+    page.wait_for_selector("#alarm-video[open] .camera-play", timeout=WAIT_MS)
+    assert page.locator("#alarm-video .camera-name").first.inner_text() == "测试雪亮01"
+    page.locator("#alarm-video .camera-play").first.click()
+    page.wait_for_selector("#alarm-video .vtile[data-state='playing']", timeout=WAIT_MS)
+    advancing(page, "#alarm-video video")
     page.context.close()
 
 
