@@ -1,5 +1,5 @@
 # wenjiang-ops. `make run` and `make test` do all set-up on a fresh machine (see scripts/setup.sh).
-.PHONY: setup run test lint format messages screenshots bench bench-rest bench-intake bench-sweep bench-sweep-parts bench-push bench-disputes bench-export bench-figures bench-tracks wrk
+.PHONY: setup run test lint format messages screenshots bench bench-rest bench-intake bench-sweep bench-sweep-parts bench-push bench-disputes bench-export bench-figures bench-tracks bench-cameras wrk
 
 PY := .venv/bin/python
 
@@ -37,7 +37,7 @@ screenshots:
 # Benchmarks print their figures as ratios to a baseline measured in the same run; the last line is JSON.
 # `make bench` runs them all and ends with one table (bench/summary.py): figure, ours, baseline, ratio, target.
 # They use the demo database (`make run` loads it) and start their own servers on ports 18080/18081.
-BENCHES := rest intake sweep push disputes export figures tracks
+BENCHES := rest intake sweep push disputes export figures tracks cameras
 bench:
 	@mkdir -p bench/out
 	@for b in $(BENCHES); do $(MAKE) --no-print-directory bench-$$b 2>&1 | tee bench/out/$$b.log; done
@@ -72,6 +72,11 @@ bench-disputes: setup
 bench-export: setup
 	DEBUG=1 $(PY) manage.py seed_demo >/dev/null
 	$(PY) bench/export.py
+
+# 160,000 cameras (COPY): the 10 nearest online cameras a user may watch (video.selectors.camera_nearest,
+# permission and household consent inside the KNN query), beside the bare PostGIS KNN through psycopg2.
+bench-cameras: setup
+	$(PY) bench/cameras.py
 
 # The dashboards' figures of the district and of a simulated city (23 districts, 600,000 events this
 # year) from the counters, beside the same figures from the events table: identical, and how fast.

@@ -268,6 +268,28 @@ def center_query(path):
     return lambda w, which: f"{path}?center={w['center_' + which].pk}"
 
 
+# What each role may see of cameras (accounts.scope.VIDEO_BY_ROLE): a camera of 航天路社区 (in) and one
+# of 永宁街道 (out). Grid workers and department staff only with video.watch_cameras (not granted here).
+VIDEO_READ = {
+    "anonymous": "401/401",
+    "duty": "200/200",
+    "liucheng": "200/404",
+    "hangtianlu": "200/404",
+    "gridworker": "404/404",
+    "volunteer": "404/404",
+    "police": "404/404",
+    "chengguan": "404/404",
+    "mediator": "404/404",
+    "admin": "200/200",
+}
+VIDEO_LIST = {r: {"200/200": "200 [in out]", "200/404": "200 [in]", "404/404": "200 []"}.get(v, "401") for r, v in VIDEO_READ.items()}
+# Walls and tours: the centers' own (center roles of the subtree; others see none and may not write).
+VIDEO_CENTER_READ = VIDEO_READ
+VIDEO_CENTER_WRITE = {
+    **{r: v.replace("200", "201") for r, v in VIDEO_READ.items()},
+    **{r: "403/403" for r in ("gridworker", "volunteer", "police", "chengguan", "mediator")},
+}
+# The video pages: the centers' (and administrators'); a wall's forms redirect back to it.
 VIDEO_CENTER_PAGE = page("403", duty="200", liucheng="200", hangtianlu="200", admin="200")
 VIDEO_WALL_WRITE = {
     "anonymous": "login/login",
@@ -739,6 +761,98 @@ ROUTES: dict[str, Route] = {
     "force-duties": Route(lambda w, _: "/api/force/duties/", api("200")),
     "force-performance": Route(lambda w, _: "/api/force/performance/", FORCE_FIGURES),
     "force-performance-export": Route(lambda w, _: "/api/force/performance.xlsx", FORCE_FIGURES),
+    # --- video (accounts.scope.VIDEO_BY_ROLE): a camera of 航天路社区 (in) and one of 永宁街道 (out) ---------
+    "video-camera-list": Route(lambda w, _: "/api/cameras/?network=other", VIDEO_LIST, listing=feature_ids),
+    "video-camera-detail": Route(lambda w, which: f"/api/cameras/{w['camera_' + which].pk}/", VIDEO_READ, objects=True),
+    "video-camera-history": Route(
+        lambda w, which: f"/api/cameras/{w['camera_' + which].pk}/history/", VIDEO_READ, objects=True
+    ),
+    "video-camera-play": Route(
+        lambda w, which: f"/api/cameras/{w['camera_' + which].pk}/play/",
+        {r: v.replace("200", "201") for r, v in VIDEO_READ.items()},
+        method="post",
+        data=lambda w: {"purpose": "patrol"},
+        objects=True,
+    ),
+    "video-camera-consent": Route(
+        lambda w, which: f"/api/cameras/{w['camera_' + which].pk}/consent/",
+        {**{r: "404/404" for r in SIGNED_IN}, "anonymous": "401/401"},  # only a household, for its own
+        method="put",
+        data=lambda w: {"centers": [w["center_in"].pk], "purposes": ["alarm"]},
+        objects=True,
+    ),
+    "video-camera-nearest": Route(lambda w, _: "/api/cameras/nearest/?lat=30.69&lng=103.83", api("200")),
+    "video-camera-online-rate": Route(lambda w, _: "/api/cameras/online-rate/", api("200")),
+    "video-camera-import": Route(
+        lambda w, _: "/api/cameras/import/",
+        api("403", duty="400", liucheng="400", hangtianlu="400", admin="400"),  # 400: no file
+        method="post",
+        body="multipart",
+    ),
+    "video-my-cameras": Route(lambda w, _: "/api/my-cameras/", api("200")),
+    "video-my-viewings": Route(lambda w, _: "/api/my-cameras/viewings/", api("200")),
+    "video-viewing-list": Route(lambda w, _: "/api/viewings/", api("200")),
+    "video-viewing-heartbeat": Route(
+        lambda w, _: f"/api/viewings/{w['viewing'].pk}/heartbeat/", api("404", hangtianlu="200"), method="post"
+    ),
+    "video-viewing-end": Route(
+        lambda w, _: f"/api/viewings/{w['viewing'].pk}/end/", api("404", hangtianlu="200"), method="post"
+    ),
+    "video-wall-list": Route(lambda w, _: "/api/walls/", api("200")),
+    "video-wall-detail": Route(lambda w, which: f"/api/walls/{w['wall_' + which].pk}/", VIDEO_CENTER_READ, objects=True),
+    "video-wall-layouts": Route(
+        lambda w, which: f"/api/walls/{w['wall_' + which].pk}/layouts/",
+        VIDEO_CENTER_WRITE,
+        method="post",
+        data=lambda w: {"name": "单画面", "tiles": 1, "slots": []},
+        objects=True,
+    ),
+    "video-wall-show": Route(
+        lambda w, which: f"/api/walls/{w['wall_' + which].pk}/show/",
+        {r: v.replace("201", "200") for r, v in VIDEO_CENTER_WRITE.items()},
+        method="post",
+        data=lambda w: {"tour": w["tour_in"].pk},
+        objects=True,
+    ),
+    "video-tour-list": Route(lambda w, _: "/api/tours/", api("200")),
+    "video-tour-detail": Route(lambda w, which: f"/api/tours/{w['tour_' + which].pk}/", VIDEO_CENTER_READ, objects=True),
+    "video-group-list": Route(lambda w, _: "/api/camera-groups/", api("200")),
+    "video-snapshot-create": Route(
+        lambda w, _: "/api/snapshots/",
+        api("404", duty="409", liucheng="409", hangtianlu="409", admin="409"),  # 409: the camera has no stream
+        method="post",
+        data=lambda w: {"camera": w["camera_unstreamed"].pk, "purpose": "patrol"},
+    ),
+    "video-snapshot-image": Route(
+        lambda w, which: f"/api/snapshots/{w['snapshot_' + which].pk}/image/", VIDEO_READ, objects=True
+    ),
+    # The media servers' hooks: unauthenticated, the same answer whoever calls (the token decides).
+    "video-hook-auth": Route(lambda w, _: "/video/hooks/auth/", {r: "403" for r in ROLES}),
+    "video-hook-server-auth": Route(lambda w, _: "/video/hooks/local/auth/", {r: "403" for r in ROLES}),
+    "video-hook-publish": Route(
+        lambda w, _: "/video/hooks/publish/", {r: "403" for r in ROLES}, method="post", data=lambda w: {"name": "x"}, body="form"
+    ),
+    "video-hook-server-publish": Route(
+        lambda w, _: "/video/hooks/local/publish/", {r: "403" for r in ROLES}, method="post", data=lambda w: {"name": "x"}, body="form"
+    ),
+    "video-hook-publish-done": Route(
+        lambda w, _: "/video/hooks/publish-done/", {r: "200" for r in ROLES}, method="post", data=lambda w: {"name": "x"}, body="form"
+    ),
+    "video-hook-server-publish-done": Route(
+        lambda w, _: "/video/hooks/local/publish-done/", {r: "200" for r in ROLES}, method="post", data=lambda w: {"name": "x"}, body="form"
+    ),
+    "video-hook-play": Route(
+        lambda w, _: "/video/hooks/play/", {r: "403" for r in ROLES}, method="post", data=lambda w: {"name": "x"}, body="form"
+    ),
+    "video-hook-server-play": Route(
+        lambda w, _: "/video/hooks/local/play/", {r: "403" for r in ROLES}, method="post", data=lambda w: {"name": "x"}, body="form"
+    ),
+    "video-hook-zlm-play": Route(lambda w, _: "/video/hooks/local/zlm/on_play/", {r: "200" for r in ROLES}, method="post"),
+    "video-hook-zlm-publish": Route(lambda w, _: "/video/hooks/local/zlm/on_publish/", {r: "200" for r in ROLES}, method="post"),
+    "video-hook-zlm-changed": Route(
+        lambda w, _: "/video/hooks/local/zlm/on_stream_changed/", {r: "200" for r in ROLES}, method="post"
+    ),
+    "video-hook-mediamtx-auth": Route(lambda w, _: "/video/hooks/local/mediamtx/auth/", {r: "401" for r in ROLES}, method="post"),
     "api-schema": Route(lambda w, _: "/api/schema/", api("200")),
     "api-docs": Route(lambda w, _: "/api/docs/", page("200")),
     # --- families ----------------------------------------------------------------------------------
@@ -925,16 +1039,53 @@ def world(db, category, hangtianlu_point, media_in_tmp):  # noqa: F811
         "export_out": _export(User.objects.get(username="yongning")),
         "ids": {},
         **_force_world(users, grid_out),
-        **_video_world(),
+        **_video_world(users, grid_out),
     }
 
 
-def _video_world() -> dict:
-    from video.models import Camera, Wall
+def _video_world(users, grid_out) -> dict:
+    """A camera of each area (network "other": the demo has none, so a list filtered by it shows just
+    these two), one without a stream, a viewing of hangtianlu's, a wall and a tour of each area, a
+    snapshot of each camera."""
+    from django.core.files.base import ContentFile
+    from django.utils import timezone
+
+    from video.models import Camera, MediaServer, Snapshot, Tour, Viewing, Wall
+
+    local = MediaServer.objects.get(slug="local")
+    grid_in = Grid.objects.select_related("center").get(code="510115001001001")
+    yongning = User.objects.get(username="yongning")
+
+    def camera(grid, code, stream):
+        return Camera.objects.create(
+            code=code, name=f"矩阵{code[-3:]}", network="other", gb_type="132", gb_network="0",
+            point=grid.boundary.point_on_surface, grid=grid, center=grid.center, status="online",
+            media_server=local if stream else None, stream=stream,
+        )  # fmt: skip
+
+    camera_in = camera(grid_in, "51011501001320099001", "matrix-in")
+    camera_out = camera(grid_out, "51011500001320099002", "matrix-out")
+    now = timezone.now()
+
+    def snapshot(cam, user):
+        shot = Snapshot(camera=cam, taken_by=user, taken_at=now)
+        shot.image.save("m.jpg", ContentFile(b"\xff\xd8\xff\xe0matrix"), save=False)
+        shot.save()
+        return shot
 
     return {
-        "wall_in": Wall.objects.create(center=Center.objects.get(name="航天路社区"), name="矩阵测试墙"),
-        "wall_out": Wall.objects.create(center=Center.objects.get(name="永宁街道"), name="矩阵测试墙"),
+        "camera_in": camera_in,
+        "camera_out": camera_out,
+        "camera_unstreamed": camera(grid_in, "51011501001320099003", ""),
+        "viewing": Viewing.objects.create(
+            camera=camera_in, user=users["hangtianlu"], purpose="patrol", started_at=now, last_seen_at=now
+        ),
+        "wall_in": Wall.objects.create(center=grid_in.center, name="矩阵墙"),
+        "wall_out": Wall.objects.create(center=yongning.center, name="矩阵墙"),
+        "tour_in": Tour.objects.create(center=grid_in.center, name="矩阵巡屏"),
+        "tour_out": Tour.objects.create(center=yongning.center, name="矩阵巡屏"),
+        "snapshot_in": snapshot(camera_in, users["hangtianlu"]),
+        "snapshot_out": snapshot(camera_out, yongning),
         "household_camera": Camera.objects.filter(owner__isnull=False).order_by("pk").first(),
     }
 
@@ -1073,6 +1224,8 @@ def _listed_id(route: Route, world: dict, which: str) -> int:
     for prefix, key in (("patrols/plans", "plan"), ("patrols", "patrol"), ("places", "place")):
         if route.listing is not None and route.url(world, which).startswith(f"/api/{prefix}/"):
             return world[f"{key}_{which}"].pk
+    if route.listing is not None and route.url(world, which).startswith("/api/cameras"):
+        return world[f"camera_{which}"].pk
     for prefix in ("event", "center", "grid", "department", "notification", "dispute", "export"):
         if route.listing is not None and route.url(world, which).startswith(f"/api/{prefix}"):
             return world[f"{prefix}_{which}"].pk

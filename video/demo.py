@@ -199,4 +199,7 @@ def _consents(cameras: list[Camera], rng: random.Random, now) -> int:
     through.objects.bulk_create(
         [through(consent_id=consent.pk, center_id=c) for consent, ids in zip(rows, centers) for c in ids], batch_size=5000
     )
+    from .services import consents_copy_all
+
+    consents_copy_all()
     return len(rows)

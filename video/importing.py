@@ -139,12 +139,17 @@ def rows_from_file(name: str, data: bytes, *, network: str = "", media_server: s
     return rows
 
 
+def check_may_import(actor: User) -> None:
+    """PermissionDenied unless the actor manages cameras (center staff, administrators)."""
+    if scope_for(actor).video not in (EVERYTHING, SUBTREE):
+        raise PermissionDenied(_("Only a center's staff or an administrator import cameras."))
+
+
 def cameras_import(*, actor: User, rows: list[tuple[int, dict]], dry_run: bool = False) -> ImportResult:
     """Checks every row, then (unless `dry_run`) writes them all in one transaction. Raises
     ImportFailed with every row's errors (nothing written), PermissionDenied (403)."""
+    check_may_import(actor)
     scope = scope_for(actor)
-    if scope.video not in (EVERYTHING, SUBTREE):
-        raise PermissionDenied(_("Only a center's staff or an administrator import cameras."))
     places = Places.load()
     allowed_centers = None if scope.everything else set(scope.centers().values_list("pk", flat=True))
     errors: list[dict] = []

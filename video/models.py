@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from .choices import CameraStatus, Codec, Network, OwnerKind, Purpose, ServerKind, StatusSource, Tiles
 
-gb_code_validator = RegexValidator(r"^\d{20}$", _("A GB/T 28181 code has exactly 20 digits."))
+gb_code_validator = RegexValidator(r"^[0-9]{20}$", _("A GB/T 28181 code has exactly 20 digits."))
 stream_validator = RegexValidator(
     r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$", _("A stream name is letters, digits, '-', '_' and '.'.")
 )
@@ -99,6 +99,13 @@ class Camera(models.Model):
         related_name="own_cameras",
     )
     owner_org = models.CharField(_("owner organisation"), max_length=200, blank=True)
+    # The household consent in force, copied here by video.services (consent_give/consent_revoke, in
+    # the same transaction as the Consent row, under the camera's lock) so that the nearest-camera
+    # query checks it on each row of its KNN index scan instead of joining the consents: the centers
+    # that may watch, for which purposes, until when (empty centers: no consent in force).
+    consent_centers = ArrayField(models.IntegerField(), default=list, blank=True, editable=False)
+    consent_purposes = ArrayField(models.CharField(max_length=16), default=list, blank=True, editable=False)
+    consent_until = models.DateTimeField(null=True, blank=True, editable=False)
     status = models.CharField(_("status"), max_length=8, choices=CameraStatus.choices, default=CameraStatus.UNKNOWN)
     status_changed_at = models.DateTimeField(_("status since"), null=True, blank=True)
     last_seen_at = models.DateTimeField(_("last seen"), null=True, blank=True)

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.contrib.gis.geos import Point
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
@@ -26,13 +26,13 @@ HOUSEHOLD_Q = Q(network=Network.HUIYAN) | Q(owner_kind=OwnerKind.HOUSEHOLD)
 
 
 def consent_q(*, center_id: int | None, purpose: str, now: datetime) -> Q:
-    """A camera whose household consent in force lets `center_id` watch it for `purpose` now."""
+    """A camera whose household consent in force lets `center_id` watch it for `purpose` now (read
+    from the copy on the camera row, Camera.consent_*: a check of the row itself, no join)."""
     if center_id is None:
         return Q(pk__in=[])
-    consent = Consent.objects.filter(
-        camera_id=OuterRef("pk"), revoked_at__isnull=True, purposes__contains=[purpose], centers=center_id
-    ).filter(Q(expires_at__isnull=True) | Q(expires_at__gt=now))
-    return Q(Exists(consent))
+    return Q(consent_centers__contains=[center_id], consent_purposes__contains=[purpose]) & (
+        Q(consent_until__isnull=True) | Q(consent_until__gt=now)
+    )
 
 
 def watchable_q(user: User, *, purpose: str, now: datetime | None = None) -> Q:
@@ -61,11 +61,17 @@ def camera_list(
     return queryset.order_by("code")
 
 
+# What a nearest-camera answer shows (the API's NearestCameraSerializer, the event page's list).
+NEAREST_FIELDS = ("id", "code", "name", "network", "status", "point", "ptz", "codec", "owner_kind", "owner_id",
+                  "media_server_id", "stream", "center_id", "grid_id")  # fmt: skip
+
+
 def camera_nearest(
     user: User, point: Point, *, n: int = 10, purpose: str = Purpose.ALARM, now: datetime | None = None
 ) -> list[Camera]:
     """The `n` online cameras nearest `point` that `user` may watch for `purpose`, nearest first,
-    each with `distance_m` (metres). One KNN scan (`<->` over the partial GiST index of online
+    each with `distance_m` (metres, on the sphere: the same measure `<->` orders by, so the order
+    and the distances agree; within 0.5 % of the spheroid's). One KNN scan (`<->` over the partial GiST index of online
     cameras) with the scope's centers and the consent check in the same WHERE, so PostgreSQL stops
     after `n` rows pass. Queries: the scope's center list (one, two with a permission) and this."""
     now = now or timezone.now()
@@ -74,7 +80,8 @@ def camera_nearest(
     queryset = scope_for(user).cameras(Camera.objects.filter(status=CameraStatus.ONLINE, active=True))
     queryset = (
         queryset.filter(watchable_q(user, purpose=purpose, now=now))
-        .annotate(distance_m=RawSQL('ST_Distance("video_camera"."point", %s::geography)', (wkt,)))
+        .only(*NEAREST_FIELDS)
+        .annotate(distance_m=RawSQL('ST_Distance("video_camera"."point", %s::geography, false)', (wkt,)))
         .order_by(RawSQL('"video_camera"."point" <-> %s::geography', (wkt,)))
     )
     return list(queryset[:n])

@@ -572,7 +572,46 @@ def consent_give(
         camera=camera, given_by=user, purposes=[p for p in CONSENT_PURPOSES if p in purposes], given_at=now, expires_at=expires_at
     )
     consent.centers.set(center_ids)
+    consent_sync(camera.pk)
     return consent
+
+
+def consent_sync(camera_id: int) -> None:
+    """Copies the consent in force (or its absence) onto the camera row (Camera.consent_*), where the
+    nearest-camera query reads it. Called in the transaction that changes the consent, with the
+    camera's row lock held."""
+    consent = Consent.objects.filter(camera_id=camera_id, revoked_at__isnull=True).prefetch_related("centers").first()
+    if consent is None:
+        Camera.objects.filter(pk=camera_id).update(consent_centers=[], consent_purposes=[], consent_until=None)
+        return
+    Camera.objects.filter(pk=camera_id).update(
+        consent_centers=sorted(c.pk for c in consent.centers.all()),
+        consent_purposes=list(consent.purposes),
+        consent_until=consent.expires_at,
+    )
+
+
+CONSENTS_COPY_SQL = """
+update video_camera c set consent_centers = k.centers, consent_purposes = k.purposes, consent_until = k.expires_at
+from (
+    select k.camera_id, k.purposes, k.expires_at,
+           coalesce(array_agg(kc.center_id order by kc.center_id) filter (where kc.center_id is not null), '{}') as centers
+    from video_consent k left join video_consent_centers kc on kc.consent_id = k.id
+    where k.revoked_at is null
+    group by k.id
+) k
+where k.camera_id = c.id
+"""
+
+
+def consents_copy_all() -> int:
+    """consent_sync for every camera with a consent in force, in one statement (bulk writers: the
+    demo, the benchmark). Returns the rows updated."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(CONSENTS_COPY_SQL)
+        return cursor.rowcount
 
 
 def camera_area_centers(camera: Camera):
@@ -592,6 +631,7 @@ def consent_revoke(*, user: User, camera_id: int, now: datetime | None = None) -
         return None
     consent.revoked_at = now
     consent.save(update_fields=["revoked_at"])
+    consent_sync(camera.pk)
     # Plays in progress stop at their next heartbeat (within one token's lifetime).
     return consent
 
@@ -696,7 +736,7 @@ def wall_show(*, user: User, wall_id: int, layout_id: int | None = None, tour_id
         tour = visible_tours(user).filter(pk=tour_id).first()
         if tour is None:
             raise NotVisible(_("No such tour in your area."))
-        wall.tour, wall.tour_started_at = tour, now or timezone.now()
+        wall.layout, wall.tour, wall.tour_started_at = None, tour, now or timezone.now()
     wall.save(update_fields=["layout", "tour", "tour_started_at"])
     return wall
 

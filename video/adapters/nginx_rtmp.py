@@ -42,6 +42,8 @@ def parse_stat(xml: bytes | str) -> dict[str, dict]:
             streams[name] = {
                 "app": app,
                 "publishing": stream.find("publishing") is not None,
+                # Nothing received for a while by a stream that has been up for more than 10 s.
+                "silent": int(stream.findtext("bw_in") or 0) == 0 and int(stream.findtext("time") or 0) > 10000,
                 "readers": sum(1 for c in clients if c.find("publishing") is None),
                 "codec": {"h264": "h264", "hevc": "h265", "h265": "h265"}.get(codec, codec),
             }
@@ -83,10 +85,16 @@ class NginxRtmpAdapter(MediaAdapter):
         out = {}
         for name, seen in stat.items():
             age = self.playlist_age(name) if seen["publishing"] else None
+            if seen["publishing"] and seen["silent"]:
+                fresh = False
+            elif age is None and not self.server.hls_dir:
+                fresh = None  # the playlist could not be asked: /stat alone decides
+            else:
+                fresh = age is not None and age <= stale_after()
             out[name] = StreamHealth(
                 name=name,
                 publishing=seen["publishing"],
-                fresh=None if age is None and not self.server.hls_dir else (age is not None and age <= stale_after()),
+                fresh=fresh,
                 segment_age=age,
                 readers=seen["readers"],
                 codec=seen["codec"],

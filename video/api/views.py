@@ -224,7 +224,8 @@ class NearestView(APIView):
             point = point_from_lat_lng(params.get("lat"), params.get("lng"))
         except BadCoordinates as exc:
             raise ValidationError({"lat": [str(exc)]}) from None
-        n = _int(params.get("n"), "n") or 10
+        n = _int(params.get("n"), "n")
+        n = 10 if n is None else n
         if not 1 <= n <= 100:
             raise ValidationError({"n": [_("n is 1 to 100.")]})
         purpose = params.get("purpose") or Purpose.ALARM
@@ -293,6 +294,8 @@ class ImportView(APIView):
     def post(self, request):
         """Imports cameras from a .csv/.xlsx sheet or a wvp channel list (.json): every row is
         checked first; with any error nothing is written and every error is listed by row."""
+        with answers():
+            importing.check_may_import(request.user)
         upload = request.FILES.get("file")
         if upload is None:
             raise ValidationError({"file": [_("Choose a file.")]})

@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-CODE_RE = re.compile(r"^\d{20}$")
+CODE_RE = re.compile(r"^[0-9]{20}$")  # ASCII digits only (\d takes full-width ones)
 
 DEVICE_TYPES: dict[str, str] = {
     "111": "DVR",

@@ -48,7 +48,7 @@ class Migration(migrations.Migration):
             name='Camera',
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.CharField(max_length=20, unique=True, validators=[django.core.validators.RegexValidator('^\\d{20}$', 'A GB/T 28181 code has exactly 20 digits.')], verbose_name='GB/T 28181 code')),
+                ('code', models.CharField(max_length=20, unique=True, validators=[django.core.validators.RegexValidator('^[0-9]{20}$', 'A GB/T 28181 code has exactly 20 digits.')], verbose_name='GB/T 28181 code')),
                 ('name', models.CharField(max_length=200, verbose_name='name')),
                 ('network', models.CharField(choices=[('tianwang', 'Skynet (police)'), ('xueliang', 'Sharp Eyes'), ('huiyan', 'Household (Huiyan)'), ('other', 'Other')], max_length=16, verbose_name='network')),
                 ('gb_type', models.CharField(editable=False, max_length=3, verbose_name='device type')),
