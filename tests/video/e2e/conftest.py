@@ -33,6 +33,18 @@ needs_media = pytest.mark.skipif(
 )
 
 
+@pytest.fixture(autouse=True)
+def video_round_the_clock():
+    """Replaces tests/video's fixture of that name: it opens the rolled-back test transaction, and these
+    tests commit what the server processes they start must read."""
+
+
+@pytest.fixture(autouse=True)
+def video_media_in_tmp():
+    """Replaces tests/video's fixture of that name: the server process writes the files (snapshots) under
+    the MEDIA_ROOT the stack gives it, and this process reads them there."""
+
+
 @pytest.fixture
 def chromium():
     from playwright.sync_api import sync_playwright

@@ -21,6 +21,7 @@ import urllib.request
 import uuid
 
 import pytest
+from django.conf import settings
 from django.db import connections
 
 from tests.processes import PASSWORD, end, free_port, platform_env, uvicorn, wait_until
@@ -70,7 +71,9 @@ def stack(django_db_setup, django_db_blocker, tmp_path_factory):
             hls_url=hls_url,
             hls_dir=str(media.hls_dir),
         )
-        env = platform_env(VIDEO_LOCAL_SERVER=SLUG, VIDEO_MEDIA_HLS_URL=hls_url, LIVE_PUSH="off")
+        media_root = logs / "media"
+        saved_media_root, settings.MEDIA_ROOT = settings.MEDIA_ROOT, media_root  # snapshots: the server's files
+        env = platform_env(VIDEO_LOCAL_SERVER=SLUG, VIDEO_MEDIA_HLS_URL=hls_url, LIVE_PUSH="off", MEDIA_ROOT=media_root)
         web = uvicorn(web_port, env, logs / "uvicorn.log")
         media.start()
         admin = User.objects.get(username="admin")
@@ -141,6 +144,7 @@ def stack(django_db_setup, django_db_blocker, tmp_path_factory):
             media.stop()
             end(web)
             _forget(server_row, resident, event)
+            settings.MEDIA_ROOT = saved_media_root
             connections.close_all()
 
 

@@ -121,3 +121,33 @@ def test_player_plays_goes_offline_and_recovers(platform, chromium):
     assert frozen >= 0
     page.evaluate("window.player.stop()")
     assert ("POST", "/api/viewings/v-cam-a/end/") in FakePlatform.calls
+
+
+@needs_media
+def test_a_stalled_tile_reloads_itself_with_a_fresh_play_and_plays_on(platform, chromium):
+    """A stream that still "publishes" but sends nothing (ffmpeg frozen): the tile makes no progress,
+    reloads itself (a new play: a fresh token) and plays again once the stream moves."""
+    import os
+    import signal
+
+    url, cameras = platform
+    publisher = cameras.start("cam-b", "测试摄像机 B")
+    page = chromium.new_page()
+    page.goto(f"{url}/#cam-b")
+    wait_state(page, "playing")
+    wait_advancing(page)
+    plays = FakePlatform.calls.count(("POST", "/api/cameras/cam-b/play/"))
+
+    os.killpg(publisher.process.pid, signal.SIGSTOP)
+    try:
+        wait_until(
+            lambda: FakePlatform.calls.count(("POST", "/api/cameras/cam-b/play/")) > plays,
+            20,
+            what="the stalled tile asking for a new play",
+        )
+    finally:
+        os.killpg(publisher.process.pid, signal.SIGCONT)
+    if not wait_until(lambda: True, 1) or not publisher.running:  # nginx may have dropped the idle publisher
+        cameras.start("cam-b", "测试摄像机 B")
+    wait_state(page, "playing", timeout=40_000)
+    wait_advancing(page, timeout=30_000)
