@@ -34,11 +34,11 @@ class Command(BaseCommand):
             raise CommandError(str(exc)) from exc
         self.stdout.write(
             f"media server: RTMP in {config.rtmp_url}/<stream>, HLS out {config.hls_url}/<token>/<stream>/index.m3u8, "
-            f"hooks {config.hook_base or 'off'}, files in {server.hls_dir}"
+            f"hooks {config.hook_base or 'off'}, segments in {server.hls_dir}, configuration {server.conf_path}"
         )
 
         def stop(signum, frame):
-            server.stop()
+            server.terminate()  # the wait below returns; the cleanup runs in `finally`
 
         signal.signal(signal.SIGTERM, stop)
         signal.signal(signal.SIGINT, stop)
