@@ -357,9 +357,9 @@ class Scope:
 
     def cameras(self, queryset=None) -> QuerySet:
         """Cameras this user may see and (consent permitting, for a household's) watch, by
-        `VIDEO_BY_ROLE` (none if unlisted). The subtree is a list of center ids (one query; the
-        AUTHORISED rule one more for the permission), so the condition rides on any index scan
-        over cameras, the KNN one included."""
+        `VIDEO_BY_ROLE` (none if unlisted). The subtree is a subquery of center ids (no query of its
+        own; the AUTHORISED rule one for the permission), so the condition rides on any index scan
+        over cameras."""
         from video.models import Camera
 
         queryset = Camera.objects.all() if queryset is None else queryset
@@ -371,8 +371,27 @@ class Scope:
         if rule == AUTHORISED and not self.may_watch_video():
             return queryset.none()
         if rule in (SUBTREE, AUTHORISED) and self.center_path is not None:
-            return queryset.filter(center_id__in=subtree_ids(self.center_path))
+            # The subtree's centers as a subquery, hashed once per query: no round trip of its own, and
+            # the nearest-camera KNN scan checks each row against it (bench/cameras.py).
+            return queryset.filter(center_id__in=Center.objects.filter(path__startswith=self.center_path).values("id"))
         return queryset.none()
+
+    def cameras_sql(self) -> tuple[str, dict] | None:
+        """`cameras()` as an SQL condition on video_camera's columns (with its named parameters), for
+        the nearest-camera query written in SQL (video.selectors.camera_nearest); None: no camera.
+        The same rule: tests/video/test_services.py compares both on many random cases."""
+        rule = self.video
+        if rule == EVERYTHING:
+            return "TRUE", {}
+        if rule == OWN_CAMERAS and self.user_id is not None:
+            return "owner_id = %(scope_user)s", {"scope_user": self.user_id}
+        if rule == AUTHORISED and not self.may_watch_video():
+            return None
+        if rule in (SUBTREE, AUTHORISED) and self.center_path is not None:
+            # A path is digits and "/": no LIKE wildcard to escape.
+            subtree = "center_id IN (SELECT id FROM grids_center WHERE path LIKE %(scope_path)s)"
+            return subtree, {"scope_path": self.center_path + "%"}
+        return None
 
     def filter_by_center(self, queryset: QuerySet, field: str = "center") -> QuerySet:
         """Any queryset whose rows belong to a center, limited to this scope."""

@@ -66,6 +66,7 @@ ROWS = [
     Row("tracks", "track points/s vs stock DRF", "ours_rps", "stock_rps", "ratio", 0.8, False, "req/s"),
     Row("tracks", "track point p99 vs stock DRF", "ours_p99_ms", "stock_p99_ms", "p99_ratio", 1.5, True, "ms"),
     Row("tracks", "live patrol map delay p99", "live_p99_ms", None, None, 2000, True, "ms"),
+    Row("cameras", "nearest 10 cameras p99 vs bare KNN", "p99_ms", "bare_p99_ms", "ratio", 2, True, "ms"),
     Row(
         "rest",
         "WSGI locate vs raw SQL lookup",

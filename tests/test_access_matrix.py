@@ -282,7 +282,10 @@ VIDEO_READ = {
     "mediator": "404/404",
     "admin": "200/200",
 }
-VIDEO_LIST = {r: {"200/200": "200 [in out]", "200/404": "200 [in]", "404/404": "200 []"}.get(v, "401") for r, v in VIDEO_READ.items()}
+VIDEO_LIST = {
+    r: {"200/200": "200 [in out]", "200/404": "200 [in]", "404/404": "200 []"}.get(v, "401")
+    for r, v in VIDEO_READ.items()
+}
 # Walls and tours: the centers' own (center roles of the subtree; others see none and may not write).
 VIDEO_CENTER_READ = VIDEO_READ
 VIDEO_CENTER_WRITE = {
@@ -799,7 +802,9 @@ ROUTES: dict[str, Route] = {
         lambda w, _: f"/api/viewings/{w['viewing'].pk}/end/", api("404", hangtianlu="200"), method="post"
     ),
     "video-wall-list": Route(lambda w, _: "/api/walls/", api("200")),
-    "video-wall-detail": Route(lambda w, which: f"/api/walls/{w['wall_' + which].pk}/", VIDEO_CENTER_READ, objects=True),
+    "video-wall-detail": Route(
+        lambda w, which: f"/api/walls/{w['wall_' + which].pk}/", VIDEO_CENTER_READ, objects=True
+    ),
     "video-wall-layouts": Route(
         lambda w, which: f"/api/walls/{w['wall_' + which].pk}/layouts/",
         VIDEO_CENTER_WRITE,
@@ -815,7 +820,9 @@ ROUTES: dict[str, Route] = {
         objects=True,
     ),
     "video-tour-list": Route(lambda w, _: "/api/tours/", api("200")),
-    "video-tour-detail": Route(lambda w, which: f"/api/tours/{w['tour_' + which].pk}/", VIDEO_CENTER_READ, objects=True),
+    "video-tour-detail": Route(
+        lambda w, which: f"/api/tours/{w['tour_' + which].pk}/", VIDEO_CENTER_READ, objects=True
+    ),
     "video-group-list": Route(lambda w, _: "/api/camera-groups/", api("200")),
     "video-snapshot-create": Route(
         lambda w, _: "/api/snapshots/",
@@ -830,29 +837,59 @@ ROUTES: dict[str, Route] = {
     "video-hook-auth": Route(lambda w, _: "/video/hooks/auth/", {r: "403" for r in ROLES}),
     "video-hook-server-auth": Route(lambda w, _: "/video/hooks/local/auth/", {r: "403" for r in ROLES}),
     "video-hook-publish": Route(
-        lambda w, _: "/video/hooks/publish/", {r: "403" for r in ROLES}, method="post", data=lambda w: {"name": "x"}, body="form"
+        lambda w, _: "/video/hooks/publish/",
+        {r: "403" for r in ROLES},
+        method="post",
+        data=lambda w: {"name": "x"},
+        body="form",
     ),
     "video-hook-server-publish": Route(
-        lambda w, _: "/video/hooks/local/publish/", {r: "403" for r in ROLES}, method="post", data=lambda w: {"name": "x"}, body="form"
+        lambda w, _: "/video/hooks/local/publish/",
+        {r: "403" for r in ROLES},
+        method="post",
+        data=lambda w: {"name": "x"},
+        body="form",
     ),
     "video-hook-publish-done": Route(
-        lambda w, _: "/video/hooks/publish-done/", {r: "200" for r in ROLES}, method="post", data=lambda w: {"name": "x"}, body="form"
+        lambda w, _: "/video/hooks/publish-done/",
+        {r: "200" for r in ROLES},
+        method="post",
+        data=lambda w: {"name": "x"},
+        body="form",
     ),
     "video-hook-server-publish-done": Route(
-        lambda w, _: "/video/hooks/local/publish-done/", {r: "200" for r in ROLES}, method="post", data=lambda w: {"name": "x"}, body="form"
+        lambda w, _: "/video/hooks/local/publish-done/",
+        {r: "200" for r in ROLES},
+        method="post",
+        data=lambda w: {"name": "x"},
+        body="form",
     ),
     "video-hook-play": Route(
-        lambda w, _: "/video/hooks/play/", {r: "403" for r in ROLES}, method="post", data=lambda w: {"name": "x"}, body="form"
+        lambda w, _: "/video/hooks/play/",
+        {r: "403" for r in ROLES},
+        method="post",
+        data=lambda w: {"name": "x"},
+        body="form",
     ),
     "video-hook-server-play": Route(
-        lambda w, _: "/video/hooks/local/play/", {r: "403" for r in ROLES}, method="post", data=lambda w: {"name": "x"}, body="form"
+        lambda w, _: "/video/hooks/local/play/",
+        {r: "403" for r in ROLES},
+        method="post",
+        data=lambda w: {"name": "x"},
+        body="form",
     ),
-    "video-hook-zlm-play": Route(lambda w, _: "/video/hooks/local/zlm/on_play/", {r: "200" for r in ROLES}, method="post"),
-    "video-hook-zlm-publish": Route(lambda w, _: "/video/hooks/local/zlm/on_publish/", {r: "200" for r in ROLES}, method="post"),
+    "video-hook-zlm-play": Route(
+        lambda w, _: "/video/hooks/local/zlm/on_play/", {r: "200" for r in ROLES}, method="post"
+    ),
+    "video-hook-zlm-publish": Route(
+        lambda w, _: "/video/hooks/local/zlm/on_publish/", {r: "200" for r in ROLES}, method="post"
+    ),
     "video-hook-zlm-changed": Route(
         lambda w, _: "/video/hooks/local/zlm/on_stream_changed/", {r: "200" for r in ROLES}, method="post"
     ),
-    "video-hook-mediamtx-auth": Route(lambda w, _: "/video/hooks/local/mediamtx/auth/", {r: "401" for r in ROLES}, method="post"),
+    "video-hook-mediamtx-auth": Route(
+        lambda w, _: "/video/hooks/local/mediamtx/auth/", {r: "401" for r in ROLES}, method="post"
+    ),
     "api-schema": Route(lambda w, _: "/api/schema/", api("200")),
     "api-docs": Route(lambda w, _: "/api/docs/", page("200")),
     # --- families ----------------------------------------------------------------------------------

@@ -50,7 +50,9 @@ class CameraForm(forms.ModelForm):
     def clean(self):
         data = super().clean()
         try:
-            self.placed = services.camera_clean({**data, "media_server": data.get("media_server")}, instance=self.instance)
+            self.placed = services.camera_clean(
+                {**data, "media_server": data.get("media_server")}, instance=self.instance
+            )
         except ValidationError as exc:
             for field, messages in exc.message_dict.items():
                 self.add_error(field if field in self.fields else None, messages)

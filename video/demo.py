@@ -96,8 +96,10 @@ def seed_video(log: Callable[[str], None]) -> None:
         serial[key] = serial.get(key, 0) + 1
         code = gbcode.make(civil=civil, industry=industry, type=gb_type, network=digit, serial=serial[key])
         if status is None:
-            status = CameraStatus.ONLINE if rng.random() < ONLINE[network] else (
-                CameraStatus.STALLED if rng.random() < 0.15 else CameraStatus.OFFLINE
+            status = (
+                CameraStatus.ONLINE
+                if rng.random() < ONLINE[network]
+                else (CameraStatus.STALLED if rng.random() < 0.15 else CameraStatus.OFFLINE)
             )
         camera = Camera(
             code=code,
@@ -145,7 +147,7 @@ def seed_video(log: Callable[[str], None]) -> None:
         grid = shouan[i % len(shouan)] if i < SHOUAN_HUIYAN and shouan else rng.choice(grids)
         add(Network.HUIYAN, grid, owner_kind=OwnerKind.HOUSEHOLD)
     # The demo households own two cameras each, in 航天路社区 (live ones, so that they watch themselves).
-    live_household = [c for c in cameras if c.stream][:HOUSEHOLDS * 2]
+    live_household = [c for c in cameras if c.stream][: HOUSEHOLDS * 2]
     for i, camera in enumerate(live_household):
         camera.network, camera.owner_kind, camera.owner = Network.HUIYAN, OwnerKind.HOUSEHOLD, households[i // 2]
         industry, gb_type, digit = PARTS[Network.HUIYAN]
@@ -159,8 +161,9 @@ def seed_video(log: Callable[[str], None]) -> None:
         Camera.objects.bulk_create(cameras, batch_size=2000)
         consents = _consents(cameras, rng, now)
     online = sum(1 for c in cameras if c.status == CameraStatus.ONLINE)
+    by_network = {n: sum(1 for c in cameras if c.network == n) for n in NAMES}
     log(
-        f"cameras: {len(cameras)} ({', '.join(f'{NAMES[n]} {sum(1 for c in cameras if c.network == n)}' for n in NAMES)}), "
+        f"cameras: {len(cameras)} ({', '.join(f'{NAMES[n]} {by_network[n]}' for n in NAMES)}), "
         f"{online / len(cameras):.0%} online, {LIVE} live streams on {server.slug}, {consents} household consents"
     )
 
@@ -174,7 +177,13 @@ def _households(server) -> list[User]:
     for i in range(1, HOUSEHOLDS + 1):
         user, _ = User.objects.get_or_create(
             username=f"household{i}",
-            defaults={"role": Role.RESIDENT, "center": community, "last_name": "住户", "first_name": str(i), "password": password},
+            defaults={
+                "role": Role.RESIDENT,
+                "center": community,
+                "last_name": "住户",
+                "first_name": str(i),
+                "password": password,
+            },
         )
         out.append(user)
     return out
@@ -186,18 +195,23 @@ def _consents(cameras: list[Camera], rng: random.Random, now) -> int:
     parents = dict(Center.objects.values_list("pk", "parent_id"))
     rows, centers = [], []
     for camera in cameras:
-        if not camera.household or camera.owner_id is None and rng.random() > 0.7:
+        if not camera.household or (camera.owner_id is None and rng.random() > 0.7):
             continue
         purposes = [Purpose.ALARM, Purpose.PATROL] if rng.random() < 0.4 or camera.owner_id else [Purpose.ALARM]
         given_by = camera.owner or admin
         if given_by is None:
             continue
-        rows.append(Consent(camera=camera, given_by=given_by, purposes=purposes, given_at=now - timedelta(days=rng.randint(1, 300))))
+        rows.append(
+            Consent(
+                camera=camera, given_by=given_by, purposes=purposes, given_at=now - timedelta(days=rng.randint(1, 300))
+            )
+        )
         centers.append([c for c in (camera.center_id, parents.get(camera.center_id)) if c])
     Consent.objects.bulk_create(rows, batch_size=2000)
     through = Consent.centers.through
     through.objects.bulk_create(
-        [through(consent_id=consent.pk, center_id=c) for consent, ids in zip(rows, centers) for c in ids], batch_size=5000
+        [through(consent_id=consent.pk, center_id=c) for consent, ids in zip(rows, centers, strict=True) for c in ids],
+        batch_size=5000,
     )
     from .services import consents_copy_all
 

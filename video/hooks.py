@@ -63,7 +63,9 @@ def publish(request, slug: str | None = None):
     """nginx-rtmp on_publish (form: name, args …): 200 lets the source publish, 403 refuses."""
     server = _server_or_403(slug)
     stream = request.POST.get("name", "")
-    if server is None or not services.hook_publish(server=server, stream=stream, key=_arg(request.POST.get("args", ""), "key")):
+    if server is None or not services.hook_publish(
+        server=server, stream=stream, key=_arg(request.POST.get("args", ""), "key")
+    ):
         return HttpResponse(status=403)
     return HttpResponse(status=200)
 

@@ -20,8 +20,8 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from accounts.scope import EVERYTHING, SUBTREE, scope_for
 
-from .adapters.wvp import channels_from_answer
 from .adapters.base import AdapterError
+from .adapters.wvp import channels_from_answer
 from .choices import CameraStatus, Network, StatusSource
 from .models import Camera, CameraStatusChange, MediaServer
 from .services import Places, camera_clean
@@ -69,13 +69,19 @@ def rows_from_csv(data: bytes) -> list[tuple[int, dict]]:
         try:
             text = data.decode("gb18030")  # sheets saved by Chinese Excel
         except UnicodeDecodeError:
-            raise ImportFailed([{"row": 0, "field": "file", "message": _("The file is not text (UTF-8 or GB18030).")}]) from None
+            raise ImportFailed(
+                [{"row": 0, "field": "file", "message": _("The file is not text (UTF-8 or GB18030).")}]
+            ) from None
     reader = csv.reader(io.StringIO(text))
     header = next(reader, None)
     if not header:
         raise ImportFailed([{"row": 0, "field": "file", "message": _("The file is empty.")}])
     keys = [_column(h) for h in header]
-    return [(n, dict(zip(keys, (v.strip() for v in values)))) for n, values in enumerate(reader, start=2) if any(v.strip() for v in values)]
+    return [
+        (n, dict(zip(keys, (v.strip() for v in values), strict=False)))
+        for n, values in enumerate(reader, start=2)
+        if any(v.strip() for v in values)
+    ]
 
 
 def rows_from_xlsx(data: bytes) -> list[tuple[int, dict]]:
@@ -95,7 +101,7 @@ def rows_from_xlsx(data: bytes) -> list[tuple[int, dict]]:
     for n, values in enumerate(rows, start=2):
         if not any(v not in (None, "") for v in values):
             continue
-        out.append((n, {k: ("" if v is None else str(v).strip()) for k, v in zip(keys, values)}))
+        out.append((n, {k: ("" if v is None else str(v).strip()) for k, v in zip(keys, values, strict=False)}))
     return out
 
 
@@ -128,10 +134,14 @@ def rows_from_file(name: str, data: bytes, *, network: str = "", media_server: s
         rows = rows_from_xlsx(data)
     elif lower.endswith(".json"):
         if network not in Network.values:
-            raise ImportFailed([{"row": 0, "field": "network", "message": _("Say which network the wvp channels belong to.")}])
+            raise ImportFailed(
+                [{"row": 0, "field": "network", "message": _("Say which network the wvp channels belong to.")}]
+            )
         rows = rows_from_wvp(data, network=network, media_server=media_server)
     else:
-        raise ImportFailed([{"row": 0, "field": "file", "message": _("Import a .csv, .xlsx or wvp channel list .json file.")}])
+        raise ImportFailed(
+            [{"row": 0, "field": "file", "message": _("Import a .csv, .xlsx or wvp channel list .json file.")}]
+        )
     if len(rows) > MAX_ROWS:
         raise ImportFailed([{"row": 0, "field": "file", "message": _("At most %(n)d rows at once.") % {"n": MAX_ROWS}}])
     if not rows:
@@ -171,13 +181,17 @@ def cameras_import(*, actor: User, rows: list[tuple[int, dict]], dry_run: bool =
             errors.extend({"row": n, "field": f, "message": m} for f, ms in exc.message_dict.items() for m in ms)
             continue
         if fields["code"] in seen:
-            errors.append({"row": n, "field": "code", "message": _("The same code as row %(n)d.") % {"n": seen[fields["code"]]}})
+            errors.append(
+                {"row": n, "field": "code", "message": _("The same code as row %(n)d.") % {"n": seen[fields["code"]]}}
+            )
             continue
         seen[fields["code"]] = n
         if fields["stream"]:
             key = (fields["media_server"].pk, fields["stream"])
             if key in streams:
-                errors.append({"row": n, "field": "stream", "message": _("The same stream as row %(n)d.") % {"n": streams[key]}})
+                errors.append(
+                    {"row": n, "field": "stream", "message": _("The same stream as row %(n)d.") % {"n": streams[key]}}
+                )
                 continue
             streams[key] = n
         if allowed_centers is not None and fields["center"].pk not in allowed_centers:
@@ -191,13 +205,21 @@ def cameras_import(*, actor: User, rows: list[tuple[int, dict]], dry_run: bool =
             errors.append({"row": n, "field": "code", "message": _("This code is registered outside your area.")})
     taken = {
         (s, st): code
-        for s, st, code in Camera.objects.filter(stream__in=[k[1] for k in streams]).values_list("media_server_id", "stream", "code")
+        for s, st, code in Camera.objects.filter(stream__in=[k[1] for k in streams]).values_list(
+            "media_server_id", "stream", "code"
+        )
     }
     for n, fields, _online in cleaned:
         if fields["stream"]:
             other = taken.get((fields["media_server"].pk, fields["stream"]))
             if other is not None and other != fields["code"]:
-                errors.append({"row": n, "field": "stream", "message": _("Another camera already uses this stream on this server.")})
+                errors.append(
+                    {
+                        "row": n,
+                        "field": "stream",
+                        "message": _("Another camera already uses this stream on this server."),
+                    }
+                )
     if errors:
         raise ImportFailed(sorted(errors, key=lambda e: e["row"]))
     result = ImportResult(dry_run=dry_run)
@@ -218,7 +240,9 @@ def cameras_import(*, actor: User, rows: list[tuple[int, dict]], dry_run: bool =
                 changed.append((camera, status))
         Camera.objects.bulk_create(new, batch_size=1000)
         if changed:
-            Camera.objects.bulk_update([c for c, _s in changed], [f for f in cleaned[0][1] if f != "code"], batch_size=1000)
+            Camera.objects.bulk_update(
+                [c for c, _s in changed], [f for f in cleaned[0][1] if f != "code"], batch_size=1000
+            )
         # wvp's online flag: the status and its history, as a poll would.
         from django.utils import timezone
 

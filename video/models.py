@@ -186,7 +186,9 @@ class Consent(models.Model):
         verbose_name_plural = _("household consents")
         ordering = ["-given_at", "-id"]
         constraints = [
-            models.UniqueConstraint(fields=["camera"], condition=Q(revoked_at__isnull=True), name="consent_one_in_force")
+            models.UniqueConstraint(
+                fields=["camera"], condition=Q(revoked_at__isnull=True), name="consent_one_in_force"
+            )
         ]
 
 

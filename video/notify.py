@@ -24,7 +24,9 @@ def on_camera_status_changed(sender, changes: list[dict], **kwargs) -> None:
         return
     from .models import Camera
 
-    names = dict(Camera.objects.filter(pk__in=[pk for ids in by_center.values() for pk in ids]).values_list("pk", "name"))
+    names = dict(
+        Camera.objects.filter(pk__in=[pk for ids in by_center.values() for pk in ids]).values_list("pk", "name")
+    )
     staff: dict[int, list[int]] = defaultdict(list)
     for user_id, center_id in User.objects.filter(
         center_id__in=list(by_center), role__in=[Role.DUTY_OFFICER, Role.DUTY_LEADER], is_active=True

@@ -9,13 +9,12 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.contrib.gis.geos import Point
+from django.db import connection
 from django.db.models import Count, Q, QuerySet
-from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
 from accounts.models import User
 from accounts.scope import scope_for
-from grids.choices import Level
 from grids.models import Center
 
 from .choices import CameraStatus, Network, OwnerKind, Purpose
@@ -61,30 +60,80 @@ def camera_list(
     return queryset.order_by("code")
 
 
-# What a nearest-camera answer shows (the API's NearestCameraSerializer, the event page's list).
+# What a nearest-camera answer carries (the API's NearestCameraSerializer, the event page's list).
 NEAREST_FIELDS = ("id", "code", "name", "network", "status", "point", "ptz", "codec", "owner_kind", "owner_id",
                   "media_server_id", "stream", "center_id", "grid_id")  # fmt: skip
+
+
+NEAREST_SQL = """
+SELECT id, code, name, network, status, ST_X(point::geometry), ST_Y(point::geometry), ptz, codec, owner_kind,
+       owner_id, media_server_id, stream, center_id, grid_id, ST_Distance(point, %(point)s::geography, false)
+FROM video_camera
+WHERE status = 'online' AND active AND ({scope}) AND ({watchable})
+ORDER BY point <-> %(point)s::geography
+LIMIT %(n)s
+"""
+WATCHABLE_SQL = "NOT (network = 'huiyan' OR owner_kind = 'household')"
+CONSENT_SQL = (
+    "(consent_centers @> ARRAY[%(center)s]::integer[] AND consent_purposes @> ARRAY[%(purpose)s]::varchar(16)[]"
+    " AND (consent_until IS NULL OR consent_until > %(now)s))"
+)
+
+
+def _nearest_columns() -> list[str]:
+    """NEAREST_FIELDS in the model's field order, as Model.from_db wants them."""
+    return [f.attname for f in Camera._meta.concrete_fields if f.attname in NEAREST_FIELDS]
 
 
 def camera_nearest(
     user: User, point: Point, *, n: int = 10, purpose: str = Purpose.ALARM, now: datetime | None = None
 ) -> list[Camera]:
     """The `n` online cameras nearest `point` that `user` may watch for `purpose`, nearest first,
-    each with `distance_m` (metres, on the sphere: the same measure `<->` orders by, so the order
-    and the distances agree; within 0.5 % of the spheroid's). One KNN scan (`<->` over the partial GiST index of online
-    cameras) with the scope's centers and the consent check in the same WHERE, so PostgreSQL stops
-    after `n` rows pass. Queries: the scope's center list (one, two with a permission) and this."""
+    each with `distance_m` (metres, on the sphere: the measure `<->` orders by, so the order and the
+    distances agree; within 0.5 % of the spheroid's) and the fields NEAREST_FIELDS loaded (the
+    others deferred, as with .only()).
+
+    One query (two for a role that needs video.watch_cameras): a KNN scan (`<->` over the points'
+    GiST index) with the scope (Scope.cameras_sql) and the consent check (`watchable_q`'s rule, on
+    the camera row's consent copy) in its WHERE, so PostgreSQL stops after `n` rows pass. Written in
+    SQL because it is asked at every alarm and event page: the ORM's compiling and model building
+    cost several times the query itself (bench/cameras.py); tests/video/test_services.py proves it
+    gives the rule's cameras on many random cases."""
     now = now or timezone.now()
     n = max(1, min(int(n), 100))
-    wkt = f"SRID=4326;POINT({float(point.x)!r} {float(point.y)!r})"
-    queryset = scope_for(user).cameras(Camera.objects.filter(status=CameraStatus.ONLINE, active=True))
-    queryset = (
-        queryset.filter(watchable_q(user, purpose=purpose, now=now))
-        .only(*NEAREST_FIELDS)
-        .annotate(distance_m=RawSQL('ST_Distance("video_camera"."point", %s::geography, false)', (wkt,)))
-        .order_by(RawSQL('"video_camera"."point" <-> %s::geography', (wkt,)))
+    scope = scope_for(user).cameras_sql()
+    if scope is None:
+        return []
+    scope_sql, params = scope
+    if purpose == Purpose.OWN:
+        watchable = "owner_id = %(user)s"
+    elif user.center_id is None:
+        watchable = WATCHABLE_SQL
+    else:
+        watchable = f"{WATCHABLE_SQL} OR {CONSENT_SQL}"
+    params.update(
+        point=f"SRID=4326;POINT({float(point.x)!r} {float(point.y)!r})",
+        n=n,
+        user=user.pk,
+        center=user.center_id,
+        purpose=str(purpose),
+        now=now,
     )
-    return list(queryset[:n])
+    with connection.cursor() as cursor:
+        cursor.execute(NEAREST_SQL.format(scope=scope_sql, watchable=watchable), params)
+        rows = cursor.fetchall()
+    out = []
+    for pk, code, name, network, status, x, y, ptz, codec, owner_kind, owner, server, stream, center, grid, d in rows:
+        values = {
+            "id": pk, "code": code, "name": name, "network": network, "status": status,
+            "point": Point(x, y, srid=4326), "ptz": ptz, "codec": codec, "owner_kind": owner_kind, "owner_id": owner,
+            "media_server_id": server, "stream": stream, "center_id": center, "grid_id": grid,
+        }  # fmt: skip
+        # As the ORM builds a row of .only(): the other fields deferred (read on access).
+        camera = Camera.from_db("default", _nearest_columns(), [values[a] for a in _nearest_columns()])
+        camera.distance_m = d
+        out.append(camera)
+    return out
 
 
 @dataclass(frozen=True)
@@ -107,8 +156,10 @@ def camera_online_rate(user: User, *, by: str = "network", center_id: int | None
     level (district, town, community) the cameras lie under — one definition for dashboards and the
     API. Two queries (counts per center and network; the centers), three with a center filter."""
     queryset = camera_list(user, center_id=center_id)
-    counts = queryset.order_by().values("center_id", "network").annotate(
-        total=Count("pk"), online=Count("pk", filter=Q(status=CameraStatus.ONLINE))
+    counts = (
+        queryset.order_by()
+        .values("center_id", "network")
+        .annotate(total=Count("pk"), online=Count("pk", filter=Q(status=CameraStatus.ONLINE)))
     )
     rows = list(counts)
     if by == "network":
@@ -116,7 +167,11 @@ def camera_online_rate(user: User, *, by: str = "network", center_id: int | None
         for row in rows:
             totals[row["network"]][0] += row["total"]
             totals[row["network"]][1] += row["online"]
-        return [OnlineRate(key=n, name=str(label), total=totals[n][0], online=totals[n][1]) for n, label in Network.choices if n in totals]
+        return [
+            OnlineRate(key=n, name=str(label), total=totals[n][0], online=totals[n][1])
+            for n, label in Network.choices
+            if n in totals
+        ]
     if by not in BY:
         raise ValueError(by)
     centers = {c.pk: c for c in Center.objects.filter(pk__in={r["center_id"] for r in rows}).only("pk", "path")}
@@ -132,7 +187,10 @@ def camera_online_rate(user: User, *, by: str = "network", center_id: int | None
         entry[1] += row["total"]
         entry[2] += row["online"]
     return sorted(
-        (OnlineRate(key=str(pk), name=name, total=total, online=online) for pk, (name, total, online) in totals2.items()),
+        (
+            OnlineRate(key=str(pk), name=name, total=total, online=online)
+            for pk, (name, total, online) in totals2.items()
+        ),
         key=lambda r: r.name,
     )
 
@@ -167,7 +225,11 @@ def tour_frames(user: User, tour: Tour, *, now: datetime | None = None, tiles: i
     if group_ids:
         from .models import GroupMember
 
-        for group_id, camera_id in GroupMember.objects.filter(group_id__in=group_ids).order_by("group_id", "position", "id").values_list("group_id", "camera_id"):
+        for group_id, camera_id in (
+            GroupMember.objects.filter(group_id__in=group_ids)
+            .order_by("group_id", "position", "id")
+            .values_list("group_id", "camera_id")
+        ):
             members[group_id].append(camera_id)
     wanted = {s.camera_id for s in steps if s.camera_id} | {c for ids in members.values() for c in ids}
     allowed = {
@@ -180,7 +242,11 @@ def tour_frames(user: User, tour: Tour, *, now: datetime | None = None, tiles: i
     plain = []
     for step in steps:
         ids = [step.camera_id] if step.camera_id else members.get(step.group_id, [])
-        plain.append(walls.Step(cameras=tuple(pk for pk in ids if pk in allowed), dwell=step.dwell_seconds, group=bool(step.group_id)))
+        plain.append(
+            walls.Step(
+                cameras=tuple(pk for pk in ids if pk in allowed), dwell=step.dwell_seconds, group=bool(step.group_id)
+            )
+        )
     return [
         TourFrame(cameras=[allowed[pk] for pk in frame.cameras], dwell=frame.dwell, step=frame.step)
         for frame in walls.frames(plain, tiles or tour.tiles)
@@ -204,7 +270,11 @@ def viewing_list(user: User, *, camera_id: int | None = None, event_id: int | No
 
 def viewings_of_my_cameras(user: User) -> QuerySet[Viewing]:
     """For a household: who watched its cameras, when, how long and why (its own viewings too)."""
-    return Viewing.objects.filter(camera__owner_id=user.pk).select_related("camera", "user", "center", "event").order_by("-started_at")
+    return (
+        Viewing.objects.filter(camera__owner_id=user.pk)
+        .select_related("camera", "user", "center", "event")
+        .order_by("-started_at")
+    )
 
 
 def my_cameras(user: User) -> QuerySet[Camera]:
@@ -213,7 +283,13 @@ def my_cameras(user: User) -> QuerySet[Camera]:
 
     return (
         Camera.objects.filter(owner_id=user.pk)
-        .prefetch_related(Prefetch("consents", Consent.objects.filter(revoked_at__isnull=True).prefetch_related("centers"), to_attr="consents_in_force"))
+        .prefetch_related(
+            Prefetch(
+                "consents",
+                Consent.objects.filter(revoked_at__isnull=True).prefetch_related("centers"),
+                to_attr="consents_in_force",
+            )
+        )
         .select_related("center", "media_server")
         .order_by("code")
     )

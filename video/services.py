@@ -69,7 +69,9 @@ REFUSALS = {
     "needs_reason": gettext_lazy("An investigation needs a reason (at least a few words)."),
     "not_owner": gettext_lazy("Only the household that owns this camera watches it as its own."),
     "not_visible": gettext_lazy("No such camera in your area."),
-    "no_consent": gettext_lazy("The household has not consented to this camera being watched by your center for this purpose."),
+    "no_consent": gettext_lazy(
+        "The household has not consented to this camera being watched by your center for this purpose."
+    ),
     "offline": gettext_lazy("The camera is offline."),
     "not_streamed": gettext_lazy("The camera has no stream on a media server."),
     "h265": gettext_lazy("The camera sends H.265, which browsers cannot play without a transcoding server."),
@@ -104,9 +106,7 @@ class Places:
 
 def locate(point: Point) -> Grid | None:
     """The grid holding `point` (a comprehensive one before a dedicated one), or None."""
-    return (
-        Grid.objects.filter(boundary__contains=point).select_related("center").order_by("kind", "code").first()
-    )
+    return Grid.objects.filter(boundary__contains=point).select_related("center").order_by("kind", "code").first()
 
 
 def camera_clean(data: dict, *, places: Places | None = None, instance: Camera | None = None) -> dict:
@@ -155,7 +155,9 @@ def camera_clean(data: dict, *, places: Places | None = None, instance: Camera |
     server = data.get("media_server")
     stream = str(data.get("stream") or "").strip()
     if server is not None and not isinstance(server, MediaServer):
-        server = MediaServer.objects.filter(Q(slug=str(server)) | Q(pk=int(server) if str(server).isdigit() else None)).first()
+        server = MediaServer.objects.filter(
+            Q(slug=str(server)) | Q(pk=int(server) if str(server).isdigit() else None)
+        ).first()
         if server is None:
             errors["media_server"] = [_("No such media server.")]
     if stream and server is None and "media_server" not in errors:
@@ -299,11 +301,23 @@ def cameras_set_status(
                 continue
             history.append(
                 CameraStatusChange(
-                    camera_id=camera.pk, from_status=camera.status, to_status=new, source=source, detail=detail[:200], at=now
+                    camera_id=camera.pk,
+                    from_status=camera.status,
+                    to_status=new,
+                    source=source,
+                    detail=detail[:200],
+                    at=now,
                 )
             )
             made.append(
-                {"camera": camera.pk, "center": camera.center_id, "network": camera.network, "from": camera.status, "to": new, "at": now.isoformat()}
+                {
+                    "camera": camera.pk,
+                    "center": camera.center_id,
+                    "network": camera.network,
+                    "from": camera.status,
+                    "to": new,
+                    "at": now.isoformat(),
+                }
             )
             camera.status, camera.status_changed_at = new, now
         online = [c.pk for c in rows if changes[c.pk] == CameraStatus.ONLINE]
@@ -324,12 +338,16 @@ def _announce(made: list[dict]) -> None:
     camera_status_changed.send_robust(sender=Camera, changes=made)
 
 
-def server_apply_health(*, server: MediaServer, health: dict, now: datetime | None = None, source: str = StatusSource.POLL) -> list[dict]:
+def server_apply_health(
+    *, server: MediaServer, health: dict, now: datetime | None = None, source: str = StatusSource.POLL
+) -> list[dict]:
     """Brings the status of a server's streamed cameras in line with what the server reports
     (`health`: stream name → StreamHealth): a stream not reported is offline; one publishing but
     with a stale playlist is stalled."""
     now = now or timezone.now()
-    cameras = Camera.objects.filter(media_server=server, active=True).exclude(stream="").values_list("pk", "stream", "status")
+    cameras = (
+        Camera.objects.filter(media_server=server, active=True).exclude(stream="").values_list("pk", "stream", "status")
+    )
     changes: dict[int, str] = {}
     touched = []
     for pk, stream, status in cameras:
@@ -569,7 +587,11 @@ def consent_give(
         raise ValidationError({"centers": [_("Only the centers of your camera's area can be chosen.")]})
     Consent.objects.filter(camera=camera, revoked_at__isnull=True).update(revoked_at=now)
     consent = Consent.objects.create(
-        camera=camera, given_by=user, purposes=[p for p in CONSENT_PURPOSES if p in purposes], given_at=now, expires_at=expires_at
+        camera=camera,
+        given_by=user,
+        purposes=[p for p in CONSENT_PURPOSES if p in purposes],
+        given_at=now,
+        expires_at=expires_at,
     )
     consent.centers.set(center_ids)
     consent_sync(camera.pk)
@@ -601,7 +623,7 @@ from (
     group by k.id
 ) k
 where k.camera_id = c.id
-"""
+"""  # noqa: E501
 
 
 def consents_copy_all() -> int:
@@ -640,12 +662,18 @@ def consent_revoke(*, user: User, camera_id: int, now: datetime | None = None) -
 
 
 def visible_walls(user: User):
-    return Wall.objects.filter(scope_for(user).center_q("center")) if scope_for(user).video in (EVERYTHING, SUBTREE) else Wall.objects.none()
+    return (
+        Wall.objects.filter(scope_for(user).center_q("center"))
+        if scope_for(user).video in (EVERYTHING, SUBTREE)
+        else Wall.objects.none()
+    )
 
 
 def visible_tours(user: User):
     scope = scope_for(user)
-    return Tour.objects.filter(scope.center_q("center")) if scope.video in (EVERYTHING, SUBTREE) else Tour.objects.none()
+    return (
+        Tour.objects.filter(scope.center_q("center")) if scope.video in (EVERYTHING, SUBTREE) else Tour.objects.none()
+    )
 
 
 def visible_groups(user: User):
@@ -707,10 +735,14 @@ def wall_layout_save(
         raise _rule(exc, "slots" if exc.problem != "tiles" else "tiles") from None
     missing = set(cameras) - _visible_camera_ids(user, cameras)
     if missing:
-        raise ValidationError({"slots": [_("No such camera in your area: %(ids)s") % {"ids": ", ".join(map(str, sorted(missing)))}]})
+        raise ValidationError(
+            {"slots": [_("No such camera in your area: %(ids)s") % {"ids": ", ".join(map(str, sorted(missing)))}]}
+        )
     layout, _created = WallLayout.objects.update_or_create(wall=wall, name=name, defaults={"tiles": tiles})
     layout.slots.all().delete()
-    WallSlot.objects.bulk_create([WallSlot(layout=layout, position=p, camera_id=c) for p, c in zip(positions, cameras)])
+    WallSlot.objects.bulk_create(
+        [WallSlot(layout=layout, position=p, camera_id=c) for p, c in zip(positions, cameras, strict=True)]
+    )
     if show:
         wall.layout, wall.tour, wall.tour_started_at = layout, None, None
         wall.save(update_fields=["layout", "tour", "tour_started_at"])
@@ -718,7 +750,9 @@ def wall_layout_save(
 
 
 @transaction.atomic
-def wall_show(*, user: User, wall_id: int, layout_id: int | None = None, tour_id: int | None = None, now: datetime | None = None) -> Wall:
+def wall_show(
+    *, user: User, wall_id: int, layout_id: int | None = None, tour_id: int | None = None, now: datetime | None = None
+) -> Wall:
     """Shows a saved layout, or starts a tour (the tour's start time makes every screen agree on the
     frame: video.domain.walls.frame_at), on a wall."""
     _center_roles(user)
@@ -767,7 +801,13 @@ def tour_save(
             dwell = int(step.get("dwell_seconds", 15))
             if (camera in (None, "")) == (group in (None, "")):
                 raise ValueError
-            parsed.append((int(camera) if camera not in (None, "") else None, int(group) if group not in (None, "") else None, dwell))
+            parsed.append(
+                (
+                    int(camera) if camera not in (None, "") else None,
+                    int(group) if group not in (None, "") else None,
+                    dwell,
+                )
+            )
         except (AttributeError, TypeError, ValueError):
             errors.append(_("Step %(n)d: a camera or a group, and a dwell time in seconds.") % {"n": index + 1})
     if errors:
@@ -796,13 +836,18 @@ def tour_save(
             raise ValidationError({"name": [_("This center already has a tour of this name.")]})
         tour = Tour.objects.create(center=center, name=name, tiles=tiles, created_by=user)
     TourStep.objects.bulk_create(
-        [TourStep(tour=tour, position=i, camera_id=c, group_id=g, dwell_seconds=d) for i, (c, g, d) in enumerate(parsed)]
+        [
+            TourStep(tour=tour, position=i, camera_id=c, group_id=g, dwell_seconds=d)
+            for i, (c, g, d) in enumerate(parsed)
+        ]
     )
     return tour
 
 
 @transaction.atomic
-def group_save(*, user: User, center_id: int | None, name: str, camera_ids: list[int], group_id: int | None = None) -> CameraGroup:
+def group_save(
+    *, user: User, center_id: int | None, name: str, camera_ids: list[int], group_id: int | None = None
+) -> CameraGroup:
     """Creates or replaces a camera group (its cameras in order; each visible to the user)."""
     center = _writable_center(user, center_id)
     name = (name or "").strip()[:100]
@@ -835,20 +880,30 @@ def group_save(*, user: User, center_id: int | None, name: str, camera_ids: list
 # --- snapshots --------------------------------------------------------------------------------------------
 
 
-def snapshot_take(*, user: User, camera_id: int, event_id: int | None = None, purpose: str = Purpose.ALARM, reason: str = "", now: datetime | None = None) -> Snapshot:
+def snapshot_take(
+    *,
+    user: User,
+    camera_id: int,
+    event_id: int | None = None,
+    purpose: str = Purpose.ALARM,
+    reason: str = "",
+    now: datetime | None = None,
+) -> Snapshot:
     """Grabs one frame of a live camera (through its media server's adapter) and, with an event,
     attaches it to the event as a timeline step (events.services.attachments_add: the event's own
     visibility and permission rules apply). The grab is a play: the same checks, and a viewing row.
     Raises Refused, NotVisible, the events app's errors, or AdapterError (502)."""
     from django.core.files.base import ContentFile
 
-    from .adapters import adapter_for
+    from .adapters import AdapterError, adapter_for
 
     now = now or timezone.now()
     play = camera_play(user=user, camera_id=camera_id, purpose=purpose, event_id=event_id, reason=reason, now=now)
     camera = play.camera
     try:
         jpeg = adapter_for(camera.media_server).snapshot(camera.stream, token=play.token)
+    except NotImplementedError:
+        raise AdapterError(_("This media server gives no snapshots.")) from None
     finally:
         viewing_end(user=user, viewing_id=play.viewing.pk, now=timezone.now())
     attachment = action = None
@@ -866,7 +921,15 @@ def snapshot_take(*, user: User, camera_id: int, event_id: int | None = None, pu
         )
         attachment = added[0]
         action = attachment.action
-    snapshot = Snapshot(camera=camera, event_id=event_id, attachment=attachment, action=action, viewing=play.viewing, taken_by=user, taken_at=now)
+    snapshot = Snapshot(
+        camera=camera,
+        event_id=event_id,
+        attachment=attachment,
+        action=action,
+        viewing=play.viewing,
+        taken_by=user,
+        taken_at=now,
+    )
     snapshot.image.save(f"{camera.pk}.jpg", ContentFile(jpeg), save=False)
     try:
         snapshot.save()

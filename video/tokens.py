@@ -23,7 +23,9 @@ from django.conf import settings
 
 TOKEN_RE = re.compile(r"^([0-9a-f]{32})\.([0-9a-z]{1,10})\.([A-Za-z0-9_-]{32})$")
 # An HLS request as nginx sees it: /<prefix>/<token>/<stream>/<file>.m3u8|.ts
-HLS_URI_RE = re.compile(r"^/(?:[A-Za-z0-9_-]+/)*?([0-9a-f]{32}\.[0-9a-z]{1,10}\.[A-Za-z0-9_-]{32})/([A-Za-z0-9][A-Za-z0-9_.-]{0,99})/[A-Za-z0-9_.-]+\.(?:m3u8|ts|m4s|mp4)$")
+HLS_URI_RE = re.compile(
+    r"^/(?:[A-Za-z0-9_-]+/)*?([0-9a-f]{32}\.[0-9a-z]{1,10}\.[A-Za-z0-9_-]{32})/([A-Za-z0-9][A-Za-z0-9_.-]{0,99})/[A-Za-z0-9_.-]+\.(?:m3u8|ts|m4s|mp4)$"
+)
 
 
 def _key() -> bytes:

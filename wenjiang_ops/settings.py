@@ -208,7 +208,11 @@ CELERY_BEAT_SCHEDULE: dict = {
     # Finished exports are kept for EXPORT_KEEP_HOURS, then deleted with their files.
     "exports-purge": {"task": "exports.purge", "schedule": 3600, "options": {"expires": 1800}},
     # The media servers' health (streams, segment freshness) → the cameras' status (video.poll).
-    "video-poll": {"task": "video.poll", "schedule": VIDEO_POLL_SECONDS, "options": {"expires": VIDEO_POLL_SECONDS * 2}},
+    "video-poll": {
+        "task": "video.poll",
+        "schedule": VIDEO_POLL_SECONDS,
+        "options": {"expires": VIDEO_POLL_SECONDS * 2},
+    },
 }
 # An export of up to EXPORT_SYNC_ROWS rows is answered at once; a larger one runs as a background job
 # with a progress bar, and its file arrives in the inbox.

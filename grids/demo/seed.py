@@ -58,6 +58,7 @@ DEMO_ACCOUNTS = [
     ),
     DemoAccount("mediator", Role.MEDIATOR, "孙", "调解", "柳城街道", note="town mediator"),
     DemoAccount("tiaojie", Role.MEDIATOR, "钱", "调解", "航天路社区", note="community mediator"),
+    DemoAccount("household1", Role.RESIDENT, "住户", "1", "航天路社区", note="resident (慧眼 household camera)"),
 ]
 
 

@@ -15,8 +15,8 @@ from events import clocks as event_clocks
 from events import services as event_services
 from events.models import EventCategory
 from grids.models import Center, Grid
-from video.choices import CameraStatus, Network, OwnerKind, Purpose
 from video import services
+from video.choices import CameraStatus, Network, OwnerKind, Purpose
 from video.domain import gbcode
 from video.models import Camera, Consent, MediaServer
 
@@ -48,7 +48,9 @@ def hangtianlu(db):
 
 @pytest.fixture
 def yongning(db):
-    return Grid.objects.select_related("center__parent").filter(center__parent__name="永宁街道").order_by("code").first()
+    return (
+        Grid.objects.select_related("center__parent").filter(center__parent__name="永宁街道").order_by("code").first()
+    )
 
 
 @pytest.fixture

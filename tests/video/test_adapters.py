@@ -180,7 +180,7 @@ def test_zlm_media_list_merges_the_protocols_of_a_stream():
         "cam-0001": ("online", "h264", 3),
         "cam-0005": ("stalled", "h265", 0),  # listed, but no byte comes in
     }
-    method, url, kw = fetch.calls[0]
+    _method, url, kw = fetch.calls[0]
     assert url == "http://zlm:8080/index/api/getMediaList" and kw["params"]["secret"] == zlm().secret
 
 

@@ -2,19 +2,24 @@
 (video.domain.walls): plain facts, no database, every combination."""
 
 import itertools
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from video.choices import CameraStatus, Network, Purpose
 from video.domain import access, walls
 
-NOW = datetime(2026, 12, 1, 12, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
 OWNER, VIEWER, CENTER, OTHER_CENTER = 7, 8, 100, 200
 
 
 def consent(**kw):
-    values = {"center_ids": frozenset({CENTER}), "purposes": frozenset({Purpose.ALARM}), "revoked": False, "expires_at": None}
+    values = {
+        "center_ids": frozenset({CENTER}),
+        "purposes": frozenset({Purpose.ALARM}),
+        "revoked": False,
+        "expires_at": None,
+    }
     values.update(kw)
     return access.ConsentFacts(**values)
 
@@ -23,7 +28,9 @@ def decide(*, network=Network.HUIYAN, status=CameraStatus.ONLINE, owner=OWNER, h
            center=CENTER, in_scope=True, purpose=Purpose.ALARM, given=None, has_event=True, reason=""):  # fmt: skip
     camera = access.CameraFacts(network=network, status=status, owner_id=owner, household=household)
     viewer = access.ViewerFacts(user_id=user, center_id=center, in_scope=in_scope)
-    return access.may_watch(camera=camera, viewer=viewer, purpose=purpose, now=NOW, consent=given, has_event=has_event, reason=reason)
+    return access.may_watch(
+        camera=camera, viewer=viewer, purpose=purpose, now=NOW, consent=given, has_event=has_event, reason=reason
+    )
 
 
 def test_a_center_watches_a_household_camera_for_an_alarm_with_consent():
@@ -120,7 +127,16 @@ def test_every_combination_is_allowed_exactly_when_each_rule_holds():
         needs_met = (purpose != Purpose.ALARM or has_event) and (purpose != Purpose.INVESTIGATION or reason)
         consented = not household or (given is not None and not given.revoked and purpose in given.purposes)
         expected = needs_met and in_scope and consented and status != CameraStatus.OFFLINE
-        assert (result is None) == bool(expected), (network, status, in_scope, purpose, given, has_event, reason, result)
+        assert (result is None) == bool(expected), (
+            network,
+            status,
+            in_scope,
+            purpose,
+            given,
+            has_event,
+            reason,
+            result,
+        )
 
 
 @pytest.mark.parametrize(

@@ -52,14 +52,29 @@ def test_auth_refuses(client, uri):
 def test_auth_checks_the_parsed_headers_against_the_uri(client):
     good = sign()
     uri = f"/hls/{good}/demo-01/index.m3u8"
-    assert client.get("/video/hooks/auth/", HTTP_X_ORIGINAL_URI=uri, HTTP_X_VIDEO_TOKEN=good, HTTP_X_VIDEO_STREAM="demo-01").status_code == 204
-    assert client.get("/video/hooks/auth/", HTTP_X_ORIGINAL_URI=uri, HTTP_X_VIDEO_TOKEN=good, HTTP_X_VIDEO_STREAM="demo-02").status_code == 403
+    assert (
+        client.get(
+            "/video/hooks/auth/", HTTP_X_ORIGINAL_URI=uri, HTTP_X_VIDEO_TOKEN=good, HTTP_X_VIDEO_STREAM="demo-01"
+        ).status_code
+        == 204
+    )
+    assert (
+        client.get(
+            "/video/hooks/auth/", HTTP_X_ORIGINAL_URI=uri, HTTP_X_VIDEO_TOKEN=good, HTTP_X_VIDEO_STREAM="demo-02"
+        ).status_code
+        == 403
+    )
     assert client.get("/video/hooks/auth/", HTTP_X_VIDEO_TOKEN=good, HTTP_X_VIDEO_STREAM="demo-01").status_code == 204
     assert client.get("/video/hooks/auth/", HTTP_X_VIDEO_TOKEN=good, HTTP_X_VIDEO_STREAM="demo-02").status_code == 403
 
 
 def test_a_server_slug_in_the_url_checks_for_that_server(client):
-    assert client.get("/video/hooks/zlm/auth/", HTTP_X_ORIGINAL_URI=f"/hls/{sign('a', server='zlm')}/a/index.m3u8").status_code == 204
+    assert (
+        client.get(
+            "/video/hooks/zlm/auth/", HTTP_X_ORIGINAL_URI=f"/hls/{sign('a', server='zlm')}/a/index.m3u8"
+        ).status_code
+        == 204
+    )
     assert client.get("/video/hooks/zlm/auth/", HTTP_X_ORIGINAL_URI=f"/hls/{sign('a')}/a/index.m3u8").status_code == 403
 
 
@@ -101,12 +116,17 @@ def test_rtmp_play_needs_a_token_in_its_args(client):
 def test_zlmediakit_hooks(client, camera, local):
     zlm = MediaServer.objects.create(name="ZLM", slug="zlm", kind="zlmediakit", secret="s")
     cam = camera(media_server=zlm)
-    play = lambda body: client.post("/video/hooks/zlm/zlm/on_play/", json.dumps(body), content_type="application/json").json()  # noqa: E731
+
+    def play(body):
+        return client.post("/video/hooks/zlm/zlm/on_play/", json.dumps(body), content_type="application/json").json()
+
     assert play({"app": "live", "stream": cam.stream, "params": f"token={sign(cam.stream, 'zlm')}"})["code"] == 0
     assert play({"app": "live", "stream": cam.stream, "params": "token=bad"})["code"] == -1
     assert play({"app": "live", "stream": cam.stream})["code"] == -1
     changed = lambda regist: client.post(  # noqa: E731
-        "/video/hooks/zlm/zlm/on_stream_changed/", json.dumps({"stream": cam.stream, "regist": regist, "schema": "rtmp"}), content_type="application/json"
+        "/video/hooks/zlm/zlm/on_stream_changed/",
+        json.dumps({"stream": cam.stream, "regist": regist, "schema": "rtmp"}),
+        content_type="application/json",
     )
     assert changed(False).json()["code"] == 0
     cam.refresh_from_db()
@@ -114,15 +134,25 @@ def test_zlmediakit_hooks(client, camera, local):
     changed(True)
     cam.refresh_from_db()
     assert cam.status == "online"
-    publish = client.post("/video/hooks/zlm/zlm/on_publish/", json.dumps({"stream": cam.stream, "params": "key=s"}), content_type="application/json")
+    publish = client.post(
+        "/video/hooks/zlm/zlm/on_publish/",
+        json.dumps({"stream": cam.stream, "params": "key=s"}),
+        content_type="application/json",
+    )
     assert publish.json()["code"] == 0
-    assert client.post("/video/hooks/zlm/zlm/on_play/", "not json", content_type="application/json").json()["code"] == -1
+    assert (
+        client.post("/video/hooks/zlm/zlm/on_play/", "not json", content_type="application/json").json()["code"] == -1
+    )
 
 
 def test_mediamtx_auth_hook(client, camera):
     mtx = MediaServer.objects.create(name="MTX", slug="mtx", kind="mediamtx", secret="pub")
     cam = camera(media_server=mtx)
-    auth = lambda body: client.post("/video/hooks/mtx/mediamtx/auth/", json.dumps(body), content_type="application/json").status_code  # noqa: E731
+
+    def auth(body):
+        url = "/video/hooks/mtx/mediamtx/auth/"
+        return client.post(url, json.dumps(body), content_type="application/json").status_code
+
     base = {"user": "", "password": "", "ip": "127.0.0.1", "path": cam.stream, "protocol": "hls", "id": None}
     assert auth({**base, "action": "read", "query": f"token={sign(cam.stream, 'mtx')}"}) == 200
     assert auth({**base, "action": "read", "query": ""}) == 401

@@ -39,7 +39,13 @@ def test_a_csv_is_imported_and_a_second_import_updates(user, spot):
     result = importing.cameras_import(actor=user("liucheng"), rows=rows)
     assert (result.created, result.updated) == (2, 0)
     first = Camera.objects.get(code="51011501001320001001")
-    assert (first.network, first.ptz, first.codec, first.grid.code, first.gb_type) == ("tianwang", True, "h265", "510115001001001", "132")
+    assert (first.network, first.ptz, first.codec, first.grid.code, first.gb_type) == (
+        "tianwang",
+        True,
+        "h265",
+        "510115001001001",
+        "132",
+    )
     again = sheet([["51011501001320001001", "光华大道口(改)", "天网", lat, lng, "", "h264"]])
     result = importing.cameras_import(actor=user("liucheng"), rows=importing.rows_from_file("c.csv", again))
     assert (result.created, result.updated) == (0, 1)
@@ -92,7 +98,7 @@ def test_an_xlsx_with_chinese_headers(user, spot):
 
 def test_a_gb18030_csv_from_chinese_excel(user, spot):
     lat, lng = spot
-    data = "国标编码,名称,网络,纬度,经度\n51011501001320001030,老街口,天网,{},{}\n".format(lat, lng).encode("gb18030")
+    data = f"国标编码,名称,网络,纬度,经度\n51011501001320001030,老街口,天网,{lat},{lng}\n".encode("gb18030")
     assert importing.cameras_import(actor=user("duty"), rows=importing.rows_from_file("c.csv", data)).created == 1
 
 
@@ -102,7 +108,9 @@ def test_a_wvp_channel_list_with_its_online_flags(user, local):
     MediaServer.objects.create(name="wvp", slug="wvp", kind="wvp")
     data = (FIXTURES / "wvp_channels_26.json").read_bytes()
     with pytest.raises(importing.ImportFailed) as failed:  # the third channel has no name and no position
-        importing.cameras_import(actor=user("duty"), rows=importing.rows_from_file("ch.json", data, network="xueliang", media_server="wvp"))
+        importing.cameras_import(
+            actor=user("duty"), rows=importing.rows_from_file("ch.json", data, network="xueliang", media_server="wvp")
+        )
     assert {e["row"] for e in failed.value.errors} == {3}
     good = (FIXTURES / "wvp_channels_27.json").read_bytes()
     rows = importing.rows_from_file("ch.json", good, network="xueliang", media_server="wvp")

@@ -91,7 +91,7 @@ http {{
         location / {{ return 404; }}
     }}
 }}
-"""
+"""  # noqa: E501
 
 
 def wait_for(check, seconds: float, what: str):
@@ -115,17 +115,46 @@ def media(tmp_path, live_server):
             module=RTMP_MODULE,
             # As root, nginx's workers would run as nobody, who cannot enter the test's private directory.
             user="user root;\n" if os.geteuid() == 0 else "",
-            run=run, hls=hls, rtmp=rtmp, http=http, django=live_server.url,
-        )  # fmt: skip
+            run=run,
+            hls=hls,
+            rtmp=rtmp,
+            http=http,
+            django=live_server.url,
+        )
     )
     nginx = subprocess.Popen([NGINX, "-c", str(run / "nginx.conf"), "-e", str(run / "error.log")])
     wait_for(lambda: _connects(http) and _connects(rtmp), 10, "nginx")
     ffmpeg = subprocess.Popen(
-        [FFMPEG, "-nostdin", "-loglevel", "error", "-re", "-f", "lavfi", "-i", "testsrc2=size=320x180:rate=25",
-         "-c:v", "libx264", "-preset", "ultrafast", "-tune", "zerolatency", "-g", "25", "-pix_fmt", "yuv420p",
-         "-f", "flv", f"rtmp://127.0.0.1:{rtmp}/live/{STREAM}"]  # fmt: skip
+        [
+            FFMPEG,
+            "-nostdin",
+            "-loglevel",
+            "error",
+            "-re",
+            "-f",
+            "lavfi",
+            "-i",
+            "testsrc2=size=320x180:rate=25",
+            "-c:v",
+            "libx264",
+            "-preset",
+            "ultrafast",
+            "-tune",
+            "zerolatency",
+            "-g",
+            "25",
+            "-pix_fmt",
+            "yuv420p",
+            "-f",
+            "flv",
+            f"rtmp://127.0.0.1:{rtmp}/live/{STREAM}",
+        ]
     )
-    wait_for(lambda: (hls / STREAM / "index.m3u8").exists() and list((hls / STREAM).glob("*.ts")), 20, "the first HLS segment")
+    wait_for(
+        lambda: (hls / STREAM / "index.m3u8").exists() and list((hls / STREAM).glob("*.ts")),
+        20,
+        "the first HLS segment",
+    )
     yield {"http": f"http://127.0.0.1:{http}", "rtmp": f"rtmp://127.0.0.1:{rtmp}/live", "hls": hls, "run": run}
     ffmpeg.terminate()
     nginx.terminate()
@@ -176,9 +205,21 @@ def test_nginx_refuses_hls_without_a_valid_token_and_serves_it_with_one(media):
 def test_nginx_rtmp_refuses_an_rtmp_play_without_a_token(media):
     def probe(url: str) -> subprocess.CompletedProcess:
         return subprocess.run(
-            [FFPROBE, "-v", "error", "-rw_timeout", "8000000", "-show_entries", "stream=codec_name", "-of", "csv=p=0", url],
-            capture_output=True, timeout=30,
-        )  # fmt: skip
+            [
+                FFPROBE,
+                "-v",
+                "error",
+                "-rw_timeout",
+                "8000000",
+                "-show_entries",
+                "stream=codec_name",
+                "-of",
+                "csv=p=0",
+                url,
+            ],
+            capture_output=True,
+            timeout=30,
+        )
 
     refused = probe(f"{media['rtmp']}/{STREAM}")
     assert refused.returncode != 0 or b"h264" not in refused.stdout
@@ -189,7 +230,9 @@ def test_nginx_rtmp_refuses_an_rtmp_play_without_a_token(media):
 def test_the_adapter_reads_the_live_playlist_as_fresh(media):
     from video.adapters import ServerInfo, adapter_for
 
-    adapter = adapter_for(ServerInfo(kind="nginx_rtmp", slug="local", hls_url=media["http"] + "/hls", hls_dir=str(media["hls"])))
+    adapter = adapter_for(
+        ServerInfo(kind="nginx_rtmp", slug="local", hls_url=media["http"] + "/hls", hls_dir=str(media["hls"]))
+    )
     assert adapter.playlist_age(STREAM) < 5
     jpeg = adapter.snapshot(STREAM)  # ffmpeg through nginx, with the platform's own token
     assert jpeg.startswith(b"\xff\xd8") and len(jpeg) > 1000

@@ -82,7 +82,9 @@ def test_cameras_that_cannot_play(user, camera, fields, problem):
 
 def test_an_event_outside_the_users_area_is_refused(user, camera, event, yongning):
     with pytest.raises(services.Refused) as refused:
-        services.camera_play(user=user("hangtianlu"), camera_id=camera().pk, purpose="alarm", event_id=event(yongning).pk)
+        services.camera_play(
+            user=user("hangtianlu"), camera_id=camera().pk, purpose="alarm", event_id=event(yongning).pk
+        )
     assert refused.value.status == 404
 
 
@@ -180,7 +182,9 @@ def test_consent_is_given_by_the_owner_only_for_the_cameras_area(user, camera, r
 # --- status -----------------------------------------------------------------------------------------
 
 
-def test_status_history_is_written_on_change_only_and_announced_after_commit(camera, django_capture_on_commit_callbacks):
+def test_status_history_is_written_on_change_only_and_announced_after_commit(
+    camera, django_capture_on_commit_callbacks
+):
     from video.signals import camera_status_changed
 
     heard = []
@@ -195,7 +199,11 @@ def test_status_history_is_written_on_change_only_and_announced_after_commit(cam
             services.cameras_set_status({cam.pk: CameraStatus.OFFLINE}, source=StatusSource.POLL)
             services.cameras_set_status({cam.pk: CameraStatus.OFFLINE}, source=StatusSource.POLL)
             services.cameras_set_status({cam.pk: CameraStatus.ONLINE}, source=StatusSource.HOOK)
-        history = list(CameraStatusChange.objects.filter(camera=cam).order_by("at", "id").values_list("from_status", "to_status", "source"))
+        history = list(
+            CameraStatusChange.objects.filter(camera=cam)
+            .order_by("at", "id")
+            .values_list("from_status", "to_status", "source")
+        )
         assert history == [("online", "offline", "poll"), ("offline", "online", "hook")]
         assert [(c["from"], c["to"]) for c in heard] == [("online", "offline"), ("offline", "online")]
         cam.refresh_from_db()
@@ -204,9 +212,10 @@ def test_status_history_is_written_on_change_only_and_announced_after_commit(cam
         camera_status_changed.disconnect(receiver)
 
 
-def test_a_camera_going_offline_tells_its_centers_duty_officers_once_per_poll(camera, user, django_capture_on_commit_callbacks):
+def test_a_camera_going_offline_tells_its_centers_duty_officers_once_per_poll(
+    camera, user, django_capture_on_commit_callbacks
+):
     from inbox.models import Notification
-
     from video.notify import KIND_OFFLINE
 
     town = user("liucheng").center
@@ -275,7 +284,9 @@ def expected_nearest(user, point: Point, n: int, purpose: str) -> list[int]:
     now = timezone.now()
     in_scope = set(scope_for(user).cameras().values_list("pk", flat=True))
     wkt = f"SRID=4326;POINT({point.x} {point.y})"
-    rows = Camera.objects.filter(active=True).annotate(d=RawSQL('ST_Distance("video_camera"."point", %s::geography, false)', (wkt,)))
+    rows = Camera.objects.filter(active=True).annotate(
+        d=RawSQL('ST_Distance("video_camera"."point", %s::geography, false)', (wkt,))
+    )
     consents = {}
     for c in Consent.objects.filter(revoked_at__isnull=True).prefetch_related("centers"):
         consents[c.camera_id] = access.ConsentFacts(
@@ -285,9 +296,19 @@ def expected_nearest(user, point: Point, n: int, purpose: str) -> list[int]:
     for cam in rows.only("pk", "network", "status", "owner_id", "owner_kind"):
         if cam.status != CameraStatus.ONLINE:
             continue
-        facts = access.CameraFacts(network=cam.network, status=cam.status, owner_id=cam.owner_id, household=cam.household)
+        facts = access.CameraFacts(
+            network=cam.network, status=cam.status, owner_id=cam.owner_id, household=cam.household
+        )
         viewer = access.ViewerFacts(user_id=user.pk, center_id=user.center_id, in_scope=cam.pk in in_scope)
-        refusal = access.may_watch(camera=facts, viewer=viewer, purpose=purpose, now=now, consent=consents.get(cam.pk), has_event=True, reason="reason")
+        refusal = access.may_watch(
+            camera=facts,
+            viewer=viewer,
+            purpose=purpose,
+            now=now,
+            consent=consents.get(cam.pk),
+            has_event=True,
+            reason="reason",
+        )
         if refusal is None:
             allowed.append((cam.d, cam.pk))
     return [pk for _d, pk in sorted(allowed)[:n]]
@@ -307,14 +328,16 @@ def test_the_nearest_cameras_in_sql_are_the_rules_on_many_random_cases(user, gra
     checked = 0
     for point in points:
         for viewer in users:
-            for purpose in (["own"] if viewer == owner else ["alarm", "patrol"]):
+            for purpose in ["own"] if viewer == owner else ["alarm", "patrol"]:
                 got = [c.pk for c in selectors.camera_nearest(viewer, point, n=10, purpose=purpose)]
                 assert got == expected_nearest(viewer, point, 10, purpose), (viewer.username, purpose, point)
                 checked += 1
     assert checked == 6 * (6 * 2 + 1)
 
 
-def test_the_nearest_cameras_come_with_their_distance_and_leave_out_what_one_may_not_watch(user, camera, hangtianlu, consent):
+def test_the_nearest_cameras_come_with_their_distance_and_leave_out_what_one_may_not_watch(
+    user, camera, hangtianlu, consent
+):
     here = hangtianlu.boundary.point_on_surface
     near = camera(point=Point(here.x + 0.0001, here.y, srid=4326))
     offline = camera(point=here, status=CameraStatus.OFFLINE)
@@ -327,7 +350,9 @@ def test_the_nearest_cameras_come_with_their_distance_and_leave_out_what_one_may
     assert [c.distance_m for c in got] == sorted(c.distance_m for c in got)
     consent(household, [user("hangtianlu").center_id])
     assert household.pk in [c.pk for c in selectors.camera_nearest(user("hangtianlu"), here, n=100, purpose="alarm")]
-    assert household.pk not in [c.pk for c in selectors.camera_nearest(user("hangtianlu"), here, n=100, purpose="patrol")]
+    assert household.pk not in [
+        c.pk for c in selectors.camera_nearest(user("hangtianlu"), here, n=100, purpose="patrol")
+    ]
 
 
 def test_a_revoked_consent_leaves_the_nearest_cameras_at_once(user, camera, resident, hangtianlu):
@@ -346,7 +371,10 @@ def test_a_revoked_consent_leaves_the_nearest_cameras_at_once(user, camera, resi
         expires_at=timezone.now() + timedelta(minutes=1),
     )  # fmt: skip
     assert nearest()[0] == cam.pk
-    assert cam.pk not in [c.pk for c in selectors.camera_nearest(staff, here, n=3, purpose="alarm", now=timezone.now() + timedelta(minutes=2))]
+    assert cam.pk not in [
+        c.pk
+        for c in selectors.camera_nearest(staff, here, n=3, purpose="alarm", now=timezone.now() + timedelta(minutes=2))
+    ]
 
 
 # --- the online rate ---------------------------------------------------------------------------------
@@ -364,7 +392,9 @@ def test_the_online_rate_by_network_town_and_community_adds_up(user):
     shouan = next(r for r in towns if r.name == "寿安镇")
     assert shouan.total >= 1000
     communities = selectors.camera_online_rate(user("liucheng"), by="community")
-    assert sum(r.total for r in communities) == total.filter(center__path__startswith=user("liucheng").center.path).count()
+    assert (
+        sum(r.total for r in communities) == total.filter(center__path__startswith=user("liucheng").center.path).count()
+    )
     assert all(0 <= r.rate <= 1 for r in towns + communities)
 
 
@@ -375,7 +405,9 @@ def test_the_demo_has_the_seeds_scale():
     assert 4900 <= cameras.filter(network="huiyan").count() <= 5100
     online = cameras.filter(status="online").count() / cameras.count()
     assert 0.85 <= online <= 0.95
-    assert sorted(cameras.exclude(stream="").values_list("stream", flat=True)) == [f"demo-{i:02d}" for i in range(1, 25)]
+    assert sorted(cameras.exclude(stream="").values_list("stream", flat=True)) == [
+        f"demo-{i:02d}" for i in range(1, 25)
+    ]
     from grids.models import Center
 
     shouan = Center.objects.get(name="寿安镇")
@@ -391,18 +423,26 @@ def test_a_wall_layout_and_a_tour_that_shows_only_what_one_may_watch(user, camer
     household = camera(network=Network.HUIYAN)
     wall = services.wall_create(user=staff, center_id=None, name="主屏")
     layout = services.wall_layout_save(
-        user=staff, wall_id=wall.pk, name="四画面", tiles=4, slots=[{"position": i, "camera": c.pk} for i, c in enumerate(cams[:4])]
+        user=staff,
+        wall_id=wall.pk,
+        name="四画面",
+        tiles=4,
+        slots=[{"position": i, "camera": c.pk} for i, c in enumerate(cams[:4])],
     )
     wall.refresh_from_db()
     assert wall.layout_id == layout.pk and layout.slots.count() == 4
-    group = services.group_save(user=staff, center_id=None, name="入口", camera_ids=[c.pk for c in cams] + [household.pk])
+    group = services.group_save(
+        user=staff, center_id=None, name="入口", camera_ids=[c.pk for c in cams] + [household.pk]
+    )
     tour = services.tour_save(
         user=staff, center_id=None, name="夜巡", tiles=4,
         steps=[{"camera": cams[0].pk, "dwell_seconds": 10}, {"group": group.pk, "dwell_seconds": 20}],
     )  # fmt: skip
     frames = selectors.tour_frames(staff, tour)
     assert [([c.pk for c in f.cameras], f.dwell) for f in frames] == [
-        ([cams[0].pk], 10), ([c.pk for c in cams[:4]], 20), ([cams[4].pk], 20)
+        ([cams[0].pk], 10),
+        ([c.pk for c in cams[:4]], 20),
+        ([cams[4].pk], 20),
     ]  # fmt: skip  (the household camera has no consent for patrol)
     consent(household, [staff.center_id], purposes=["patrol"])
     assert selectors.tour_frames(staff, tour)[-1].cameras[-1].pk == household.pk
@@ -417,9 +457,13 @@ def test_walls_refuse_bad_layouts_and_cameras_outside_the_area(user, camera, yon
     with pytest.raises(ValidationError):
         services.wall_layout_save(user=staff, wall_id=wall.pk, name="x", tiles=6, slots=[])
     with pytest.raises(ValidationError):
-        services.wall_layout_save(user=staff, wall_id=wall.pk, name="x", tiles=4, slots=[{"position": 4, "camera": camera().pk}])
+        services.wall_layout_save(
+            user=staff, wall_id=wall.pk, name="x", tiles=4, slots=[{"position": 4, "camera": camera().pk}]
+        )
     with pytest.raises(ValidationError):
-        services.wall_layout_save(user=staff, wall_id=wall.pk, name="x", tiles=4, slots=[{"position": 0, "camera": camera(yongning).pk}])
+        services.wall_layout_save(
+            user=staff, wall_id=wall.pk, name="x", tiles=4, slots=[{"position": 0, "camera": camera(yongning).pk}]
+        )
     with pytest.raises(ValidationError):
         services.wall_create(user=staff, center_id=None, name="主屏")
     with pytest.raises(services.NotVisible):
@@ -427,7 +471,9 @@ def test_walls_refuse_bad_layouts_and_cameras_outside_the_area(user, camera, yon
     with pytest.raises(PermissionDenied):
         services.wall_create(user=user("gridworker"), center_id=None, name="墙")
     with pytest.raises(ValidationError):
-        services.tour_save(user=staff, center_id=None, name="t", tiles=4, steps=[{"camera": camera().pk, "dwell_seconds": 2}])
+        services.tour_save(
+            user=staff, center_id=None, name="t", tiles=4, steps=[{"camera": camera().pk, "dwell_seconds": 2}]
+        )
     with pytest.raises(ValidationError):
         services.tour_save(user=staff, center_id=None, name="t", tiles=4, steps=[{"camera": camera().pk, "group": 1}])
 
@@ -439,7 +485,15 @@ def test_camera_create_parses_the_code_and_places_the_camera(user, hangtianlu):
     point = hangtianlu.boundary.point_on_surface
     cam = services.camera_create(
         actor=user("liucheng"),
-        data={"code": "51011501001320000777", "name": "光华大道口", "network": "tianwang", "lat": point.y, "lng": point.x, "codec": "h265", "ptz": "1"},
+        data={
+            "code": "51011501001320000777",
+            "name": "光华大道口",
+            "network": "tianwang",
+            "lat": point.y,
+            "lng": point.x,
+            "codec": "h265",
+            "ptz": "1",
+        },
     )
     assert (cam.gb_type, cam.gb_network, cam.grid_id, cam.center_id, cam.ptz, cam.needs_transcoding) == (
         "132", "0", hangtianlu.pk, hangtianlu.center_id, True, True
@@ -457,21 +511,40 @@ def test_camera_create_outside_every_grid_falls_back_to_the_civil_code(user):
 def test_camera_create_reports_every_field_error(user, yongning):
     point = yongning.boundary.point_on_surface
     with pytest.raises(ValidationError) as invalid:
-        services.camera_create(actor=user("duty"), data={"code": "123", "name": "", "network": "x", "lat": "north", "lng": 1})
+        services.camera_create(
+            actor=user("duty"), data={"code": "123", "name": "", "network": "x", "lat": "north", "lng": 1}
+        )
     assert set(invalid.value.message_dict) == {"code", "name", "network", "lat"}
     with pytest.raises(ValidationError) as invalid:  # a camera placed outside the user's area
         services.camera_create(
-            actor=user("hangtianlu"), data={"code": "51011501001320000779", "name": "x", "network": "tianwang", "lat": point.y, "lng": point.x}
+            actor=user("hangtianlu"),
+            data={"code": "51011501001320000779", "name": "x", "network": "tianwang", "lat": point.y, "lng": point.x},
         )
     assert "center" in invalid.value.message_dict
     with pytest.raises(ValidationError) as invalid:  # a household camera needs its owner
         services.camera_create(
-            actor=user("duty"), data={"code": "51011501001320000780", "name": "x", "network": "huiyan", "owner_kind": "organisation", "lat": point.y, "lng": point.x}
+            actor=user("duty"),
+            data={
+                "code": "51011501001320000780",
+                "name": "x",
+                "network": "huiyan",
+                "owner_kind": "organisation",
+                "lat": point.y,
+                "lng": point.x,
+            },
         )
     assert "owner_org" in invalid.value.message_dict
     with pytest.raises(ValidationError) as invalid:
         services.camera_create(
-            actor=user("duty"), data={"code": "51011501001320000780", "name": "x", "network": "huiyan", "owner": "hangtianlu", "lat": point.y, "lng": point.x}
+            actor=user("duty"),
+            data={
+                "code": "51011501001320000780",
+                "name": "x",
+                "network": "huiyan",
+                "owner": "hangtianlu",
+                "lat": point.y,
+                "lng": point.x,
+            },
         )
     assert "owner" in invalid.value.message_dict  # a household owner is a resident
 
@@ -479,7 +552,12 @@ def test_camera_create_reports_every_field_error(user, yongning):
 def test_camera_update_keeps_what_it_is_not_told(user, camera):
     cam = camera()
     updated = services.camera_update(actor=user("hangtianlu"), camera_id=cam.pk, data={"name": "新名字"})
-    assert (updated.name, updated.code, updated.stream, updated.point.x) == ("新名字", cam.code, cam.stream, cam.point.x)
+    assert (updated.name, updated.code, updated.stream, updated.point.x) == (
+        "新名字",
+        cam.code,
+        cam.stream,
+        cam.point.x,
+    )
     with pytest.raises(services.NotVisible):
         services.camera_update(actor=user("yongning"), camera_id=cam.pk, data={"name": "x"})
 
@@ -507,6 +585,8 @@ def test_play_tokens_expire_and_belong_to_one_stream(settings):
     assert tokens.check(token, server="local", stream="demo-01", now=999).viewing == viewing
     assert tokens.check(token, server="local", stream="demo-01", now=1000) is None
     assert tokens.check(token, server="other", stream="demo-01", now=999) is None
-    assert tokens.check(token[:-1] + ("A" if token[-1] != "A" else "B"), server="local", stream="demo-01", now=999) is None
+    assert (
+        tokens.check(token[:-1] + ("A" if token[-1] != "A" else "B"), server="local", stream="demo-01", now=999) is None
+    )
     settings.VIDEO_TOKEN_KEY = "another key"
     assert tokens.check(token, server="local", stream="demo-01", now=999) is None

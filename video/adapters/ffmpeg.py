@@ -13,8 +13,26 @@ TIMEOUT = 20
 
 def grab_frame(url: str, *, timeout: int = TIMEOUT) -> bytes:
     """The first decodable frame of `url` (HLS or RTMP) as JPEG bytes; AdapterError when none comes."""
-    command = [FFMPEG, "-nostdin", "-hide_banner", "-loglevel", "error", "-rw_timeout", "10000000", "-i", url,
-               "-frames:v", "1", "-q:v", "3", "-f", "image2", "-vcodec", "mjpeg", "pipe:1"]
+    command = [
+        FFMPEG,
+        "-nostdin",
+        "-hide_banner",
+        "-loglevel",
+        "error",
+        "-rw_timeout",
+        "10000000",
+        "-i",
+        url,
+        "-frames:v",
+        "1",
+        "-q:v",
+        "3",
+        "-f",
+        "image2",
+        "-vcodec",
+        "mjpeg",
+        "pipe:1",
+    ]
     try:
         done = subprocess.run(command, capture_output=True, timeout=timeout, check=False)
     except (OSError, subprocess.TimeoutExpired) as exc:

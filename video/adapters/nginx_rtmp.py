@@ -60,7 +60,9 @@ class NginxRtmpAdapter(MediaAdapter):
         return base.rsplit("/", 1)[0] + "/stat"
 
     def _token(self, stream: str) -> str:
-        return tokens.sign(server=self.server.slug, stream=stream, viewing=SYSTEM_VIEWING, expires=int(time.time()) + 60)
+        return tokens.sign(
+            server=self.server.slug, stream=stream, viewing=SYSTEM_VIEWING, expires=int(time.time()) + 60
+        )
 
     def playlist_age(self, stream: str, *, now: float | None = None) -> float | None:
         """Seconds since the stream's playlist was last written: from its file when the HLS directory

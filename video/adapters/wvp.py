@@ -65,7 +65,9 @@ class WvpAdapter(MediaAdapter):
         out: list[ChannelInfo] = []
         page = 1
         while True:
-            body = self.fetch_json("GET", f"{base}/api/common/channel/list", params={"page": page, "count": PAGE}, headers=self._headers())
+            body = self.fetch_json(
+                "GET", f"{base}/api/common/channel/list", params={"page": page, "count": PAGE}, headers=self._headers()
+            )
             rows = channels_from_answer(body)
             out.extend(rows)
             total = int((body.get("data") or {}).get("total") or 0) if isinstance(body, dict) else len(rows)
@@ -78,7 +80,11 @@ class WvpAdapter(MediaAdapter):
         return {c.code: StreamHealth(name=c.code, publishing=c.online) for c in self.channels()}
 
     def play_start(self, device_code: str, channel_code: str) -> dict:
-        body = self.fetch_json("GET", f"{self.server.api_url.rstrip('/')}/api/play/start/{device_code}/{channel_code}", headers=self._headers())
+        body = self.fetch_json(
+            "GET",
+            f"{self.server.api_url.rstrip('/')}/api/play/start/{device_code}/{channel_code}",
+            headers=self._headers(),
+        )
         if not isinstance(body, dict) or body.get("code") != 0 or not isinstance(body.get("data"), dict):
             raise AdapterError(f"wvp play/start: {body.get('msg') if isinstance(body, dict) else body!r}")
         return body["data"]

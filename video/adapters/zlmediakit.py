@@ -15,7 +15,11 @@ class ZlmAdapter(MediaAdapter):
     kind = "zlmediakit"
 
     def _api(self, name: str, **params):
-        body = self.fetch_json("GET", f"{self.server.api_url.rstrip('/')}/index/api/{name}", params={"secret": self.server.secret, **params})
+        body = self.fetch_json(
+            "GET",
+            f"{self.server.api_url.rstrip('/')}/index/api/{name}",
+            params={"secret": self.server.secret, **params},
+        )
         if not isinstance(body, dict) or body.get("code") != 0:
             raise AdapterError(f"ZLMediaKit {name}: {body.get('msg') if isinstance(body, dict) else body!r}")
         return body
@@ -45,7 +49,11 @@ class ZlmAdapter(MediaAdapter):
 
     def snapshot(self, stream: str, *, token: str = "") -> bytes:
         """getSnap answers the JPEG itself (or, on failure, a JSON error / its logo)."""
-        source = f"{self.server.rtmp_url.rstrip('/')}/{stream}?token={token}" if self.server.rtmp_url else self.play_url(stream, token)
+        source = (
+            f"{self.server.rtmp_url.rstrip('/')}/{stream}?token={token}"
+            if self.server.rtmp_url
+            else self.play_url(stream, token)
+        )
         response = self.fetch(
             "GET",
             f"{self.server.api_url.rstrip('/')}/index/api/getSnap",

@@ -177,7 +177,7 @@ class WallDetailSerializer(WallSerializer):
     frame_now = FrameNowSerializer(read_only=True, default=None)
 
     class Meta(WallSerializer.Meta):
-        fields = WallSerializer.Meta.fields + ["layouts", "frames", "frame_now"]
+        fields = [*WallSerializer.Meta.fields, "layouts", "frames", "frame_now"]
 
 
 class ShowInputSerializer(serializers.Serializer):
@@ -217,7 +217,7 @@ class TourDetailSerializer(TourSerializer):
     frames = FrameSerializer(many=True, read_only=True)
 
     class Meta(TourSerializer.Meta):
-        fields = TourSerializer.Meta.fields + ["frames"]
+        fields = [*TourSerializer.Meta.fields, "frames"]
 
 
 class GroupInputSerializer(serializers.Serializer):
@@ -239,7 +239,9 @@ class GroupSerializer(serializers.ModelSerializer):
 
 class ConsentInputSerializer(serializers.Serializer):
     centers = serializers.ListField(child=serializers.IntegerField(), allow_empty=False)
-    purposes = serializers.ListField(child=serializers.ChoiceField(choices=[(p.value, p.label) for p in CONSENT_PURPOSES]), allow_empty=False)
+    purposes = serializers.ListField(
+        child=serializers.ChoiceField(choices=[(p.value, p.label) for p in CONSENT_PURPOSES]), allow_empty=False
+    )
     expires_at = serializers.DateTimeField(required=False, allow_null=True)
 
 

@@ -174,7 +174,9 @@ class CameraListView(generics.ListAPIView):
 
 
 def _camera(request, pk: int) -> Camera:
-    camera = scope_for(request.user).cameras(Camera.objects.select_related("center", "media_server")).filter(pk=pk).first()
+    camera = (
+        scope_for(request.user).cameras(Camera.objects.select_related("center", "media_server")).filter(pk=pk).first()
+    )
     if camera is None:
         raise NotFound(_("No such camera in your area."))
     return camera
@@ -236,7 +238,10 @@ class NearestView(APIView):
 
 
 class PlayView(APIView):
-    @extend_schema(request=PlayInputSerializer, responses={201: PlaySerializer, 400: REFUSED, 403: REFUSED, 404: REFUSED, 409: REFUSED})
+    @extend_schema(
+        request=PlayInputSerializer,
+        responses={201: PlaySerializer, 400: REFUSED, 403: REFUSED, 404: REFUSED, 409: REFUSED},
+    )
     def post(self, request, pk: int):
         """Watch a camera: checks who may watch (area, household consent, purpose), records the
         viewing and answers a short-lived token-bearing HLS URL (the media server refuses plays
@@ -267,7 +272,9 @@ class OnlineRateView(APIView):
         by = request.query_params.get("by") or "network"
         if by not in selectors.BY:
             raise ValidationError({"by": [_("by is network, district, town or community.")]})
-        rows = selectors.camera_online_rate(request.user, by=by, center_id=_int(request.query_params.get("center"), "center"))
+        rows = selectors.camera_online_rate(
+            request.user, by=by, center_id=_int(request.query_params.get("center"), "center")
+        )
         return Response(OnlineRateSerializer(rows, many=True).data)
 
 
@@ -288,7 +295,9 @@ class ImportView(APIView):
         },
         responses={
             200: ImportResultSerializer,
-            400: inline_serializer("CameraImportErrors", {"detail": serializers.CharField(), "errors": ImportErrorSerializer(many=True)}),
+            400: inline_serializer(
+                "CameraImportErrors", {"detail": serializers.CharField(), "errors": ImportErrorSerializer(many=True)}
+            ),
         },
     )
     def post(self, request):
@@ -327,7 +336,9 @@ class ViewingListView(generics.ListAPIView):
     def get_queryset(self):
         params = self.request.query_params
         return selectors.viewing_list(
-            self.request.user, camera_id=_int(params.get("camera"), "camera"), event_id=_int(params.get("event"), "event")
+            self.request.user,
+            camera_id=_int(params.get("camera"), "camera"),
+            event_id=_int(params.get("event"), "event"),
         )
 
 
@@ -400,7 +411,12 @@ class WallLayoutView(APIView):
         data = _valid(LayoutInputSerializer, request)
         with answers():
             layout = services.wall_layout_save(
-                user=request.user, wall_id=pk, name=data["name"], tiles=data["tiles"], slots=data["slots"], show=data["show"]
+                user=request.user,
+                wall_id=pk,
+                name=data["name"],
+                tiles=data["tiles"],
+                slots=data["slots"],
+                show=data["show"],
             )
         return Response(LayoutSerializer(layout).data, status=201)
 
@@ -411,7 +427,9 @@ class WallShowView(APIView):
         """Shows a saved layout, or starts a tour, on the wall."""
         data = _valid(ShowInputSerializer, request)
         with answers():
-            wall = services.wall_show(user=request.user, wall_id=pk, layout_id=data.get("layout"), tour_id=data.get("tour"))
+            wall = services.wall_show(
+                user=request.user, wall_id=pk, layout_id=data.get("layout"), tour_id=data.get("tour")
+            )
         return Response(WallSerializer(wall).data)
 
 
@@ -428,7 +446,11 @@ class TourListView(generics.ListAPIView):
         data = _valid(TourInputSerializer, request)
         with answers():
             tour = services.tour_save(
-                user=request.user, center_id=data.get("center"), name=data["name"], tiles=data["tiles"], steps=data["steps"]
+                user=request.user,
+                center_id=data.get("center"),
+                name=data["name"],
+                tiles=data["tiles"],
+                steps=data["steps"],
             )
         return Response(TourSerializer(tour).data, status=201)
 
@@ -453,7 +475,12 @@ class TourDetailView(APIView):
         data = _valid(TourInputSerializer, request)
         with answers():
             tour = services.tour_save(
-                user=request.user, center_id=data.get("center"), name=data["name"], tiles=data["tiles"], steps=data["steps"], tour_id=pk
+                user=request.user,
+                center_id=data.get("center"),
+                name=data["name"],
+                tiles=data["tiles"],
+                steps=data["steps"],
+                tour_id=pk,
             )
         return Response(TourSerializer(tour).data)
 
@@ -470,7 +497,9 @@ class GroupListView(generics.ListAPIView):
         """A new camera group (its cameras in order)."""
         data = _valid(GroupInputSerializer, request)
         with answers():
-            group = services.group_save(user=request.user, center_id=data.get("center"), name=data["name"], camera_ids=data["cameras"])
+            group = services.group_save(
+                user=request.user, center_id=data.get("center"), name=data["name"], camera_ids=data["cameras"]
+            )
         return Response(GroupSerializer(group).data, status=201)
 
 
@@ -519,13 +548,25 @@ class ConsentView(APIView):
 
 
 class SnapshotView(APIView):
-    @extend_schema(request=SnapshotInputSerializer, responses={201: SnapshotSerializer, 403: REFUSED, 409: REFUSED, 502: OpenApiResponse(description="The media server gave no frame.")})
+    @extend_schema(
+        request=SnapshotInputSerializer,
+        responses={
+            201: SnapshotSerializer,
+            403: REFUSED,
+            409: REFUSED,
+            502: OpenApiResponse(description="The media server gave no frame."),
+        },
+    )
     def post(self, request):
         """Grabs a frame of a live camera; with an event, attaches it to the event's timeline."""
         data = _valid(SnapshotInputSerializer, request)
         with answers():
             snapshot = services.snapshot_take(
-                user=request.user, camera_id=data["camera"], event_id=data.get("event"), purpose=data["purpose"], reason=data.get("reason", "")
+                user=request.user,
+                camera_id=data["camera"],
+                event_id=data.get("event"),
+                purpose=data["purpose"],
+                reason=data.get("reason", ""),
             )
         return Response(SnapshotSerializer(snapshot).data, status=201)
 

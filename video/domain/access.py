@@ -101,7 +101,9 @@ def may_watch(
     return None
 
 
-def consent_check(*, center_ids: set[int], purposes: set[str], expires_at: datetime | None, now: datetime) -> str | None:
+def consent_check(
+    *, center_ids: set[int], purposes: set[str], expires_at: datetime | None, now: datetime
+) -> str | None:
     """A reason (a short key) why a consent as given cannot stand, or None."""
     if not purposes:
         return "no_purpose"

@@ -31,7 +31,9 @@ class Command(BaseCommand):
         parser.add_argument("--from-server", default="", help="read the channel list from this wvp MediaServer")
         parser.add_argument("--dry-run", action="store_true")
 
-    def handle(self, *args, file=None, username="admin", network="", media_server="", from_server="", dry_run=False, **kw):
+    def handle(
+        self, *args, file=None, username="admin", network="", media_server="", from_server="", dry_run=False, **kw
+    ):
         actor = User.objects.filter(username=username).first()
         if actor is None:
             raise CommandError(f"no user {username!r}")
@@ -44,9 +46,13 @@ class Command(BaseCommand):
                 data = json.dumps([{"channelId": c.code, "name": c.name, "deviceId": c.device_code, "latitude": c.lat,
                                     "longitude": c.lng, "status": int(c.online), "ptzType": 1 if c.ptz else 3,
                                     "address": c.address} for c in channels]).encode()  # fmt: skip
-                rows = importing.rows_from_file("wvp.json", data, network=network, media_server=media_server or from_server)
+                rows = importing.rows_from_file(
+                    "wvp.json", data, network=network, media_server=media_server or from_server
+                )
             elif file:
-                rows = importing.rows_from_file(file, Path(file).read_bytes(), network=network, media_server=media_server)
+                rows = importing.rows_from_file(
+                    file, Path(file).read_bytes(), network=network, media_server=media_server
+                )
             else:
                 raise CommandError("give a file or --from-server")
             result = importing.cameras_import(actor=actor, rows=rows, dry_run=dry_run)
