@@ -120,7 +120,7 @@ def test_player_plays_goes_offline_and_recovers(platform, chromium):
     assert page.evaluate("document.querySelector('#tile').dataset.camera") == "cam-a"
     assert frozen >= 0
     page.evaluate("window.player.stop()")
-    assert ("POST", "/api/viewings/v-cam-a/end/") in FakePlatform.calls
+    wait_until(lambda: ("POST", "/api/viewings/v-cam-a/end/") in FakePlatform.calls, 10, what="the viewing's end")
 
 
 @needs_media
