@@ -155,6 +155,7 @@ class Supervisor:
     started again after a back-off that grows to 30 s while it keeps failing."""
 
     def __init__(self, cameras: list[TestPattern], rtmp_url: str, work_dir: Path | None = None) -> None:
+        self._own_work_dir = work_dir is None
         self.work_dir = Path(work_dir or tempfile.mkdtemp(prefix="wenjiang-streams-"))
         self.publishers = [Publisher(camera, rtmp_url, self.work_dir) for camera in cameras]
         self._stop = threading.Event()
@@ -189,6 +190,8 @@ class Supervisor:
                     log.info("stream %s restarted", stream)
         for publisher in self.publishers:
             publisher.stop()
+        if self._own_work_dir:
+            shutil.rmtree(self.work_dir, ignore_errors=True)
 
     def stop(self) -> None:
         self._stop.set()
