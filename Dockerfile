@@ -8,10 +8,12 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1
 
 # GDAL/GEOS/PROJ for GeoDjango, gettext (msgfmt) for compilemessages, fonts-noto-cjk for the
-# Chinese fonts that dispute documents embed (disputes.documents, DOCUMENT_FONT).
+# Chinese fonts that dispute documents embed (disputes.documents, DOCUMENT_FONT); nginx-light with
+# libnginx-mod-rtmp for the `media` service (video.runtime) and ffmpeg (snapshots, demo cameras).
 RUN apt-get update \
     && apt-get install -y --no-install-recommends \
         gdal-bin libgdal32 libgeos-c1v5 libproj25 gettext fonts-noto-cjk \
+        nginx-light libnginx-mod-rtmp ffmpeg \
     && rm -rf /var/lib/apt/lists/*
 
 WORKDIR /app
@@ -32,10 +34,10 @@ USER app
 # DEBUG=0 selects the hashed, compressed static storage; the secret keys exist only for this
 # RUN line (settings refuse to load with DEBUG off and no keys) and are not kept in the image.
 # `locale/` is created because compilemessages fails without it and git does not keep empty dirs.
-# /app/media is created so a named volume mounted there inherits the app user's ownership.
+# /app/media and /app/hls are created so named volumes mounted there inherit the app user's ownership.
 RUN set -eu; \
     export DEBUG=0 SECRET_KEY=build-only-not-a-secret ID_HASH_KEY=build-only-not-a-secret; \
-    mkdir -p locale media; \
+    mkdir -p locale media hls; \
     python manage.py compilemessages --ignore=.venv; \
     python manage.py collectstatic --noinput
 

@@ -19,6 +19,9 @@ PYTHON="${PYTHON:-python3}"
 # and redis-server (the fault tests start throw-away ones on free ports); fonts-noto-cjk, the Chinese
 # fonts that dispute documents embed (disputes.documents, DOCUMENT_FONT).
 packages=("postgresql-${PG_VERSION}-postgis-3" postgresql-common redis-server gdal-bin gettext fonts-noto-cjk)
+# The media server (nginx-light with libnginx-mod-rtmp: video.runtime) and ffmpeg (the demo's test-pattern
+# cameras, snapshots).
+packages+=(nginx-light libnginx-mod-rtmp ffmpeg)
 if [ -n "${EXTRA_APT_PACKAGES:-}" ]; then read -r -a extra <<<"$EXTRA_APT_PACKAGES"; packages+=("${extra[@]}"); fi
 missing=()
 for p in "${packages[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done

@@ -292,6 +292,20 @@ VIDEO_CENTER_WRITE = {
     **{r: v.replace("200", "201") for r, v in VIDEO_READ.items()},
     **{r: "403/403" for r in ("gridworker", "volunteer", "police", "chengguan", "mediator")},
 }
+# The video pages: the centers' (and administrators'); a wall's forms redirect back to it.
+VIDEO_CENTER_PAGE = page("403", duty="200", liucheng="200", hangtianlu="200", admin="200")
+VIDEO_WALL_WRITE = {
+    "anonymous": "login/login",
+    "duty": "302/302",
+    "liucheng": "302/404",
+    "hangtianlu": "302/404",
+    "gridworker": "403/403",
+    "volunteer": "403/403",
+    "police": "403/403",
+    "chengguan": "403/403",
+    "mediator": "403/403",
+    "admin": "302/302",
+}
 
 ROUTES: dict[str, Route] = {
     # --- pages -------------------------------------------------------------------------------------
@@ -928,6 +942,39 @@ ROUTES: dict[str, Route] = {
         kind="socket",
     ),
     "ws/inbox/": Route(lambda w, _: "/ws/inbox/", {**every("hello"), "anonymous": "4401"}, kind="socket"),
+    # --- the video pages (accounts.scope.VIDEO_BY_ROLE): centers watch their subtree; grid workers and
+    # department staff only with video.watch_cameras (none here); households their own cameras. A wall
+    # of 航天路社区 (in) and one of 永宁街道 (out). ------------------------------------------------------
+    "video:cameras": Route(lambda w, _: "/video/", VIDEO_CENTER_PAGE),
+    "video:wall": Route(lambda w, _: "/video/wall/", VIDEO_CENTER_PAGE),
+    "video:tours": Route(lambda w, _: "/video/tours/", VIDEO_CENTER_PAGE),
+    "video:mine": Route(lambda w, _: "/video/mine/", page("403")),  # households only (no resident here)
+    "video:consent-give": Route(
+        lambda w, _: f"/video/mine/{w['household_camera'].pk}/consent/",
+        page("403"),
+        method="post",
+        data=lambda w: {"purposes": ["alarm"]},
+        body="form",
+    ),
+    "video:consent-revoke": Route(
+        lambda w, _: f"/video/mine/{w['household_camera'].pk}/revoke/", page("403"), method="post", body="form"
+    ),
+    "video:wall-show": Route(
+        lambda w, which: f"/video/wall/{w['wall_' + which].pk}/show/",
+        VIDEO_WALL_WRITE,
+        method="post",
+        data=lambda w: {"layout": ""},
+        body="form",
+        objects=True,
+    ),
+    "video:layout-save": Route(
+        lambda w, which: f"/video/wall/{w['wall_' + which].pk}/layouts/",
+        VIDEO_WALL_WRITE,
+        method="post",
+        data=lambda w: {"name": "一屏", "tiles": "1"},
+        body="form",
+        objects=True,
+    ),
 }
 FAMILIES = {"admin/": "admin/*"}
 
@@ -1106,6 +1153,7 @@ def _video_world(users, grid_out) -> dict:
         "tour_out": Tour.objects.create(center=yongning.center, name="矩阵巡屏"),
         "snapshot_in": snapshot(camera_in, users["hangtianlu"]),
         "snapshot_out": snapshot(camera_out, yongning),
+        "household_camera": Camera.objects.filter(owner__isnull=False).order_by("pk").first(),
     }
 
 

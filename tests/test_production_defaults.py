@@ -99,6 +99,7 @@ def test_under_make_run_pages_may_open_sockets_on_the_asgi_port():
     value = settings_value(
         'settings.CONTENT_SECURITY_POLICY["DIRECTIVES"]["connect-src"]', DEBUG="1", LIVE_WS_PORT="8001"
     )
-    assert eval(value) == ["'self'", "ws://*:8001", "wss://*:8001"]
+    # …and the media server's HLS (VIDEO_MEDIA_HLS_URL), which the video players fetch.
+    assert eval(value) == ["'self'", "ws://*:8001", "wss://*:8001", "http://127.0.0.1:8088"]
     value = settings_value('settings.CONTENT_SECURITY_POLICY["DIRECTIVES"]["connect-src"]', DEBUG="1")
-    assert eval(value) == ["'self'"]
+    assert eval(value) == ["'self'", "http://127.0.0.1:8088"]

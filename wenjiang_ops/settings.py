@@ -6,6 +6,7 @@ production mode (DEBUG off) refuses to start with the default secret key.
 """
 
 import os
+import tempfile
 from pathlib import Path
 
 import dj_database_url
@@ -315,6 +316,21 @@ DOCUMENT_FONT_BOLD = os.environ.get("DOCUMENT_FONT_BOLD", "/usr/share/fonts/open
 # Official documents are issued in Chinese whatever the language of the clerk's pages.
 DOCUMENT_LANGUAGE = os.environ.get("DOCUMENT_LANGUAGE", "zh-hans")
 
+# Live video (video.runtime): the media server, Debian's nginx with libnginx-mod-rtmp
+# (deploy/media/nginx-rtmp.conf, run by `manage.py media_server`). Publishers push RTMP to
+# VIDEO_MEDIA_RTMP_URL/<stream>; browsers play VIDEO_MEDIA_HLS_URL/<token>/<stream>/index.m3u8 (the public
+# address: what a browser can reach); nginx calls Django's hooks at VIDEO_HOOK_BASE_URL.
+VIDEO_MEDIA_RTMP_URL = os.environ.get("VIDEO_MEDIA_RTMP_URL", "rtmp://127.0.0.1:1935/live")
+VIDEO_MEDIA_HLS_URL = os.environ.get("VIDEO_MEDIA_HLS_URL", "http://127.0.0.1:8088/hls")
+VIDEO_MEDIA_LISTEN = os.environ.get("VIDEO_MEDIA_LISTEN", "127.0.0.1")  # 0.0.0.0 in a container
+VIDEO_HOOK_BASE_URL = os.environ.get("VIDEO_HOOK_BASE_URL", "http://127.0.0.1:8000")
+VIDEO_MEDIA_PUBLISHERS = env_list("VIDEO_MEDIA_PUBLISHERS", "127.0.0.1")  # who may push RTMP
+VIDEO_MEDIA_STAT_ALLOW = env_list("VIDEO_MEDIA_STAT_ALLOW", "127.0.0.1")  # who may read /stat
+# Where nginx writes the HLS segments; the health poller reads their freshness there (same machine).
+VIDEO_HLS_DIR = os.environ.get("VIDEO_HLS_DIR", str(Path(tempfile.gettempdir()) / "wenjiang-ops-hls"))
+# How many test-pattern cameras `manage.py camera_streams` publishes (demo-01 …); at most 24.
+VIDEO_DEMO_STREAMS = int(os.environ.get("VIDEO_DEMO_STREAMS", "12"))
+
 # Video play tokens (video.tokens): lifetime in seconds (the player renews before the end) and the
 # HMAC key (default: derived from SECRET_KEY); the slug of the MediaServer the hooks without a slug
 # speak for (the demo's nginx-rtmp).
@@ -400,6 +416,7 @@ def _origin(url: str) -> list[str]:
 _LIVE_WS = [f"ws://*:{LIVE_WS_PORT}", f"wss://*:{LIVE_WS_PORT}"] if LIVE_WS_PORT else []
 # Origins of the media server (HLS/WebRTC players, snapshots), e.g. http://media.intranet:8888.
 CSP_MEDIA_ORIGINS = env_list("CSP_MEDIA_ORIGINS", "")
+CSP_MEDIA_ORIGINS += [o for o in _origin(VIDEO_MEDIA_HLS_URL) if o not in CSP_MEDIA_ORIGINS]  # the players
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": [SELF],

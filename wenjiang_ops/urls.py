@@ -47,6 +47,7 @@ urlpatterns = [
     path("care/", include("care.urls")),
     path("force/", include("force.urls")),
     path("video/hooks/", include("video.hook_urls")),
+    path("video/", include("video.urls")),
     path("", include(live_urls)),
     path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),

@@ -14,6 +14,8 @@ def home(request):
     user = request.user
     if user.role == Role.VOLUNTEER:
         return redirect("force:me")  # a volunteer's phone home: reports, patrols, points
+    if user.role == Role.RESIDENT:
+        return redirect("video:mine")  # a household's phone home: its cameras, consent, who watched
     scope = scope_for(user)
     context = {"summary": area_summary(scope), "scope": scope, "Role": Role}
     if user.center and user.center.level == Level.COMMUNITY and user.role != Role.GRID_WORKER:

@@ -20,7 +20,7 @@ document.addEventListener("securitypolicyviolation", (e) => {
 
 PAGES = ["/", "/dashboard/", "/dashboard/wall/", "/map/", "/events/", "/events/{event}/", "/events/report/",
          "/events/mine/", "/inbox/", "/api/docs/", "/patrols/", "/patrols/monitor/", "/care/mine/", "/care/",
-         "/force/me/", "/force/performance/"]  # fmt: skip
+         "/force/me/", "/force/performance/", "/video/", "/video/wall/", "/video/tours/"]  # fmt: skip
 ROLES = ["duty", "liucheng", "hangtianlu", "gridworker", "police", "volunteer"]
 
 
