@@ -158,6 +158,7 @@ CACHES = {
 # The environment can override entries: INTAKE_RATE_LIMITS="volunteer=10/3600,admin=off".
 INTAKE_RATE_LIMITS: dict[str, tuple[int, int] | None] = {
     "volunteer": (10, 3600),
+    "resident": (10, 3600),  # households (video): as a volunteer, should a resident ever report
     "grid_worker": (60, 3600),
     "department_staff": (60, 3600),
     "mediator": (10, 3600),

@@ -384,8 +384,8 @@ def test_departments_at_work_are_the_ones_urged_and_carded(drive, django_capture
     event = Event.objects.get(pk=drive("dispatched").pk)  # police leads, urban management assists
     staff = set(
         User.objects.filter(
-            role=Role.DEPARTMENT_STAFF, department__code__in=["police", "urban-management"]
-        ).values_list("pk", flat=True)
+            role=Role.DEPARTMENT_STAFF, department__code__in=["police", "urban-management"], is_active=True
+        ).values_list("pk", flat=True)  # not the inactive system accounts of alarm sources
     )
     center = set(User.objects.filter(center=event.center, role__in=engine.CENTER_ROLES).values_list("pk", flat=True))
     assert staff and center
