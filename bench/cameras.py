@@ -79,12 +79,13 @@ def fill(log) -> None:
             buffer.write(
                 f"{code}\t基准点位{n}\t{network}\t132\t7\tSRID=4326;POINT({lng:.6f} {lat:.6f})\t\t\\N\t{center}"
                 f"\tf\th264\t\\N\t\t\t"
-                f"{owner_kind}\t\\N\t\t{status}\t{now}\t{now}\tt\t{now}\t{now}\n"
+                f"{owner_kind}\t\\N\t\t{status}\t{now}\t{now}\tt\t{now}\t{now}\t{{}}\t{{}}\n"
             )
         buffer.seek(0)
         columns = ("code, name, network, gb_type, gb_network, point, address, grid_id, center_id, ptz, codec, "
                    "media_server_id, stream, device_code, owner_kind, owner_id, owner_org, status, "
-                   "status_changed_at, last_seen_at, active, created_at, updated_at")  # fmt: skip
+                   "status_changed_at, last_seen_at, active, created_at, updated_at, "
+                   "consent_centers, consent_purposes")  # fmt: skip  (filled by consents_copy_all below)
         with connection.cursor() as cursor:
             cursor.copy_expert(f"COPY video_camera ({columns}) FROM STDIN", buffer)
             # Those inside Wenjiang: their grid's community.
