@@ -32,10 +32,10 @@ from events.choices import State as EventState
 from events.services import event_notes_add_many, event_report_system, publish_many
 from grids.selectors import GridNotFound, grid_at
 from inbox.services import inbox_send
-from wenjiang_ops import ratelimit
+from wenjiang_ops import ratelimit, signing
 
 from .choices import Status
-from .domain import clustering, schemas, signing
+from .domain import clustering, schemas
 from .models import Alarm, AlarmCluster, AlarmType, Device, Source, parse_networks
 from .signals import alarm_event_made
 

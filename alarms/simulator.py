@@ -13,7 +13,8 @@ from dataclasses import dataclass
 
 from django.utils import timezone
 
-from .domain.signing import sign
+from wenjiang_ops.signing import sign
+
 from .models import Device, Source
 
 PLATES = ["川A", "川B", "川G", "川S"]

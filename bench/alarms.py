@@ -198,7 +198,7 @@ def write_requests(path: Path, fx: dict, plan: Plan, count: int, *, stock: bool)
     """`count` distinct requests, signed now (valid for the next 5 minutes)."""
     from django.utils import timezone
 
-    from alarms.domain.signing import sign
+    from wenjiang_ops.signing import sign
 
     stamp = str(int(time.time()))
     at = timezone.localtime().isoformat(timespec="seconds")

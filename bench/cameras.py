@@ -82,10 +82,11 @@ def fill(log) -> None:
                 f"{owner_kind}\t\\N\t\t{status}\t{now}\t{now}\tt\t{now}\t{now}\t{{}}\t{{}}\n"
             )
         buffer.seek(0)
+        # consent_centers and consent_purposes start empty: consents_copy_all fills them below.
         columns = ("code, name, network, gb_type, gb_network, point, address, grid_id, center_id, ptz, codec, "
                    "media_server_id, stream, device_code, owner_kind, owner_id, owner_org, status, "
                    "status_changed_at, last_seen_at, active, created_at, updated_at, "
-                   "consent_centers, consent_purposes")  # fmt: skip  (filled by consents_copy_all below)
+                   "consent_centers, consent_purposes")  # fmt: skip
         with connection.cursor() as cursor:
             cursor.copy_expert(f"COPY video_camera ({columns}) FROM STDIN", buffer)
             # Those inside Wenjiang: their grid's community.

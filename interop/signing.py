@@ -4,13 +4,20 @@
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import time
+
+from wenjiang_ops import signing
 
 TIMESTAMP_HEADER = "X-Hotline-Timestamp"
 SIGNATURE_HEADER = "X-Hotline-Signature"
-MAX_SKEW_SECONDS = 300
+MAX_SKEW_SECONDS = signing.MAX_SKEW_SECONDS
+# What the hotline is told for each reason of wenjiang_ops.signing.
+_MESSAGES = {
+    "unsigned": f"Unsigned request: send {TIMESTAMP_HEADER} and {SIGNATURE_HEADER}.",
+    "timestamp": f"{TIMESTAMP_HEADER} must be Unix seconds.",
+    "stale": f"Stale request: the timestamp is more than {MAX_SKEW_SECONDS} s from the server's clock.",
+    "signature": "Bad signature.",
+}
 
 
 class BadSignature(Exception):
@@ -20,22 +27,14 @@ class BadSignature(Exception):
 def sign(secret: str, body: bytes, timestamp: int | None = None) -> dict[str, str]:
     """The headers that sign `body` now."""
     ts = str(int(time.time() if timestamp is None else timestamp))
-    digest = hmac.new(secret.encode(), ts.encode() + b"." + body, hashlib.sha256).hexdigest()
-    return {TIMESTAMP_HEADER: ts, SIGNATURE_HEADER: f"sha256={digest}"}
+    return {TIMESTAMP_HEADER: ts, SIGNATURE_HEADER: signing.sign(secret, ts, body)}
 
 
 def verify(secret: str, body: bytes, timestamp: str | None, signature: str | None, *, now: float | None = None) -> None:
     """Raises BadSignature unless `signature` signs `body` at `timestamp`, within MAX_SKEW_SECONDS of now."""
     if not secret:
         raise BadSignature("The hotline hand-off is not configured (HOTLINE_SECRET).")
-    if not timestamp or not signature:
-        raise BadSignature(f"Unsigned request: send {TIMESTAMP_HEADER} and {SIGNATURE_HEADER}.")
     try:
-        ts = int(timestamp)
-    except ValueError:
-        raise BadSignature(f"{TIMESTAMP_HEADER} must be Unix seconds.") from None
-    if abs((time.time() if now is None else now) - ts) > MAX_SKEW_SECONDS:
-        raise BadSignature(f"Stale request: the timestamp is more than {MAX_SKEW_SECONDS} s from the server's clock.")
-    expected = sign(secret, body, ts)[SIGNATURE_HEADER]
-    if not hmac.compare_digest(expected, signature.strip()):
-        raise BadSignature("Bad signature.")
+        signing.verify(secret, timestamp, signature, body, now=time.time() if now is None else now)
+    except signing.BadSignature as exc:
+        raise BadSignature(_MESSAGES[str(exc)]) from None

@@ -10,8 +10,8 @@ import pytest
 from django.utils import timezone
 
 from alarms import services
-from alarms.domain.signing import sign
 from alarms.models import Device, Source
+from wenjiang_ops.signing import sign
 
 
 @pytest.fixture(autouse=True)

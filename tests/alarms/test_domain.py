@@ -4,8 +4,9 @@ from datetime import UTC, datetime, time, timedelta
 
 import pytest
 
-from alarms.domain import clustering, schemas, signing
+from alarms.domain import clustering, schemas
 from alarms.domain.clustering import Cluster, Outcome, Rule
+from wenjiang_ops import signing
 
 NOW = datetime(2026, 5, 1, 10, 0, tzinfo=UTC)
 

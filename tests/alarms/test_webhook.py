@@ -70,7 +70,7 @@ def test_a_bad_signature_is_refused(face, device, post):
 def test_a_signature_of_another_body_is_refused(face, device, post):
     import json as j
 
-    from alarms.domain.signing import sign
+    from wenjiang_ops.signing import sign
 
     ts = str(int(time.time()))
     signature = sign(face.known_secret, ts, j.dumps(body_for(device)).encode())
@@ -174,7 +174,7 @@ def test_a_repeat_is_not_counted_against_the_rate(face, device, post):
 def test_the_webhook_needs_no_session_or_token_and_no_csrf(face, device):
     from django.test import Client
 
-    from alarms.domain.signing import sign
+    from wenjiang_ops.signing import sign
 
     client = Client(enforce_csrf_checks=True)
     raw = json.dumps(body_for(device)).encode()

@@ -8,11 +8,11 @@ import pytest
 from django.utils import timezone
 
 from alarms import services
-from alarms.domain.signing import sign
 from alarms.models import Alarm, Device, Source
 from tests.processes import committed_world as _committed_world
 from tests.processes import wait_until
 from tests.test_celery import worker  # noqa: F401
+from wenjiang_ops.signing import sign
 
 
 @pytest.fixture(scope="module")

@@ -1,8 +1,9 @@
-"""Request signatures of the alarm webhook: plain Python, no Django.
+"""Timestamped request signatures, shared by the webhooks other systems call (alarm sources:
+`alarms`; the 12345 hotline, both ways: `interop.signing`): plain Python, no Django.
 
-A source signs each request: `X-Alarm-Timestamp: <unix seconds>` and
-`X-Alarm-Signature: sha256=<hex>`, the HMAC-SHA256, keyed by the source's secret, of the timestamp,
-a dot, and the raw body. The timestamp bounds a replay to `MAX_SKEW_SECONDS`; within it the same
+A caller signs each request with a timestamp header (Unix seconds) and a signature header
+`sha256=<hex>`, the HMAC-SHA256, keyed by the shared secret, of the timestamp, a dot, and the raw
+body. The timestamp bounds a replay to `MAX_SKEW_SECONDS`; within it the same
 signature seen twice is a replay (the caller remembers signatures that long)."""
 
 from __future__ import annotations
@@ -15,7 +16,8 @@ PREFIX = "sha256="
 
 
 class BadSignature(Exception):
-    """Unsigned, stale, badly signed or replayed: answered 401 with this message."""
+    """Unsigned, stale or badly signed (or, for the caller that remembers signatures, replayed):
+    answered 401. The message is the reason: unsigned, timestamp, stale, signature."""
 
 
 def sign(secret: str, timestamp: int | str, body: bytes) -> str:
