@@ -125,3 +125,106 @@ def test_a_row_read_as_values_is_the_row_built_from_the_event(api, drive, report
         row = rows[event.pk]
         assert {k: v for k, v in row.items() if k != "overdue"} == {k: v for k, v in expected.items() if k != "overdue"}
         assert row["lat"] == pytest.approx(expected["lat"]) and row["lng"] == pytest.approx(expected["lng"])
+
+
+# --- the compiled page (wenjiang_ops.api.ValuesPage) and the narrowed filters (FilterBackend) -------------
+
+FILTER_CASES = [
+    {},
+    {"state": ["reported", "dispatched"]},
+    {"state": ["closed"], "urgent": "false"},
+    {"urgent": "true"},
+    {"search": "燃气"},
+    {"created_after": "2000-01-01", "light": ["green", "yellow", "red"]},
+    {"created_before": "2000-01-01"},  # nothing
+    {"overdue": "false"},
+    {"mine": "reported"},
+    {"source": ["patrol", "hotline", "iot"]},
+    {"department": 0},
+    {"category": "__category__"},  # joins the category's parent: read by the ORM
+    {"page": 2, "page_size": 2},
+]
+
+
+@pytest.mark.parametrize("query", FILTER_CASES, ids=lambda q: ",".join(q) or "none")
+def test_the_compiled_page_reads_what_the_orm_reads(api, drive, report, category, query):
+    """The list's count and rows come from statements compiled once (ValuesPage); the ORM's values
+    query of the same filtered list gives the same count, rows, order and values."""
+    from django.core.paginator import Paginator
+
+    from accounts.models import User
+    from accounts.scope import scope_for
+    from events.api.filters import EventFilter
+    from events.api.serializers import BRIEF_COLUMNS, BRIEF_POINT
+    from wenjiang_ops.api import ValuesPage
+
+    for state in ("reported", "dispatched", "closed"):
+        drive(state)
+    report(urgent=True, description="紧急：燃气泄漏气味")
+    report(description="燃气表箱破损")
+    query = {k: (category.pk if v == "__category__" else v) for k, v in query.items()}
+    user = User.objects.get(username="hangtianlu")
+    response = api.as_user("hangtianlu").get("/api/events/", {"page_size": 3, **query})
+    assert response.status_code == 200, response.json()
+
+    from types import SimpleNamespace
+
+    from django.http import QueryDict
+
+    data = QueryDict(mutable=True)
+    for key, value in query.items():
+        data.setlist(key, value if isinstance(value, list) else [str(value)])
+    filtered = EventFilter(data, queryset=scope_for(user).events(), request=SimpleNamespace(user=user)).qs
+    filtered = filtered.order_by("-created_at", "-id")
+    compiled = ValuesPage(filtered, *BRIEF_COLUMNS, **BRIEF_POINT)
+    by_orm = list(filtered.values(*BRIEF_COLUMNS, **BRIEF_POINT))
+    assert compiled.count() == len(by_orm) == response.json()["count"]
+    assert compiled[0 : len(by_orm) + 5] == by_orm
+    assert compiled[1:3] == by_orm[1:3]
+    size = int(query.get("page_size", 3))
+    page = Paginator(compiled, size).page(int(query.get("page", 1)))
+    assert [row["id"] for row in page] == [row["id"] for row in response.json()["results"]]
+
+
+def test_the_compiled_page_is_used_for_a_plain_filtered_list_and_not_for_a_joined_one(category):
+    from events.api.serializers import BRIEF_COLUMNS, BRIEF_POINT
+    from wenjiang_ops.api import _NOTHING, ValuesPage
+
+    plain = Event.objects.filter(state="closed", origin_center_id__in=[1, 2]).order_by("-created_at", "-id")
+    assert ValuesPage(plain, *BRIEF_COLUMNS, **BRIEF_POINT)._template is not None
+    joined = plain.filter(category__parent=category)
+    assert ValuesPage(joined, *BRIEF_COLUMNS, **BRIEF_POINT)._template is None
+    nothing = Event.objects.filter(pk__in=[]).order_by("-created_at")
+    page = ValuesPage(nothing, *BRIEF_COLUMNS, **BRIEF_POINT)
+    assert page._where is _NOTHING and page.count() == 0 and page[0:25] == []
+
+
+def test_only_the_named_filters_are_validated_and_applied(api, report):
+    """FilterBackend builds the filters a query names; a bad value of one is still a 400, and the
+    browsable API still offers the whole filter form."""
+    from django.http import QueryDict
+
+    from events.api.filters import EventFilter
+    from wenjiang_ops.api import FilterBackend, _narrowed
+
+    narrowed = _narrowed(EventFilter, frozenset({"state", "urgent"}))
+    assert set(narrowed.base_filters) == {"state", "urgent"} and set(EventFilter.base_filters) >= {"center", "search"}
+    assert narrowed is _narrowed(EventFilter, frozenset({"state", "urgent"}))  # built once
+    client = api.as_user("hangtianlu")
+    assert client.get("/api/events/", {"grid": "abc"}).status_code == 400
+    assert client.get("/api/events/", {"created_before": "someday"}).status_code == 400
+    assert client.get("/api/events/", {"unknown": "x"}).status_code == 200
+
+    class View:
+        filterset_class = EventFilter
+
+    class Request:
+        query_params = QueryDict("state=closed")
+        user = None
+
+    Request.accepted_renderer = type("Renderer", (), {"format": "json"})()
+    assert set(FilterBackend().get_filterset(Request, Event.objects.all(), View).filters) == {"state"}
+    Request.accepted_renderer = type("Renderer", (), {"format": "api"})()
+    assert set(FilterBackend().get_filterset(Request, Event.objects.all(), View).filters) == set(
+        EventFilter.base_filters
+    )
