@@ -105,12 +105,12 @@ class PhaseLimit(models.Model):
         return f"{self.get_level_display()} {self.get_phase_display()} {self.minutes} min"
 
 
-def event_number(created_at, pk: int) -> str:
+def event_number(created_at, pk: int, tz=None) -> str:
     """An event's number (date of report in the platform's time zone, and id), for code that has
-    only the row's values."""
+    only the row's values (`tz`: the current time zone, which a page of rows reads once)."""
     from django.utils import timezone
 
-    return f"{timezone.localtime(created_at):%Y%m%d}-{pk:06d}"
+    return f"{created_at.astimezone(tz or timezone.get_current_timezone()):%Y%m%d}-{pk:06d}"
 
 
 class Event(models.Model):

@@ -1,5 +1,6 @@
 """Shared REST pieces: pagination and the JSON error contract of DESIGN.md ("API v1")."""
 
+import copy
 import dataclasses
 import functools
 import logging
@@ -313,11 +314,29 @@ def _named(name: str, keys) -> bool:
     return any(key == name or key.startswith(name + "_") for key in keys)
 
 
+class _Filters(dict):
+    """A narrowed set's filters. FilterSet.__init__ deep-copies its filters on every request, their
+    choices and lazy labels with them; what a filter changes on a request is its parent, model, form
+    field and `extra` (a field's queryset), so a copy of each with its own `extra` and no field does."""
+
+    def __deepcopy__(self, memo):
+        return {name: _filter_copy(f) for name, f in self.items()}
+
+
+def _filter_copy(f):
+    copied = copy.copy(f)
+    copied.extra = dict(f.extra)
+    copied.__dict__.pop("_field", None)  # built afresh for its request, as a deep copy's would be
+    if f.method is not None:
+        copied.method = f.method  # its FilterMethod holds the filter it was made for: make the copy's own
+    return copied
+
+
 @functools.lru_cache(maxsize=512)
 def _narrowed(filterset_class, names: frozenset):
     """`filterset_class` with only the filters in `names`: built once per class and set of names."""
     narrowed = type(filterset_class.__name__, (filterset_class,), {"__module__": filterset_class.__module__})
-    narrowed.base_filters = {name: f for name, f in filterset_class.base_filters.items() if name in names}
+    narrowed.base_filters = _Filters((n, f) for n, f in filterset_class.base_filters.items() if n in names)
     return narrowed
 
 

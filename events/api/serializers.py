@@ -1,5 +1,7 @@
+import functools
+
 from django.db.models import F, FloatField, Func
-from django.utils import timezone
+from django.utils import timezone, translation
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -147,18 +149,30 @@ _STATE_LABELS = dict(State.choices)
 _SOURCE_LABELS = dict(Source.choices)
 
 
-def event_brief_row(row: dict, now, tz=None) -> dict:
+@functools.lru_cache(maxsize=16)
+def _labels(language: str | None) -> tuple[dict, dict]:
+    """The states' and sources' labels in `language` (the active one when it is asked), translated once."""
+    return {k: str(v) for k, v in _STATE_LABELS.items()}, {k: str(v) for k, v in _SOURCE_LABELS.items()}
+
+
+def brief_labels() -> tuple[dict, dict]:
+    """`_labels` of the active language."""
+    return _labels(translation.get_language())
+
+
+def event_brief_row(row: dict, now, tz=None, labels=None) -> dict:
     """`event_brief` of a row of BRIEF_COLUMNS values (+ BRIEF_POINT): the same dict, without building
-    an event, its category, center and grid, and a geometry, for each row of a page (`tz`: the
-    current time zone, which a page reads once)."""
+    an event, its category, center and grid, and a geometry, for each row of a page (`tz` and
+    `labels`, the current time zone and `_labels`, a page reads once)."""
     tz = tz or timezone.get_current_timezone()
+    states, sources = labels or brief_labels()
     end = row["closed_at"] or now
     created, deadline = row["created_at"], row["deadline"]
     return {
         "id": row["id"],
-        "number": event_number(created, row["id"]),
+        "number": event_number(created, row["id"], tz),
         "state": row["state"],
-        "state_display": str(_STATE_LABELS.get(row["state"], row["state"])),
+        "state_display": states.get(row["state"], row["state"]),
         "category": {"id": row["category_id"], "name": row["category__name"]},
         "description": row["description"],
         "address": row["address"],
@@ -167,7 +181,7 @@ def event_brief_row(row: dict, now, tz=None) -> dict:
         "urgent": row["urgent"],
         "urgent_requested": row["urgent_requested"],
         "source": row["source"],
-        "source_display": str(_SOURCE_LABELS.get(row["source"], row["source"])),
+        "source_display": sources.get(row["source"], row["source"]),
         "light": row["light"],
         "supervision": row["supervision"],
         "extension": row["extension"],

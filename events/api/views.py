@@ -41,6 +41,7 @@ from .serializers import (
     NearbySerializer,
     ReportSerializer,
     TimelineSerializer,
+    brief_labels,
     event_brief_row,
 )
 
@@ -99,8 +100,8 @@ class EventViewSet(ListedCenterMixin, mixins.CreateModelMixin, viewsets.ReadOnly
         instances with their category, center, grid and geometry costs more than its query."""
         queryset = self.filter_queryset(self.get_queryset())
         page = self.paginate_queryset(ValuesPage(queryset, *BRIEF_COLUMNS, **BRIEF_POINT))
-        now, tz = timezone.now(), timezone.get_current_timezone()
-        return self.get_paginated_response([event_brief_row(row, now, tz) for row in page])
+        now, tz, labels = timezone.now(), timezone.get_current_timezone(), brief_labels()
+        return self.get_paginated_response([event_brief_row(row, now, tz, labels) for row in page])
 
     def get_serializer_context(self):
         return {**super().get_serializer_context(), "now": timezone.now()}

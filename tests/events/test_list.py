@@ -228,3 +228,25 @@ def test_only_the_named_filters_are_validated_and_applied(api, report):
     assert set(FilterBackend().get_filterset(Request, Event.objects.all(), View).filters) == set(
         EventFilter.base_filters
     )
+
+
+def test_a_narrowed_filter_set_gives_each_request_its_own_filters():
+    """The narrowed set's shallow copies (instead of FilterSet's deep copy): each request's filters
+    are its own, bound to its own filter set, and the class's filters are left as they were."""
+    from django.http import QueryDict
+
+    from events.api.filters import EventFilter
+    from wenjiang_ops.api import _narrowed
+
+    narrowed = _narrowed(EventFilter, frozenset({"center", "created_after"}))
+    first = narrowed(QueryDict("created_after=2026-01-01"), queryset=Event.objects.all())
+    second = narrowed(QueryDict("created_after=2026-02-01"), queryset=Event.objects.none())
+    for name in ("center", "created_after"):
+        base, one, two = narrowed.base_filters[name], first.filters[name], second.filters[name]
+        assert one is not two and one is not base
+        assert one.parent is first and two.parent is second and getattr(base, "parent", None) is None
+        assert one.extra is not base.extra and one.extra is not two.extra
+    assert first.filters["center"].filter.f is first.filters["center"]  # its method calls its own set
+    assert second.filters["created_after"].filter.f is second.filters["created_after"]
+    assert first.is_valid() and second.is_valid()
+    assert first.form.cleaned_data["created_after"] != second.form.cleaned_data["created_after"]
