@@ -466,14 +466,17 @@ def _like_prefix(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
 
 
-# Scope.listed_center's statement: a center without its outline, and its subtree's ids (Django's
-# `path__startswith` over an outer reference, as subtree_ids).
+# Scope.listed_center's statement: a center without its outline, and its subtree's ids (the paths that
+# start with its path, as subtree_ids). The prefix is an outer reference, which a LIKE cannot take to
+# the path index (a scan of every center, outlines and all: 0.35 ms of a list's 10); as the range
+# [path, path + the last code point) of the index's byte order, it can (0.05 ms), and starts_with keeps
+# the answer exact whatever a path holds.
 _LISTED_CENTER_FIELDS = [f.attname for f in Center._meta.concrete_fields if f.name != "boundary"]
 _LISTED_CENTER_SQL = (
     "SELECT "
     + ", ".join(f'c."{f.column}"' for f in Center._meta.concrete_fields if f.name != "boundary")
-    + r""", ARRAY(SELECT s.id FROM grids_center s
-        WHERE s.path LIKE REPLACE(REPLACE(REPLACE(c.path, E'\\', E'\\\\'), '%%', E'\\%%'), '_', E'\\_') || '%%'
+    + """, ARRAY(SELECT s.id FROM grids_center s
+        WHERE s.path ~>=~ c.path AND s.path ~<~ (c.path || chr(1114111)) AND starts_with(s.path, c.path)
         LIMIT %s)
     FROM grids_center c WHERE c.id = %s"""
 )

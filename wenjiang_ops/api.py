@@ -295,8 +295,15 @@ class ListedCenterFilter(django_filters.ModelChoiceFilter):
 
     @property
     def field(self):
-        field = super().field
-        field.known = getattr(self.get_request(), "listed_center", None)
+        known = getattr(self.get_request(), "listed_center", None)
+        if known is None:
+            field = super().field
+        else:
+            # The view has read the center, within the user's area: the field takes it, and checks any
+            # other value against no center at all (a 400), without building the area's queryset.
+            self.extra["queryset"] = type(known).objects.none()
+            field = django_filters.filters.Filter.field.fget(self)
+        field.known = known
         return field
 
     @staticmethod
@@ -332,10 +339,44 @@ def _filter_copy(f):
     return copied
 
 
+def _per_request(f) -> bool:
+    """Whether a filter's form field is made from the request: a queryset given as a function of it
+    (django-filter's QuerySetRequestMixin), or the listed center (`ListedCenterFilter`)."""
+    return isinstance(f, ListedCenterFilter) or callable(getattr(f, "queryset", None))
+
+
+class _NarrowedForm:
+    """A narrowed set's form. django-filter makes a form class, and a form field for each filter, on
+    every request; the fields that do not depend on the request are the same each time, so their class
+    is made once (`_static_form`), and the form gets only the others' fields afresh."""
+
+    _static_form = None
+
+    def get_form_class(self):
+        cls = type(self)
+        if cls._static_form is None:
+            fields = {n: _filter_copy(f).field for n, f in cls.base_filters.items() if not _per_request(f)}
+            cls._static_form = type(f"{cls.__name__}Form", (self._meta.form,), fields)
+        return cls._static_form
+
+    @property
+    def form(self):
+        if not hasattr(self, "_form"):
+            form_class = self.get_form_class()
+            data = (self.data,) if self.is_bound else ()
+            self._form = form_class(*data, prefix=self.form_prefix)
+            for name, f in self.filters.items():
+                if _per_request(f):
+                    self._form.fields[name] = f.field
+        return self._form
+
+
 @functools.lru_cache(maxsize=512)
 def _narrowed(filterset_class, names: frozenset):
     """`filterset_class` with only the filters in `names`: built once per class and set of names."""
-    narrowed = type(filterset_class.__name__, (filterset_class,), {"__module__": filterset_class.__module__})
+    narrowed = type(
+        filterset_class.__name__, (_NarrowedForm, filterset_class), {"__module__": filterset_class.__module__}
+    )
     narrowed.base_filters = _Filters((n, f) for n, f in filterset_class.base_filters.items() if n in names)
     return narrowed
 

@@ -346,6 +346,11 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    # DRF's JSON with orjson (wenjiang_ops.renderers.JSONRenderer), and the browsable API.
+    "DEFAULT_RENDERER_CLASSES": [
+        "wenjiang_ops.renderers.JSONRenderer",
+        "rest_framework.renderers.BrowsableAPIRenderer",
+    ],
     "DEFAULT_FILTER_BACKENDS": ["wenjiang_ops.api.FilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "wenjiang_ops.api.Pagination",
     "PAGE_SIZE": 50,
