@@ -16,9 +16,10 @@ from wenjiang_ops.signing import sign
 
 @pytest.fixture(autouse=True)
 def alarms_apart(settings, monkeypatch):
-    """No Celery kick (a test runs the processing itself, as a worker would), fresh cache keys and
-    configs in every test."""
+    """No Celery kick (a test runs the processing itself, as a worker would) nor the video app's task
+    for the events made (tests/video/test_alarm_response.py), fresh cache keys and configs in every test."""
     settings.ALARMS_KICK = False
+    settings.VIDEO_ALARM_CAMERAS = 0
     monkeypatch.setattr(services, "CACHE_NAMESPACE", f"alarms-test-{uuid.uuid4().hex}")
     services.config_forget()
     yield
