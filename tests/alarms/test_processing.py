@@ -327,7 +327,8 @@ def test_a_process_asks_at_most_once_in_a_short_while(settings, monkeypatch):
     settings.ALARMS_KICK = True
     asked = []
     monkeypatch.setattr(tasks.process_task, "delay", lambda: asked.append(1))
-    monkeypatch.setattr(services, "_kicked_at", -1.0)
+    # Never asked before (-inf: time.monotonic() counts from the machine's boot, which may be under an hour ago).
+    monkeypatch.setattr(services, "_kicked_at", float("-inf"))
     monkeypatch.setattr(services, "KICK_SECONDS", 3600)
     services.kick()
     tasks.process_task.run()  # clears the shared request: only the process's own pause holds the next
