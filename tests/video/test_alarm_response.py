@@ -313,3 +313,14 @@ def test_a_real_stream_gives_the_snapshot_attached_to_the_event(alarm_event, cam
     assert image.size == (160, 90)  # the test pattern's frame, re-encoded by the events app
     assert response.snapshot.image.read(2) == b"\xff\xd8"
     assert len(video_notes(event)) == 1
+
+
+def test_the_admin_lists_the_responses_read_only(alarm_event, camera, grabs, client, user):
+    event = alarm_event()
+    camera(point=north(event.location, 5))
+    services.alarm_response_make(event_id=event.pk)
+    client.force_login(user("admin"))
+    listing = client.get("/admin/video/alarmresponse/")
+    assert listing.status_code == 200 and event.number in listing.content.decode()
+    assert client.get(f"/admin/video/alarmresponse/{event.pk}/change/").status_code == 200
+    assert client.get("/admin/video/alarmresponse/add/").status_code == 403
