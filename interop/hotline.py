@@ -59,14 +59,15 @@ SEND_TIMEOUT_SECONDS = 5
 
 
 def hotline_account() -> User:
-    """The account the hotline's work orders are reported by (never signed in): center staff of the
-    district's center, so the event is taken in by its grid's community like any other report."""
+    """The account the hotline's work orders are reported by: center staff of the district's center,
+    so the event is taken in by its grid's community like any other report. Inactive, without a
+    password, as every system account: it never signs in, and no one urges or tells it anything."""
     username = settings.HOTLINE_ACCOUNT
     user = User.objects.filter(username=username).select_related("center").first()
     if user is not None:
         return user
     root = Center.objects.filter(parent__isnull=True).order_by("pk").first()
-    user = User(username=username, first_name=_("12345 hotline"), role=Role.CENTER_STAFF, center=root)
+    user = User(username=username, first_name=_("12345 hotline"), role=Role.CENTER_STAFF, center=root, is_active=False)
     user.set_unusable_password()
     try:
         with transaction.atomic():

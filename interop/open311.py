@@ -56,8 +56,9 @@ def _hash(key: str) -> str:
 
 @transaction.atomic
 def client_create(*, name: str) -> tuple[Open311Client, str]:
-    """A new client application with its service account (center staff of the district's center,
-    never signed in) and API key. Returns (client, key): the key is shown this once, only its hash kept."""
+    """A new client application with its service account (center staff of the district's center;
+    inactive, without a password: it never signs in, and no one urges it) and API key. Returns
+    (client, key): the key is shown this once, only its hash kept."""
     name = (name or "").strip()
     if not name or len(name) > 100:
         raise ValidationError({"name": _("Give the application a name (at most 100 characters).")})
@@ -69,6 +70,7 @@ def client_create(*, name: str) -> tuple[Open311Client, str]:
         first_name=name[:150],
         role=Role.CENTER_STAFF,
         center=root,
+        is_active=False,
     )
     account.set_unusable_password()
     account.save()

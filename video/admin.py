@@ -1,6 +1,6 @@
 """The video app's admin: the registry, servers, walls and tours are edited here (the registry
 through video.services.camera_clean, so the admin and the API agree); the status history, viewings
-and snapshots are written only by the platform."""
+snapshots and alarm responses are written only by the platform."""
 
 from django import forms
 from django.contrib import admin
@@ -10,6 +10,7 @@ from wenjiang_ops.read_only_admin import ReadOnlyAdmin
 
 from . import services
 from .models import (
+    AlarmResponse,
     Camera,
     CameraGroup,
     CameraStatusChange,
@@ -95,6 +96,13 @@ class ViewingAdmin(ReadOnlyAdmin):
 @admin.register(Snapshot)
 class SnapshotAdmin(ReadOnlyAdmin):
     list_display = ["camera", "event", "taken_by", "taken_at"]
+
+
+@admin.register(AlarmResponse)
+class AlarmResponseAdmin(ReadOnlyAdmin):
+    list_display = ["event", "problem", "snapshot", "made_at"]
+    list_filter = ["problem"]
+    raw_id_fields = ["event", "note", "snapshot"]
 
 
 class GroupMemberInline(admin.TabularInline):

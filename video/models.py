@@ -375,3 +375,27 @@ class Snapshot(models.Model):
         verbose_name = _("snapshot")
         verbose_name_plural = _("snapshots")
         ordering = ["-taken_at"]
+
+
+class AlarmResponse(models.Model):
+    """The video app's answer to an event an alarm made (alarms.signals.alarm_event_made): the nearest
+    cameras its holding center may watch, noted on its timeline (`note`), and a snapshot of the nearest
+    live one attached (`snapshot`; `problem` says why not). One row per event — the event is the key —
+    written in the same transaction as those steps, so a retried or repeated task changes nothing."""
+
+    class Problem(models.TextChoices):
+        NONE = "", _("None")
+        NO_CAMERA = "no_camera", _("No camera nearby")
+        NO_FRAME = "no_frame", _("No camera gave a frame")
+        FINAL = "final", _("The event was already final")
+
+    event = models.OneToOneField("events.Event", primary_key=True, on_delete=models.PROTECT, related_name="+")
+    cameras = models.JSONField(_("cameras"), default=list, blank=True)  # [{id, name, distance_m}], nearest first
+    note = models.ForeignKey("events.EventAction", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    snapshot = models.ForeignKey(Snapshot, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    problem = models.CharField(_("problem"), max_length=16, choices=Problem.choices, blank=True)
+    made_at = models.DateTimeField(_("made at"))
+
+    class Meta:
+        verbose_name = _("alarm video response")
+        verbose_name_plural = _("alarm video responses")

@@ -15,13 +15,14 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import partial
 
+from django.conf import settings
 from django.contrib.gis.geos import Point
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Q
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext
 
 from accounts.models import Role, User
 from accounts.scope import EVERYTHING, SUBTREE, scope_for
@@ -980,3 +981,136 @@ def hook_auth_uri(*, server_slug: str, uri: str) -> bool:
 
 def now_seconds() -> float:
     return time.time()
+
+
+# --- the alarm response: the nearest cameras and a snapshot on an alarm's event ---------------------------
+
+ALARM_ACCOUNT = "video-alarm-response"
+
+
+def alarm_account() -> User:
+    """The account the alarm response writes as (the viewings, the timeline steps): center staff of no
+    center, inactive, without a password — it never signs in, and no one urges or tells it anything."""
+    user = User.objects.filter(username=ALARM_ACCOUNT).first()
+    if user is not None:
+        return user
+    user = User(username=ALARM_ACCOUNT, first_name=_("Video linkage"), role=Role.CENTER_STAFF, is_active=False)
+    user.set_unusable_password()
+    try:
+        with transaction.atomic():
+            user.save()
+    except IntegrityError:  # made by a concurrent task
+        user = User.objects.get(username=ALARM_ACCOUNT)
+    return user
+
+
+def _acting_for(account: User, center: Center) -> User:
+    """`account` standing at `center`, in memory only (never saved): every check the response goes
+    through — the cameras' scope, a household's consent for the center, the holder's right to add
+    photos — is the center's staff's, and every row it writes names the account and the center."""
+    acting = User(
+        pk=account.pk,
+        username=account.username,
+        first_name=account.first_name,
+        role=Role.CENTER_STAFF,
+        center=center,
+        is_active=True,
+    )
+    acting._state.adding = False
+    acting._state.db = account._state.db
+    return acting
+
+
+def alarm_response_make(*, event_id: int, now: datetime | None = None):
+    """Answers an event an alarm made (the receiver of alarms.signals.alarm_event_made queues it):
+    the nearest online cameras within VIDEO_ALARM_RADIUS_M that the event's holding center may watch
+    for an alarm response (a household's only with its consent for that center and purpose), noted
+    on the timeline as one step (names and distances), and a snapshot of the nearest one that gives a
+    frame attached as a step of its own (snapshot_take: a viewing of the account, for the center).
+    No camera, or none giving a frame: the note says so; the event is never harmed.
+
+    Exactly once per event: the AlarmResponse row (keyed by the event) is inserted first and
+    committed with the steps; a second run waits on it, then finds it and does nothing (None). A
+    run cut short commits nothing, and the retry does it all. The frame grab runs inside that
+    transaction, holding only the new row (and the event's row lock briefly at the end)."""
+    from events.domain.states import FINAL_STATES
+    from events.models import Event
+    from events.services import event_notes_add
+
+    from .models import AlarmResponse
+    from .selectors import camera_nearest
+
+    now = now or timezone.now()
+    # Written in the platform's language (the timeline and the audit are read by everyone in it).
+    with translation.override(settings.LANGUAGE_CODE), transaction.atomic():
+        event = Event.objects.select_related("center").filter(pk=event_id).first()
+        if event is None:
+            return None
+        try:
+            with transaction.atomic():
+                response = AlarmResponse.objects.create(event=event, made_at=now)
+        except IntegrityError:
+            return None  # answered before: a retried or repeated task
+        if event.state in FINAL_STATES:
+            response.problem = AlarmResponse.Problem.FINAL
+            response.save(update_fields=["problem"])
+            return response
+        acting = _acting_for(alarm_account(), event.center)
+        radius = settings.VIDEO_ALARM_RADIUS_M
+        cameras = [
+            c
+            for c in camera_nearest(acting, event.location, n=settings.VIDEO_ALARM_CAMERAS, now=now)
+            if c.distance_m <= radius
+        ]
+        snapshot = None
+        for camera in cameras:
+            snapshot = _alarm_snapshot(acting, camera, event)
+            if snapshot is not None:
+                break
+        response.cameras = [{"id": c.pk, "name": c.name, "distance_m": round(c.distance_m)} for c in cameras]
+        response.snapshot = snapshot
+        if not cameras:
+            response.problem = AlarmResponse.Problem.NO_CAMERA
+        elif snapshot is None:
+            response.problem = AlarmResponse.Problem.NO_FRAME
+        data = {"video": True, "cameras": response.cameras, "snapshot": snapshot.pk if snapshot else None}
+        (response.note,) = event_notes_add(
+            event_id=event.pk, actor=acting, notes=[(now, _alarm_note(response, snapshot, radius), data)]
+        )
+        response.save(update_fields=["cameras", "snapshot", "problem", "note"])
+    return response
+
+
+def _alarm_snapshot(acting: User, camera: Camera, event) -> Snapshot | None:
+    """A snapshot of `camera` attached to `event`, or None when it gives none (logged): under a savepoint,
+    so that a refusal or a failed grab leaves the response's transaction whole."""
+    from .adapters import AdapterError
+
+    try:
+        with transaction.atomic():
+            return snapshot_take(
+                user=acting,
+                camera_id=camera.pk,
+                event_id=event.pk,
+                purpose=Purpose.ALARM,
+                reason=_("Alarm linkage"),
+            )
+    except (AdapterError, Refused, NotVisible) as exc:
+        log.info("alarm response: no snapshot of camera %s for event %s: %s", camera.pk, event.pk, exc)
+    except Exception:  # the events app refusing the photo, a broken frame: never the event's harm
+        log.exception("alarm response: the snapshot of camera %s for event %s failed", camera.pk, event.pk)
+    return None
+
+
+def _alarm_note(response, snapshot: Snapshot | None, radius: int) -> str:
+    if not response.cameras:
+        return _("No online camera within %(radius)d m that this center may watch: no snapshot.") % {"radius": radius}
+    listed = pgettext("list separator", ", ").join(
+        _("%(name)s (%(distance)d m)") % {"name": c["name"], "distance": c["distance_m"]} for c in response.cameras
+    )
+    if snapshot is not None:
+        return _("Cameras nearby: %(cameras)s. Snapshot from %(camera)s attached.") % {
+            "cameras": listed,
+            "camera": snapshot.camera.name,
+        }
+    return _("Cameras nearby: %(cameras)s. No snapshot: none of them gave a frame.") % {"cameras": listed}

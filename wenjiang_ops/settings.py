@@ -338,6 +338,11 @@ VIDEO_DEMO_STREAMS = int(os.environ.get("VIDEO_DEMO_STREAMS", "12"))
 VIDEO_TOKEN_TTL = int(os.environ.get("VIDEO_TOKEN_TTL", "120"))
 VIDEO_TOKEN_KEY = os.environ.get("VIDEO_TOKEN_KEY", "")
 VIDEO_LOCAL_SERVER = os.environ.get("VIDEO_LOCAL_SERVER", "local")
+# An event an alarm made gets the nearest cameras its center may watch within VIDEO_ALARM_RADIUS_M
+# metres noted on its timeline (at most VIDEO_ALARM_CAMERAS; 0: none, no task) and a snapshot of the
+# nearest live one attached (video.services.alarm_response_make, a Celery task after the commit).
+VIDEO_ALARM_CAMERAS = int(os.environ.get("VIDEO_ALARM_CAMERAS", "3"))
+VIDEO_ALARM_RADIUS_M = int(os.environ.get("VIDEO_ALARM_RADIUS_M", "500"))
 
 REST_FRAMEWORK = {
     # Token first: an unauthenticated request is answered 401 with `WWW-Authenticate: Token`.

@@ -16,9 +16,13 @@ from wenjiang_ops.signing import sign
 
 @pytest.fixture(autouse=True)
 def alarms_apart(settings, monkeypatch):
-    """No Celery kick (a test runs the processing itself, as a worker would), fresh cache keys and
-    configs in every test."""
+    """No Celery kick (a test runs the processing itself, as a worker would) nor the video app's task
+    for the events made (tests/video/test_alarm_response.py), fresh cache keys and configs in every test."""
     settings.ALARMS_KICK = False
+    settings.VIDEO_ALARM_CAMERAS = 0
+    # And a worker a test starts (test_worker.py) queues no video task onto the broker's shared default
+    # queue, where no one of the test's would take it (a `make run` worker of this checkout might).
+    monkeypatch.setenv("VIDEO_ALARM_CAMERAS", "0")
     monkeypatch.setattr(services, "CACHE_NAMESPACE", f"alarms-test-{uuid.uuid4().hex}")
     services.config_forget()
     yield

@@ -75,6 +75,27 @@ def test_an_alarm_becomes_an_event_through_the_intake(face, device, send, django
     assert heard and heard[0]["event_id"] == event.pk and heard[0]["device_id"] == device.pk
 
 
+def test_an_event_an_alarm_made_queues_the_video_response_once(
+    face, device, send, settings, monkeypatch, django_capture_on_commit_callbacks
+):
+    """The video app's receiver queues its task (video.tasks.alarm_response_task) after the commit, once
+    per event made: a repeat joining the event queues nothing (the task is tests/video/test_alarm_response)."""
+    from video.tasks import alarm_response_task
+
+    settings.VIDEO_ALARM_CAMERAS = 3
+    queued = []
+    monkeypatch.setattr(alarm_response_task, "delay", lambda *args: queued.append(args))
+    first = send()
+    with django_capture_on_commit_callbacks(execute=True):
+        process()
+    first.refresh_from_db()
+    assert queued == [(first.cluster.event_id,)]
+    send()
+    with django_capture_on_commit_callbacks(execute=True):
+        process()
+    assert queued == [(first.cluster.event_id,)]
+
+
 def test_repeats_within_the_window_join_the_event_and_each_is_on_its_timeline(face, device, send):
     start = timezone.now() - timedelta(minutes=50)
     alarms = [send(at=start + timedelta(minutes=m)) for m in (0, 20, 40)]  # 20 min apart, window 30
@@ -306,7 +327,8 @@ def test_a_process_asks_at_most_once_in_a_short_while(settings, monkeypatch):
     settings.ALARMS_KICK = True
     asked = []
     monkeypatch.setattr(tasks.process_task, "delay", lambda: asked.append(1))
-    monkeypatch.setattr(services, "_kicked_at", -1.0)
+    # Never asked before (-inf: time.monotonic() counts from the machine's boot, which may be under an hour ago).
+    monkeypatch.setattr(services, "_kicked_at", float("-inf"))
     monkeypatch.setattr(services, "KICK_SECONDS", 3600)
     services.kick()
     tasks.process_task.run()  # clears the shared request: only the process's own pause holds the next

@@ -63,6 +63,7 @@ def test_a_work_order_becomes_a_hotline_event_once(client, order):
     assert event.source == "hotline" and event.hotline_order.number == "12345-0001"
     assert body["event_number"] == event.number and body["state"] == "reported"
     assert event.reporter.username == "hotline12345" and not event.reporter.has_usable_password()
+    assert not event.reporter.is_active  # a system account: it never signs in, no one urges it
     again = signed_post(client, "/api/hotline/orders/", order(content="重发"))
     assert again.status_code == 200 and again.json()["event_id"] == event.pk  # the hotline resends: one event
     assert Event.objects.filter(source="hotline").count() == 1
@@ -308,3 +309,16 @@ def test_the_simulator_sends_a_signed_work_order(live_server, settings):
     )
     order = HotlineOrder.objects.select_related("event").get()
     assert order.event.source == "hotline" and order.number.startswith("12345-")
+
+
+def test_the_hotline_account_is_never_urged_at_its_center(client, order):
+    """The account stands at the district's center as its staff (its events are taken in like any
+    report), but inactive: the engine's urges and cards for that center pass it by."""
+    from events.services import who_hears
+
+    signed_post(client, "/api/hotline/orders/", order())
+    account = hotline.hotline_account()
+    assert account.center.parent_id is None and not account.is_active
+    for kind in ("urge", "red_card"):
+        heard = who_hears(kind, center=account.center_id, phase="accept", departments=[])
+        assert heard and account.pk not in heard

@@ -111,6 +111,9 @@ def test_post_creates_an_event_through_intake_and_reads_back(client, key, public
     event = Event.objects.get(open311__token=created["token"])
     assert created["service_request_id"] == event.number
     assert event.source == "citizen" and event.urgent and event.address == "航天路88号 公交站旁"
+    reporter = event.reporter  # the client's service account: a system account that never signs in
+    assert reporter.pk == Open311Request.objects.get(event=event).client.account_id
+    assert not reporter.is_active and not reporter.has_usable_password()
     assert event.actions.filter(action="report").count() == 1  # the intake service's timeline row
     [row] = client.get(f"/open311/v2/requests/{event.number}.json").json()
     assert set(row) == REQUEST_FIELDS and row["status"] == "open" and row["service_code"] == public_code
