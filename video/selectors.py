@@ -46,10 +46,18 @@ def watchable_q(user: User, *, purpose: str, now: datetime | None = None) -> Q:
 
 
 def camera_list(
-    user: User, *, network: str | None = None, status: str | None = None, center_id: int | None = None
+    user: User,
+    *,
+    network: str | None = None,
+    status: str | None = None,
+    center_id: int | None = None,
+    search: str | None = None,
 ) -> QuerySet[Camera]:
-    """Cameras the user sees (registry rows), filtered; `center_id` takes that center's subtree."""
+    """Cameras the user sees (registry rows), filtered; `center_id` takes that center's subtree;
+    `search` is the start of a code or words of a name."""
     queryset = scope_for(user).cameras(Camera.objects.filter(active=True))
+    if search:
+        queryset = queryset.filter(Q(code__startswith=search) | Q(name__icontains=search))
     if network:
         queryset = queryset.filter(network=network)
     if status:
