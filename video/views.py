@@ -120,12 +120,16 @@ def _camera_page(request, *, camera: Camera | None):
                 return redirect(f"{reverse('video:cameras')}?{urlencode({'q': saved.code})}")
         status = 400
     bounds, outlines = home_area_outlines(user)
+    history = list(camera.status_changes.order_by("-at", "-id")[:HISTORY_SHOWN]) if camera else []
     return render(
         request,
         "video/camera_form.html",
-        {"form": form, "camera": camera, "bounds": bounds, "outlines": outlines},
+        {"form": form, "camera": camera, "bounds": bounds, "outlines": outlines, "history": history},
         status=status,
     )
+
+
+HISTORY_SHOWN = 10
 
 
 def _may_manage_cameras(user) -> None:

@@ -8,6 +8,7 @@ import pytest
 from django.test import Client
 
 from accounts.models import User
+from video import services
 from video.choices import CameraStatus, Network
 from video.domain import gbcode
 from video.models import Camera
@@ -65,9 +66,13 @@ def test_a_town_adds_a_camera_which_is_placed_in_its_grid_and_listed(hangtianlu,
 
 def test_a_camera_is_edited_on_its_page(camera, yongning):
     row = camera(name="旧名称", ptz=False)
+    services.cameras_set_status({row.pk: CameraStatus.STALLED}, source="poll")
+    services.cameras_set_status({row.pk: CameraStatus.ONLINE}, source="hook")
     district = client_for("duty")
     response = district.get(f"/video/cameras/{row.pk}/edit/")
     assert response.status_code == 200
+    history = response.context["history"]  # the status history, newest first
+    assert [(h.from_status, h.to_status) for h in history] == [("stalled", "online"), ("online", "stalled")]
     form = response.context["form"]
     assert form["code"].value() == row.code and form["name"].value() == "旧名称"
     point = yongning.boundary.point_on_surface  # moved to another town: the district may
