@@ -948,6 +948,23 @@ ROUTES: dict[str, Route] = {
     "video:cameras": Route(lambda w, _: "/video/", VIDEO_CENTER_PAGE),
     "video:wall": Route(lambda w, _: "/video/wall/", VIDEO_CENTER_PAGE),
     "video:tours": Route(lambda w, _: "/video/tours/", VIDEO_CENTER_PAGE),
+    "video:camera-new": Route(lambda w, _: "/video/cameras/new/", VIDEO_CENTER_PAGE),
+    "video:camera-edit": Route(
+        lambda w, which: f"/video/cameras/{w['camera_' + which].pk}/edit/",
+        {
+            "anonymous": "login/login",
+            "duty": "200/200",
+            "liucheng": "200/404",
+            "hangtianlu": "200/404",
+            "gridworker": "403/403",
+            "volunteer": "403/403",
+            "police": "403/403",
+            "chengguan": "403/403",
+            "mediator": "403/403",
+            "admin": "200/200",
+        },
+        objects=True,
+    ),
     "video:mine": Route(lambda w, _: "/video/mine/", page("403")),  # households only (no resident here)
     "video:consent-give": Route(
         lambda w, _: f"/video/mine/{w['household_camera'].pk}/consent/",

@@ -20,9 +20,9 @@ from accounts.models import Role, User
 from grids.choices import GridKind, Level
 from grids.models import Center, Grid
 
-from .choices import CameraStatus, Codec, Network, OwnerKind, Purpose
+from .choices import CameraStatus, Codec, Network, OwnerKind, Purpose, Tiles
 from .domain import gbcode
-from .models import Camera, Consent, MediaServer
+from .models import Camera, Consent, MediaServer, Tour, TourStep, Wall, WallLayout, WallSlot
 
 SEED = 20261201
 COUNTS = {Network.TIANWANG: 2000, Network.XUELIANG: 909, Network.HUIYAN: 5000}
@@ -74,11 +74,17 @@ def _point_in(grid: Grid, rng: random.Random) -> Point:
 
 
 def seed_video(log: Callable[[str], None]) -> None:
-    """Seeds the cameras once (a second run changes nothing but the local server's URLs)."""
+    """Seeds the cameras once (a second run changes nothing but the local server's URLs), then the
+    walls and patrol tours of the district and the towns (seed_walls: made once each)."""
     server = local_server()
     if Camera.objects.exists():
         log(f"cameras: {Camera.objects.count()} already there")
-        return
+    else:
+        _seed_cameras(log, server)
+    seed_walls(log)
+
+
+def _seed_cameras(log: Callable[[str], None], server: MediaServer) -> None:
     rng = random.Random(SEED)
     now = timezone.now()
     grids = list(Grid.objects.filter(kind=GridKind.COMPREHENSIVE).select_related("center__parent").order_by("code"))
@@ -217,3 +223,63 @@ def _consents(cameras: list[Camera], rng: random.Random, now) -> int:
 
     consents_copy_all()
     return len(rows)
+
+
+# --- walls and patrol tours ----------------------------------------------------------------------------
+
+WALL_NAME = "指挥大厅"
+LAYOUT_NAME = "实景画面"
+TOUR_NAME = "日常巡屏"
+WALL_TILES = {Level.DISTRICT: Tiles.SIXTEEN, Level.TOWN: Tiles.NINE}
+TOUR_STEPS = 8
+TOUR_DWELL = 15
+
+
+def _wall_cameras(center: Center, n: int) -> tuple[list[Camera], list[Camera]]:
+    """What the center may watch on patrol in its subtree, as (live, the rest of the registry): the live
+    test-pattern cameras first, then registry cameras (online first), `n` in all, by code. A household
+    camera only with its consent for this center and patrol (as video.selectors.watchable_q)."""
+    from .selectors import HOUSEHOLD_Q, consent_q
+
+    watchable = ~HOUSEHOLD_Q | consent_q(center_id=center.pk, purpose=Purpose.PATROL, now=timezone.now())
+    cameras = Camera.objects.filter(active=True, center__path__startswith=center.path).filter(watchable)
+    live = list(cameras.filter(stream__startswith="demo-", media_server__isnull=False).order_by("stream")[:n])
+    rest = list(
+        cameras.exclude(pk__in=[c.pk for c in live])
+        .filter(status=CameraStatus.ONLINE)
+        .order_by("code")[: max(0, n - len(live))]
+    )
+    return live, rest
+
+
+def seed_walls(log: Callable[[str], None]) -> None:
+    """A saved wall per center — the district's 4×4, each town's 3×3 — showing a layout of the live
+    test-pattern cameras and then the rest of the registry, and a patrol tour per center: its live
+    cameras, then registry ones, one after the other, 15 s each. Each wall, layout and tour is made
+    once (by its center and name) and left alone afterwards: a second run changes nothing, and a
+    center's own changes stay."""
+    centers = list(Center.objects.filter(level__in=list(WALL_TILES)).defer("boundary").order_by("path"))
+    made = {"walls": 0, "tours": 0}
+    with transaction.atomic():
+        for center in centers:
+            tiles = WALL_TILES[center.level]
+            live, rest = _wall_cameras(center, tiles)
+            wall, created = Wall.objects.get_or_create(center=center, name=WALL_NAME)
+            layout, new_layout = WallLayout.objects.get_or_create(
+                wall=wall, name=LAYOUT_NAME, defaults={"tiles": tiles}
+            )
+            if new_layout:
+                WallSlot.objects.bulk_create(
+                    [WallSlot(layout=layout, position=i, camera=c) for i, c in enumerate([*live, *rest][:tiles])]
+                )
+            if created:
+                Wall.objects.filter(pk=wall.pk).update(layout=layout)
+                made["walls"] += 1
+            tour, new_tour = Tour.objects.get_or_create(center=center, name=TOUR_NAME, defaults={"tiles": Tiles.ONE})
+            if new_tour:
+                steps = [*live, *rest][:TOUR_STEPS]
+                TourStep.objects.bulk_create(
+                    [TourStep(tour=tour, position=i, camera=c, dwell_seconds=TOUR_DWELL) for i, c in enumerate(steps)]
+                )
+                made["tours"] += 1
+    log(f"video walls: {made['walls']} made, tours: {made['tours']} made ({len(centers)} centers)")

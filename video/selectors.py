@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from accounts.scope import scope_for
-from grids.models import Center
+from grids.models import Center, Grid
 
 from .choices import CameraStatus, Network, OwnerKind, Purpose
 from .domain import walls
@@ -46,10 +46,18 @@ def watchable_q(user: User, *, purpose: str, now: datetime | None = None) -> Q:
 
 
 def camera_list(
-    user: User, *, network: str | None = None, status: str | None = None, center_id: int | None = None
+    user: User,
+    *,
+    network: str | None = None,
+    status: str | None = None,
+    center_id: int | None = None,
+    search: str | None = None,
 ) -> QuerySet[Camera]:
-    """Cameras the user sees (registry rows), filtered; `center_id` takes that center's subtree."""
+    """Cameras the user sees (registry rows), filtered; `center_id` takes that center's subtree;
+    `search` is the start of a code or words of a name."""
     queryset = scope_for(user).cameras(Camera.objects.filter(active=True))
+    if search:
+        queryset = queryset.filter(Q(code__startswith=search) | Q(name__icontains=search))
     if network:
         queryset = queryset.filter(network=network)
     if status:
@@ -151,48 +159,119 @@ class OnlineRate:
 BY = ("network", "district", "town", "community")
 
 
-def camera_online_rate(user: User, *, by: str = "network", center_id: int | None = None) -> list[OnlineRate]:
-    """The online rate of the cameras the user sees (in service), by network or by the center at a
-    level (district, town, community) the cameras lie under — one definition for dashboards and the
-    API. Two queries (counts per center and network; the centers), three with a center filter."""
-    queryset = camera_list(user, center_id=center_id)
-    counts = (
+def _status_counts(queryset: QuerySet[Camera], by: str = "center_id") -> list[dict]:
+    """Cameras counted per `by` (a center's or a grid's id) and network: total and online."""
+    return list(
         queryset.order_by()
-        .values("center_id", "network")
+        .values(by, "network")
         .annotate(total=Count("pk"), online=Count("pk", filter=Q(status=CameraStatus.ONLINE)))
     )
-    rows = list(counts)
-    if by == "network":
-        totals: dict[str, list[int]] = defaultdict(lambda: [0, 0])
-        for row in rows:
-            totals[row["network"]][0] += row["total"]
-            totals[row["network"]][1] += row["online"]
-        return [
-            OnlineRate(key=n, name=str(label), total=totals[n][0], online=totals[n][1])
-            for n, label in Network.choices
-            if n in totals
-        ]
-    if by not in BY:
-        raise ValueError(by)
-    centers = {c.pk: c for c in Center.objects.filter(pk__in={r["center_id"] for r in rows}).only("pk", "path")}
-    codes = {code for c in centers.values() for code in c.path.strip("/").split("/")}
-    at_level = {c.code: c for c in Center.objects.filter(code__in=codes, level=by).only("pk", "code", "name")}
-    totals2: dict[int, list] = {}
+
+
+def _rates_by_network(rows: list[dict]) -> list[OnlineRate]:
+    totals: dict[str, list[int]] = defaultdict(lambda: [0, 0])
     for row in rows:
-        center = centers[row["center_id"]]
-        found = next((at_level[code] for code in center.path.strip("/").split("/") if code in at_level), None)
+        totals[row["network"]][0] += row["total"]
+        totals[row["network"]][1] += row["online"]
+    return [
+        OnlineRate(key=n, name=str(label), total=totals[n][0], online=totals[n][1])
+        for n, label in Network.choices
+        if n in totals
+    ]
+
+
+def _rates_by(rows: list[dict], by: str, place: dict[int, tuple[int, str]]) -> list[OnlineRate]:
+    """The rows summed by the place each row's `by` lies in (`place`: id → (place id, name)); rows
+    placed nowhere (a camera above the places' level) are left out. Sorted by name."""
+    totals: dict[int, list] = {}
+    for row in rows:
+        found = place.get(row[by])
         if found is None:
-            continue  # a camera placed above this level (e.g. at the district) has no town
-        entry = totals2.setdefault(found.pk, [found.name, 0, 0])
+            continue
+        entry = totals.setdefault(found[0], [found[1], 0, 0])
         entry[1] += row["total"]
         entry[2] += row["online"]
     return sorted(
         (
             OnlineRate(key=str(pk), name=name, total=total, online=online)
-            for pk, (name, total, online) in totals2.items()
+            for pk, (name, total, online) in totals.items()
         ),
         key=lambda r: r.name,
     )
+
+
+def camera_online_rate(user: User, *, by: str = "network", center_id: int | None = None) -> list[OnlineRate]:
+    """The online rate of the cameras the user sees (in service), by network or by the center at a
+    level (district, town, community) the cameras lie under — one definition for dashboards and the
+    API. Two queries (counts per center and network; the centers), three with a center filter."""
+    rows = _status_counts(camera_list(user, center_id=center_id))
+    if by == "network":
+        return _rates_by_network(rows)
+    if by not in BY:
+        raise ValueError(by)
+    centers = {c.pk: c for c in Center.objects.filter(pk__in={r["center_id"] for r in rows}).only("pk", "path")}
+    codes = {code for c in centers.values() for code in c.path.strip("/").split("/")}
+    at_level = {c.code: c for c in Center.objects.filter(code__in=codes, level=by).only("pk", "code", "name")}
+    place = {}
+    for pk, center in centers.items():
+        found = next((at_level[code] for code in center.path.strip("/").split("/") if code in at_level), None)
+        if found is not None:
+            place[pk] = (found.pk, found.name)
+    return _rates_by(rows, "center_id", place)
+
+
+def _rate_dict(rate: OnlineRate, *, name: bool = True) -> dict:
+    row = {"key": rate.key, "total": rate.total, "online": rate.online, "rate": rate.rate}
+    if name:
+        row["name"] = rate.name
+    return row
+
+
+def center_online_figures(center: Center) -> dict:
+    """The video panel of `center`'s live dashboard: the online rate of the cameras in service in its
+    subtree, in all, by network and by child — towns for a district, communities for a town, grids
+    for a community —, counted as `camera_online_rate` counts them for a user who sees that subtree
+    (tests/live/test_video_panel.py compares the two). It needs no user: the same for every viewer
+    of the center's dashboard stream (wenjiang_ops.live.snapshot.counts_for). Two queries (three
+    for a community).
+
+    `{"total", "online", "rate", "child_level", "by_network": [{key, total, online, rate}],
+    "by_child": [{key, name, total, online, rate}]}`; networks by code (the page names them in its
+    language), children by name."""
+    subtree = list(
+        Center.objects.filter(path__startswith=center.path).values_list("pk", "path", "depth", "name", "level")
+    )
+    children = {path.strip("/").split("/")[-1]: (pk, name, level) for pk, path, depth, name, level in subtree
+                if depth == center.depth + 1}  # fmt: skip
+    # The subtree as a subquery, as Scope.cameras has it (no list of thousands of ids in a city).
+    cameras = Camera.objects.filter(
+        active=True, center_id__in=Center.objects.filter(path__startswith=center.path).values("id")
+    )
+    if children:
+        rows = _status_counts(cameras)
+        place = {}
+        for pk, path, _depth, _name, _level in subtree:
+            codes = path.strip("/").split("/")
+            child = children.get(codes[center.depth + 1]) if len(codes) > center.depth + 1 else None
+            if child is not None:
+                place[pk] = (child[0], child[1])
+        by_child = _rates_by(rows, "center_id", place)
+        child_level = next(iter(children.values()))[2]
+    else:
+        rows = _status_counts(cameras, "grid_id")
+        grids = Grid.objects.filter(pk__in={r["grid_id"] for r in rows if r["grid_id"]}).values_list("pk", "name")
+        by_child = _rates_by(rows, "grid_id", {pk: (pk, name) for pk, name in grids})
+        child_level = "grid"
+    total = sum(r["total"] for r in rows)
+    online = sum(r["online"] for r in rows)
+    return {
+        "total": total,
+        "online": online,
+        "rate": round(online / total, 4) if total else None,
+        "child_level": child_level,
+        "by_network": [_rate_dict(r, name=False) for r in _rates_by_network(rows)],
+        "by_child": [_rate_dict(r) for r in by_child],
+    }
 
 
 def walls_list(user: User) -> QuerySet[Wall]:

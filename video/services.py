@@ -122,7 +122,7 @@ def camera_clean(data: dict, *, places: Places | None = None, instance: Camera |
         out.update(code=parsed.code, gb_type=parsed.type, gb_network=parsed.network)
     except gbcode.InvalidCode as exc:
         parsed = None
-        errors["code"] = [str(exc)]
+        errors["code"] = [_code_problem(exc, str(data.get("code") or ""))]
     name = str(data.get("name") or "").strip()
     if not name:
         errors["name"] = [_("A camera needs a name.")]
@@ -193,6 +193,22 @@ def camera_clean(data: dict, *, places: Places | None = None, instance: Camera |
     if errors:
         raise ValidationError(errors)
     return out
+
+
+CODE_PROBLEMS = {
+    "format": gettext_lazy("A GB/T 28181 code has exactly 20 digits."),
+    "civil": gettext_lazy("Digits 1–8 (%(civil)s) are not a valid civil code."),
+    "type": gettext_lazy("Digits 11–13 (%(type)s) are not a GB/T 28181 device type."),
+    "not_camera": gettext_lazy("Digits 11–13 (%(type)s) name a device that is not a camera (131 or 132)."),
+}
+
+
+def _code_problem(exc: gbcode.InvalidCode, code: str) -> str:
+    """The code's problem in the user's language (the domain's messages are English)."""
+    message = CODE_PROBLEMS.get(exc.problem)
+    if message is None:
+        return str(exc)
+    return str(message) % {"civil": code.strip()[:8], "type": code.strip()[10:13]}
 
 
 def _boolean(value) -> bool:

@@ -8,6 +8,8 @@ app_name = "video"
 
 urlpatterns = [
     path("", views.cameras, name="cameras"),
+    path("cameras/new/", views.camera_new, name="camera-new"),
+    path("cameras/<int:pk>/edit/", views.camera_edit, name="camera-edit"),
     path("wall/", views.wall, name="wall"),
     path("wall/<int:pk>/show/", views.wall_show, name="wall-show"),
     path("wall/<int:pk>/layouts/", views.layout_save, name="layout-save"),

@@ -16,6 +16,7 @@ from django.db import transaction
 from django.db.models import Case, When
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
@@ -28,6 +29,7 @@ from grids.selectors import home_area_outlines
 from . import selectors, services
 from .choices import CONSENT_PURPOSES, CameraStatus, Network, Purpose
 from .domain import walls as walls_domain
+from .forms import CameraForm
 from .models import Camera, Wall
 
 PAGE_SIZE = 25
@@ -67,10 +69,11 @@ def cameras(request):
         raise PermissionDenied(_("You may not see cameras."))
     network = request.GET.get("network") or None
     status = request.GET.get("status") or None
+    search = request.GET.get("q", "").strip()[:100] or None
     if network not in (None, *Network.values) or status not in (None, *CameraStatus.values):
         network = status = None
         messages.error(request, _("Unknown filter; showing every camera."))
-    queryset = selectors.camera_list(user, network=network, status=status).select_related("center")
+    queryset = selectors.camera_list(user, network=network, status=status, search=search).select_related("center")
     page = Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
     rates = {by: selectors.camera_online_rate(user, by=by) for by in ("network", "town", "community")}
     bounds, outlines = home_area_outlines(user)
@@ -79,17 +82,79 @@ def cameras(request):
         "video/cameras.html",
         {
             "page": page,
-            "query": urlencode({k: v for k, v in (("network", network), ("status", status)) if v}),
+            "query": urlencode({k: v for k, v in (("network", network), ("status", status), ("q", search)) if v}),
             "network": network or "",
             "status": status or "",
+            "search": search or "",
             "networks": Network.choices,
             "statuses": CameraStatus.choices,
             "rates": rates,
             "purposes": [(p, label) for p, label in Purpose.choices if p != Purpose.OWN],
             "bounds": bounds,
             "outlines": outlines,
+            "may_manage": runs_walls(user),
         },
     )
+
+
+def _camera_page(request, *, camera: Camera | None):
+    """The add / edit form of one camera: the form parses, `camera_create` / `camera_update` decide
+    (their field errors shown at the fields; nothing is written when they refuse)."""
+    user = request.user
+    form = CameraForm(request.POST or None, initial=CameraForm.initial_of(camera) if camera else None)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                if camera is None:
+                    saved = services.camera_create(actor=user, data=form.service_data())
+                else:
+                    saved = services.camera_update(actor=user, camera_id=camera.pk, data=form.service_data())
+            except ValidationError as exc:
+                form.add_service_errors(exc)
+            except services.NotVisible as exc:
+                raise Http404(str(exc)) from exc
+            else:
+                text = _("Camera “%(name)s” added.") if camera is None else _("Camera “%(name)s” saved.")
+                messages.success(request, text % {"name": saved.name})
+                return redirect(f"{reverse('video:cameras')}?{urlencode({'q': saved.code})}")
+        status = 400
+    bounds, outlines = home_area_outlines(user)
+    history = list(camera.status_changes.order_by("-at", "-id")[:HISTORY_SHOWN]) if camera else []
+    return render(
+        request,
+        "video/camera_form.html",
+        {"form": form, "camera": camera, "bounds": bounds, "outlines": outlines, "history": history},
+        status=status,
+    )
+
+
+HISTORY_SHOWN = 10
+
+
+def _may_manage_cameras(user) -> None:
+    """Center roles manage the cameras of their subtree (the services check it again, per camera)."""
+    if not runs_walls(user):
+        raise PermissionDenied(_("Only a center's staff or an administrator manage cameras."))
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def camera_new(request):
+    """Registers a camera in the user's area."""
+    _may_manage_cameras(request.user)
+    return _camera_page(request, camera=None)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def camera_edit(request, pk: int):
+    """Changes a camera of the user's area (404 for one outside it)."""
+    _may_manage_cameras(request.user)
+    camera = scope_for(request.user).cameras(Camera.objects.select_related("owner")).filter(pk=pk).first()
+    if camera is None:
+        raise Http404(_("No such camera in your area."))
+    return _camera_page(request, camera=camera)
 
 
 PICK_LIMIT = 300

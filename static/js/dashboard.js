@@ -202,6 +202,7 @@ Everything it keeps is capped (feed rows, alarms, markers, buffers), so the wall
       case "event":
       case "dispute":
       case "care":
+      case "camera":
       case "counts":
         if (syncing) {
           if (pending.length >= PENDING_MAX) { pending = []; syncAgain = true; } else pending.push(message);
@@ -414,10 +415,11 @@ Everything it keeps is capped (feed rows, alarms, markers, buffers), so the wall
     return false;
   }
 
-  // A numbered push: an event or a dispute (the stream numbers both).
+  // A numbered push: an event, a dispute, a care alarm or cameras' status (the stream numbers them all).
   function applyPush(message) {
     if (message.type === "dispute") applyDispute(message.data);
     else if (message.type === "care") applyCare(message.data);
+    else if (message.type === "camera") return;  // the figures that follow carry the online rates
     else applyEvent(message.data);
   }
 
@@ -794,6 +796,45 @@ Everything it keeps is capped (feed rows, alarms, markers, buffers), so the wall
     }
   }
 
+  // The video panel: online rate of the area's cameras by network and by child (counts.video).
+  function applyVideoCounts(figures) {
+    const panel = document.getElementById("video-panel");
+    if (!panel) return;  // a role that does not watch the area's cameras
+    panel.hidden = !figures;
+    if (!figures) return;
+    const rate = (row) => (row && row.total ? formatFigure("online_rate", row.rate) : "—");
+    const total = document.getElementById("vtile-all");
+    const text = rate(figures);
+    const n = total.querySelector(".stat-n");
+    if (n.textContent !== text) {
+      n.textContent = text;
+      total.classList.remove("bump");
+      void total.offsetWidth;
+      total.classList.add("bump");
+    }
+    total.title = interpolate(gettext("%s of %s online"), [figures.online, figures.total]);
+    const networks = new Map((figures.by_network || []).map((row) => [row.key, row]));
+    for (const tile of panel.querySelectorAll("[data-network]")) {
+      const row = networks.get(tile.dataset.network);
+      tile.querySelector(".stat-n").textContent = rate(row);
+      tile.title = row ? interpolate(gettext("%s of %s online"), [row.online, row.total]) : gettext("No cameras.");
+    }
+    const body = document.getElementById("video-children");
+    body.replaceChildren();
+    for (const row of figures.by_child || []) {
+      const tr = el("tr");
+      tr.dataset.key = row.key;
+      tr.appendChild(el("td", null, shortName(row.name, false)));
+      tr.appendChild(el("td", "num", numberFormat.format(row.online) + " / " + numberFormat.format(row.total)));
+      const cell = el("td", "num", rate(row));
+      if (row.rate != null && row.rate < 0.8) cell.classList.add("rate-low");
+      tr.appendChild(cell);
+      body.appendChild(tr);
+    }
+    document.getElementById("video-children-title").textContent = VIDEO_CHILD_TITLES[figures.child_level] || gettext("By area");
+    document.getElementById("video-empty").hidden = figures.total > 0;
+  }
+
   function applyDisputeCounts(figures) {
     const panel = document.getElementById("disputes-panel");
     if (!panel) return;
@@ -910,6 +951,12 @@ Everything it keeps is capped (feed rows, alarms, markers, buffers), so the wall
     community: gettext("This year by community and village"),
     grid: gettext("This year by grid"),
   };
+  const VIDEO_CHILD_TITLES = {
+    district: gettext("By district"),
+    town: gettext("By town and street"),
+    community: gettext("By community and village"),
+    grid: gettext("By grid"),
+  };
   const chartTheme = WALL ? "dark" : null;
   const chartCounts = echarts.init(document.getElementById("chart-by-child"), chartTheme);
   const chartRates = echarts.init(document.getElementById("chart-rates"), chartTheme);
@@ -958,6 +1005,7 @@ Everything it keeps is capped (feed rows, alarms, markers, buffers), so the wall
     }
     applyDisputeCounts(data.disputes);
     applyCareCounts(data.care);
+    applyVideoCounts(data.video);
     const date = document.getElementById("stat-date");
     if (date && data.date) date.textContent = shortDayFormat.format(new Date(data.date + "T12:00:00Z"));
     renderCharts(data);

@@ -8,6 +8,7 @@ No live server: every response is prepared before the browser starts, so no data
 inside Playwright's event loop."""
 
 import json
+import os
 import threading
 from pathlib import Path
 
@@ -375,3 +376,54 @@ def test_an_older_version_of_an_event_never_replaces_a_newer_one(dashboard):
     page.wait_for_function("() => window.dashboard.lastSeq === 12")
     assert page.get_attribute('#feed li[data-event-id="1"]', "data-light") == "red"
     assert js(page, "window.dashboard.alarmIds()") == [1]
+
+
+def video(online_huiyan, *, child_online=90):
+    """The video panel's figures (counts.video) with the household network at `online_huiyan` of 200."""
+    return {
+        "total": 1000,
+        "online": 700 + online_huiyan,
+        "rate": round((700 + online_huiyan) / 1000, 4),
+        "child_level": "town",
+        "by_network": [
+            {"key": "tianwang", "total": 500, "online": 450, "rate": 0.9},
+            {"key": "xueliang", "total": 300, "online": 250, "rate": 0.8333},
+            {"key": "huiyan", "total": 200, "online": online_huiyan, "rate": online_huiyan / 200},
+        ],
+        "by_child": [
+            {"key": "2", "name": "柳城街道", "total": 100, "online": child_online, "rate": child_online / 100},
+            {"key": "3", "name": "公平街道", "total": 900, "online": 610, "rate": 0.6778},
+        ],
+    }
+
+
+def test_the_video_panel_follows_the_figures_and_a_camera_push_keeps_the_numbers(dashboard):
+    page, server = dashboard
+    first = snapshot(10)
+    first["counts"]["video"] = video(150)
+    page.open(first)
+    go_live(page, server, 10)
+    assert page.is_visible("#video-panel")
+    assert page.inner_text("#vtile-all .stat-n") == "85.0%"
+    assert page.inner_text("#vtile-huiyan .stat-n") == "75.0%"
+    assert page.inner_text("#vtile-other .stat-n") == "—"  # no camera on that network
+    assert page.inner_text("#video-children-title") == "镇（街道）"
+    rows = page.locator("#video-children tr").all_inner_texts()
+    assert rows[0].split("\t") == ["柳城街道", "90 / 100", "90.0%"]
+    assert page.locator("#video-children .rate-low").count() == 1  # 公平街道 at 67.8 %
+    # Cameras went offline: a numbered push on the stream (no gap after it), then the figures.
+    server.push("camera", 11, {"center_id": 1, "changed": 10, "to": {"offline": 10}})
+    server.push("event", 12, item(5))
+    ping_pong(page, server)
+    assert js(page, "window.dashboard.lastSeq") == 12 and js(page, "window.dashboard.held()") == 0
+    later = snapshot(0)["counts"]
+    later["video"] = video(140, child_online=80)
+    server.push("counts", 12, later)
+    page.wait_for_function("() => document.querySelector('#vtile-huiyan .stat-n').textContent === '70.0%'")
+    assert page.inner_text("#vtile-all .stat-n") == "84.0%"
+    assert page.locator("#video-children tr").first.inner_text().split("\t")[1] == "80 / 100"
+    assert js(page, "window.dashboard.snapshots") == 1  # no resync was needed
+    if os.environ.get("SCREENSHOT_DIR"):  # to look at the panel: 1440 px, then 375 px
+        page.screenshot(path=f"{os.environ['SCREENSHOT_DIR']}/dashboard-video-1440.png", full_page=True)
+        page.set_viewport_size({"width": 375, "height": 812})
+        page.locator("#video-panel").screenshot(path=f"{os.environ['SCREENSHOT_DIR']}/dashboard-video-375.png")

@@ -133,7 +133,8 @@ def test_the_snapshot_has_the_promised_shape(api, world):
     assert body["center"] == {"id": district.pk, "name": "温江区", "level": "district"}
     assert body["seq"] == 41 and body["stream"] == f"center.{district.pk}"
     counts = body["counts"]
-    assert set(counts) == {"date", "disputes", "care", "today", "year", "child_level", "by_child"}
+    assert set(counts) == {"date", "disputes", "care", "video", "today", "year", "child_level", "by_child"}
+    assert set(counts["video"]) == {"total", "online", "rate", "child_level", "by_network", "by_child"}
     assert set(counts["care"]) == {"in_care", "lost", "overdue"}
     assert set(counts["disputes"]) == {
         "taken_in",
@@ -246,10 +247,11 @@ def test_counts_for_a_stream_need_no_user(world, dept):
 
 def test_counts_take_a_few_queries_whatever_the_number_of_events(world, report, django_assert_num_queries):
     district = Center.objects.get(parent__isnull=True)
-    with django_assert_num_queries(5):  # the subtree, the events (two ways), the disputes, the care figures
+    # The subtree, the events (two ways), the disputes, the care figures, the cameras (the subtree, the counts).
+    with django_assert_num_queries(7):
         counts_for(district)
     community = Center.objects.get(name="航天路社区")
-    with django_assert_num_queries(6):  # and its grids
+    with django_assert_num_queries(9):  # and its grids (for the events and for the cameras)
         counts_for(community)
 
 
@@ -385,8 +387,8 @@ def test_the_snapshot_takes_the_same_queries_for_more_events(api, world, report)
     for i in range(6):
         report(description=f"第{i}件", urgent=i % 2 == 0)
     assert count() == before
-    # Events, disputes, the special populations and patrols, each a fixed number of queries.
-    assert before <= 18
+    # Events, disputes, the special populations, patrols and the cameras, each a fixed number of queries.
+    assert before <= 20
 
 
 def test_labels_follow_the_language(api, world):

@@ -3,7 +3,9 @@
 A socket follows one stream (its center's group, or its department's for department staff) and
 the user's own group, and receives JSON messages `{type, seq, data}`:
 - `hello` (seq: the stream's number now) once connected;
-- `event` (seq: the stream's number) an event's item, new or changed;
+- `event` (seq: the stream's number) an event's item, new or changed; `dispute`, `care` likewise;
+- `camera` (seq: the stream's number) how many of the area's cameras changed status, and to what (the
+  figures that follow carry the online rates);
 - `counts` (seq: the stream's number they are as of) the dashboard's figures, at most one a second;
 - `notification` (seq: the user group's number) an inbox message and the unread count;
 - `pong` in answer to `{"type": "ping"}`; `error` before the server closes a refused socket.

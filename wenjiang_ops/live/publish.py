@@ -44,6 +44,7 @@ from disputes.signals import dispute_alarm, dispute_changed
 from events.signals import event_changed
 from inbox.notify import notification_created
 from patrols.signals import patrol_changed
+from video.signals import camera_status_changed
 
 from . import groups
 from .items import dispute_items, event_items
@@ -88,7 +89,7 @@ def encode(kind: str, data) -> bytes:
 
 @dataclass
 class _Job:
-    kind: str  # "events" | "disputes" | "care" | "patrols" | "notifications"
+    kind: str  # "events" | "disputes" | "care" | "patrols" | "cameras" | "notifications"
     payload: list
 
 
@@ -196,6 +197,9 @@ class Publisher:
         care_ids = list(dict.fromkeys(i for j in jobs if j.kind == "care" for i in j.payload))
         if care_ids:
             messages += self._care_messages(care_ids)
+        camera_changes = [c for j in jobs if j.kind == "cameras" for c in j.payload]
+        if camera_changes:
+            messages += self._camera_messages(camera_changes)
         patrol_ids = list(dict.fromkeys(i for j in jobs if j.kind == "patrols" for i in j.payload))
         for start in range(0, len(patrol_ids), MAX_BATCH_EVENTS):
             messages += self._patrol_messages(patrol_ids[start : start + MAX_BATCH_EVENTS])
@@ -259,6 +263,20 @@ class Publisher:
             for center_id in self._tree.chain(item["center_id"]):
                 messages.append((groups.center_group(center_id), message))
         return messages
+
+    def _camera_messages(self, changes: list[dict]) -> list[tuple[str, bytes]]:
+        """Cameras whose status changed (video.signals.camera_status_changed) reach the dashboards of
+        their center and every center above it: one message per center for the whole batch (a town
+        losing power takes hundreds of cameras at once), saying how many changed and to what. The
+        message moves the stream's number, so the dashboards' figures, with the video panel's online
+        rates, follow within a second (consumers.CountsHub)."""
+        per_center: dict[int, dict] = {}
+        for change in changes:
+            for center_id in self._tree.chain(change.get("center")):
+                entry = per_center.setdefault(center_id, {"center_id": center_id, "changed": 0, "to": {}})
+                entry["changed"] += 1
+                entry["to"][change["to"]] = entry["to"].get(change["to"], 0) + 1
+        return [(groups.center_group(pk), encode("camera", data)) for pk, data in sorted(per_center.items())]
 
     def _patrol_messages(self, ids: list[int]) -> list[tuple[str, bytes]]:
         """A moved, checked-in or ended patrol goes to the patrols stream of its community and every
@@ -380,6 +398,11 @@ def _on_care_alarm(sender, person_id, **kwargs) -> None:
 @receiver(patrol_changed, dispatch_uid="live-push-patrols")
 def _on_patrol_changed(sender, patrol_ids, **kwargs) -> None:
     _submit(_Job("patrols", list(patrol_ids)))
+
+
+@receiver(camera_status_changed, dispatch_uid="live-push-cameras")
+def _on_camera_status_changed(sender, changes, **kwargs) -> None:
+    _submit(_Job("cameras", list(changes)))
 
 
 @receiver(notification_created, dispatch_uid="live-push-notifications")

@@ -99,10 +99,32 @@ class DashboardPatrolItemSerializer(serializers.Serializer):
     url = serializers.CharField(help_text="the patrol's replay page")
 
 
+class DashboardCameraRateSerializer(serializers.Serializer):
+    key = serializers.CharField(help_text="a network (tianwang, xueliang, huiyan, other), or a center's or grid's id")
+    name = serializers.CharField(required=False, help_text="the center's or grid's name (by_child only)")
+    total = serializers.IntegerField(help_text="cameras in service")
+    online = serializers.IntegerField()
+    rate = serializers.FloatField(allow_null=True, help_text="online ÷ total (0–1); null without cameras")
+
+
+class DashboardVideoFiguresSerializer(serializers.Serializer):
+    total = serializers.IntegerField(help_text="cameras in service in the subtree")
+    online = serializers.IntegerField()
+    rate = serializers.FloatField(allow_null=True)
+    child_level = serializers.ChoiceField(choices=["city", "district", "town", "community", "grid"])
+    by_network = DashboardCameraRateSerializer(many=True)
+    by_child = DashboardCameraRateSerializer(many=True, help_text="each center (or grid) below with cameras")
+
+
 class DashboardCountsSerializer(serializers.Serializer):
     date = serializers.DateField(help_text="the day that `today` is")
     disputes = DashboardDisputeFiguresSerializer(allow_null=True, help_text="null on a department's dashboard")
     care = DashboardCareFiguresSerializer(allow_null=True, help_text="counts only; null on a department's dashboard")
+    video = DashboardVideoFiguresSerializer(
+        allow_null=True,
+        help_text="the cameras' online rate (video.selectors.center_online_figures); null on a department's "
+        "dashboard and for a role that does not watch the area's cameras",
+    )
     today = DashboardFiguresSerializer()
     year = DashboardFiguresSerializer(help_text="from 1 January to today")
     child_level = serializers.ChoiceField(

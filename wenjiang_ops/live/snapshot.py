@@ -21,7 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Role
-from accounts.scope import SUBTREE_LIST_LIMIT, scope_for
+from accounts.scope import EVERYTHING, SUBTREE, SUBTREE_LIST_LIMIT, scope_for
 from care.selectors import care_alarms, care_figures
 from disputes.choices import Risk
 from disputes.choices import Signal as DisputeSignal
@@ -33,6 +33,7 @@ from events.models import Event, EventAssignment
 from events.selectors import DASHBOARD_FIGURES, Period, dashboard_counts, dashboard_figures
 from grids.choices import Level
 from grids.models import Center, Department, Grid
+from video.selectors import center_online_figures
 
 from . import groups
 from .items import dispute_items, event_items
@@ -132,7 +133,9 @@ def _periods(now: datetime) -> dict[str, Period]:
 def counts_for(center: Center | int, *, department_id: int | None = None, now: datetime | None = None) -> dict:
     """The dashboard figures of `center`'s subtree (of a department's tickets there if
     `department_id`): today, this year, and this year by child — towns for a district, communities
-    for a town, grids for a community. Three queries (four for a community), no user needed.
+    for a town, grids for a community. Three queries (four for a community), no user needed; then
+    the figures of the disputes, the special populations and the cameras (`video`: the online rate
+    by network and by child, video.selectors.center_online_figures) of a center's dashboard.
 
     `{"date", "today": {...}, "year": {...}, "child_level", "by_child": [{"id", "name", ...}]}`, each
     figure set `{reported, open, overdue, closed, closure_rate, on_time_rate, escalations}`."""
@@ -181,6 +184,7 @@ def counts_for(center: Center | int, *, department_id: int | None = None, now: d
         "date": timezone.localdate(now).isoformat(),
         "disputes": None if department_id is not None else dispute_figures(ids, periods, now=now),
         "care": None if department_id is not None else care_figures(ids, now=now),
+        "video": None if department_id is not None else center_online_figures(center),
         "today": dashboard_figures(totals["today"]),
         "year": dashboard_figures(totals["year"]),
         "child_level": child_level,
@@ -250,6 +254,12 @@ def _live_patrols(user, subtree: list[int]) -> list[dict]:
     return active_in(subtree) if follows_patrols(user) else []
 
 
+def sees_video(user) -> bool:
+    """Whether the dashboard shows `user` its video panel: the roles that watch their whole subtree's
+    cameras (accounts.scope.VIDEO_BY_ROLE: center roles and administrators)."""
+    return scope_for(user).video in (EVERYTHING, SUBTREE)
+
+
 def _add(into: dict, counts: dict) -> None:
     for figure, value in counts.items():
         into[figure] += value
@@ -312,12 +322,15 @@ def snapshot_for(user, center: Center) -> dict:
     full = event_items(dict.fromkeys(feed_ids + alarm_ids))
     light = event_items([pk for pk in open_ids if pk not in full], last_actions=False)
     light.update(full)
+    counts = counts_for(center, department_id=department_id, now=now)
+    if not sees_video(user):
+        counts["video"] = None  # the page has no video panel for them either
     return {
         "seq": seq,
         "stream": stream,
         "center": {"id": center.pk, "name": center.name, "level": center.level},
         "generated_at": now.isoformat(),
-        "counts": counts_for(center, department_id=department_id, now=now),
+        "counts": counts,
         "feed": [full[pk] for pk in feed_ids if pk in full],
         "open_events": [{key: light[pk][key] for key in MAP_ITEM_KEYS} for pk in open_ids if pk in light],
         "alarms": [full[pk] for pk in alarm_ids if pk in full],

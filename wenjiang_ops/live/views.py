@@ -71,6 +71,15 @@ CARE_FIGURES = [
 ]
 
 
+# The networks of the board's video panel, short (wenjiang_ops.live.snapshot: counts.video).
+VIDEO_NETWORKS = [
+    ("tianwang", pgettext_lazy("camera network, short", "Skynet")),
+    ("xueliang", pgettext_lazy("camera network, short", "Sharp Eyes")),
+    ("huiyan", pgettext_lazy("camera network, short", "Huiyan")),
+    ("other", pgettext_lazy("camera network, short", "Other")),
+]
+
+
 class SnapshotView(APIView):
     """A live dashboard's starting point: its figures, the latest changed events, the open events
     for the map and the alarms, with `seq`, the number of the last push of the dashboard's
@@ -111,6 +120,7 @@ def _page(request, template: str):
         "dispute_figures": DISPUTE_FIGURES,
         "care_figures": CARE_FIGURES,
         "patrol_figures": PATROL_FIGURES,
+        "video_networks": VIDEO_NETWORKS,
         "TIME_ZONE": settings.TIME_ZONE,
     }
     return render(request, template, context)
