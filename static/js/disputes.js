@@ -4,7 +4,7 @@
 (function () {
   "use strict";
   const $ = (id) => document.getElementById(id);
-  const t = (text) => (window.gettext ? window.gettext(text) : text);
+  const gettext = (text) => (window.gettext ? window.gettext(text) : text);
 
   // --- rows made from a <template>: "__i__" becomes a fresh index --------------------------------
   function rows(containerId, templateId, addId, rowSelector, removeSelector, renumber) {

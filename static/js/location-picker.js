@@ -7,7 +7,7 @@
    { map, place(latlng, how), locate(), pin() }; `how` is "gps", "tap", "moved" or "kept". */
 (function () {
   "use strict";
-  const t = (text) => (window.gettext ? window.gettext(text) : text);
+  const gettext = (text) => (window.gettext ? window.gettext(text) : text);
   const STYLE = {
     center: { color: "#333", weight: 2, fill: false, dashArray: "5 4" },
     grid: { color: "#2f6db5", weight: 1, fillColor: "#9cc3ee", fillOpacity: 0.15 },
@@ -44,12 +44,12 @@
       document.getElementById("id_lng").value = latlng.lng.toFixed(6);
       const where = latlng.lat.toFixed(5) + ", " + latlng.lng.toFixed(5);
       if (options.describe) options.describe(latlng, how, where);
-      else status.textContent = (how === "gps" ? t("Your position") : t("Pin")) + ": " + where;
+      else status.textContent = (how === "gps" ? gettext("Your position") : gettext("Pin")) + ": " + where;
     }
 
     function place(latlng, how) {
       if (!marker) {
-        marker = L.marker(latlng, { draggable: true, autoPan: true, title: t("Drag to move") }).addTo(map);
+        marker = L.marker(latlng, { draggable: true, autoPan: true, title: gettext("Drag to move") }).addTo(map);
         marker.on("dragend", () => setPoint(marker.getLatLng(), "moved"));
       } else {
         marker.setLatLng(latlng);
@@ -62,10 +62,10 @@
 
     function locate() {
       if (!navigator.geolocation) {
-        status.textContent = t("This browser cannot tell its location: tap the map to place the pin.");
+        status.textContent = gettext("This browser cannot tell its location: tap the map to place the pin.");
         return;
       }
-      status.textContent = t("Finding your location…");
+      status.textContent = gettext("Finding your location…");
       navigator.geolocation.getCurrentPosition((position) => {
         const latlng = L.latLng(position.coords.latitude, position.coords.longitude);
         if (accuracy) accuracy.remove();
@@ -75,7 +75,7 @@
         map.setView(latlng, 17);
         place(latlng, "gps");
       }, () => {
-        if (!marker) status.textContent = t("Location is not available: tap the map to place the pin.");
+        if (!marker) status.textContent = gettext("Location is not available: tap the map to place the pin.");
       }, { enableHighAccuracy: true, timeout: 15000, maximumAge: 60000 });
     }
 

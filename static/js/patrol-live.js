@@ -7,7 +7,7 @@
    window.wjPatrolLayer(map) → { load(items), apply(item), count() } */
 (function () {
   "use strict";
-  const t = (text) => (window.gettext ? window.gettext(text) : text);
+  const gettext = (text) => (window.gettext ? window.gettext(text) : text);
 
   window.wjPatrolLayer = function (map, options) {
     const layer = L.layerGroup().addTo(map);
@@ -17,8 +17,8 @@
 
     function label(item) {
       const since = item.started_at ? new Date(item.started_at).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" }) : "";
-      return item.user + (item.plan ? " · " + item.plan : "") + " · " + t("since") + " " + since +
-        " · " + item.distance_m + " m · " + item.check_in_count + " " + t("check-ins");
+      return item.user + (item.plan ? " · " + item.plan : "") + " · " + gettext("since") + " " + since +
+        " · " + item.distance_m + " m · " + item.check_in_count + " " + gettext("check-ins");
     }
 
     function apply(item) {

@@ -4,7 +4,7 @@
    reloads the snapshot, so nothing is missed. */
 (function () {
   "use strict";
-  const t = (text) => (window.gettext ? window.gettext(text) : text);
+  const gettext = (text) => (window.gettext ? window.gettext(text) : text);
   const root = document.getElementById("patrol-monitor");
   if (!root) return;
   const mapEl = document.getElementById("monitor-map");
@@ -40,13 +40,13 @@
     ws.onmessage = (event) => {
       let message;
       try { message = JSON.parse(event.data); } catch (error) { return; }
-      if (message.type === "hello") { attempts = 0; status.textContent = t("Live"); root.dataset.live_ready = "1"; snapshot(); }
+      if (message.type === "hello") { attempts = 0; status.textContent = gettext("Live"); root.dataset.live_ready = "1"; snapshot(); }
       else if (message.type === "patrol") patrols.apply(message.data);
       else if (message.type === "resync") snapshot();
       else if (message.type === "ping") ws.send(JSON.stringify({ type: "pong" }));
     };
     ws.onclose = () => {
-      status.textContent = t("Reconnecting…");
+      status.textContent = gettext("Reconnecting…");
       attempts += 1;
       setTimeout(connect, Math.min(30000, 1000 * 2 ** attempts));
     };

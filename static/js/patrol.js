@@ -10,7 +10,7 @@
    with the nearest place filled in; end (after the outbox is empty). */
 (function () {
   "use strict";
-  const t = (text) => (window.gettext ? window.gettext(text) : text);
+  const gettext = (text) => (window.gettext ? window.gettext(text) : text);
   const page = document.getElementById("patrol-page");
   if (!page) return;
   const data = JSON.parse(document.getElementById("patrol-data").textContent);
@@ -68,7 +68,7 @@
         const result = await post(API, body).catch(() => null);
         if (result && (result.ok || result.status === 409)) { location.reload(); return; }
         button.disabled = false;
-        show("start-error", result ? message(result.json, t("The patrol could not be started.")) : t("No network: try again."));
+        show("start-error", result ? message(result.json, gettext("The patrol could not be started.")) : gettext("No network: try again."));
       });
     }
     return;
@@ -147,13 +147,13 @@
       if (checked.has(place.id)) {
         const done = document.createElement("span");
         done.className = "small";
-        done.textContent = "✓ " + t("Checked in");
+        done.textContent = "✓ " + gettext("Checked in");
         li.appendChild(done);
       } else {
         const button = document.createElement("button");
         button.type = "button";
         button.className = "button small-button";
-        button.textContent = t("Check in");
+        button.textContent = gettext("Check in");
         button.dataset.checkIn = String(place.id);
         button.addEventListener("click", () => checkIn({ place: place.id }));
         li.appendChild(button);
@@ -181,7 +181,7 @@
     select.textContent = "";
     const mine = document.createElement("option");
     mine.value = "";
-    mine.textContent = t("My position");
+    mine.textContent = gettext("My position");
     select.appendChild(mine);
     for (const place of route) {
       const option = document.createElement("option");
@@ -203,7 +203,7 @@
     here = point;
     if (!me) me = L.circleMarker([point.lat, point.lng], { radius: 6, color: "#fff", weight: 2, fillColor: "#c0392b", fillOpacity: 1 }).addTo(map);
     else me.setLatLng([point.lat, point.lng]);
-    show("gps-status", t("Your position") + ": " + point.lat.toFixed(5) + ", " + point.lng.toFixed(5));
+    show("gps-status", gettext("Your position") + ": " + point.lat.toFixed(5) + ", " + point.lng.toFixed(5));
     const now = Date.now();
     const moved = lastRecorded ? metres(lastRecorded, point) : Infinity;
     if (!lastRecorded || moved >= RECORD_METRES || now - lastRecorded.time >= RECORD_EVERY_MS) {
@@ -240,13 +240,13 @@
   }
 
   if (navigator.geolocation) {
-    navigator.geolocation.watchPosition(record, (error) => show("gps-status", t("No position yet: ") + error.message), {
+    navigator.geolocation.watchPosition(record, (error) => show("gps-status", gettext("No position yet: ") + error.message), {
       enableHighAccuracy: true,
       maximumAge: 5000,
       timeout: 30000,
     });
   } else {
-    show("gps-status", t("This browser cannot tell your position."));
+    show("gps-status", gettext("This browser cannot tell your position."));
   }
   setInterval(send, SEND_EVERY_MS);
   window.addEventListener("online", send);
@@ -257,8 +257,8 @@
     show("check-in-error", "");
     if (here) { body.lat = here.lat; body.lng = here.lng; }
     const result = await post(API + patrolId + "/check-ins/", body).catch(() => null);
-    if (!result) { show("check-in-error", t("No network: try again.")); return; }
-    if (!result.ok) { show("check-in-error", message(result.json, t("Could not check in."))); return; }
+    if (!result) { show("check-in-error", gettext("No network: try again.")); return; }
+    if (!result.ok) { show("check-in-error", message(result.json, gettext("Could not check in."))); return; }
     checked.add(result.json.place);
     paint();
   }
@@ -292,13 +292,13 @@
     button.disabled = true;
     const result = await post(API + patrolId + "/reports/", body).catch(() => null);
     button.disabled = false;
-    if (!result) { show("report-error", t("No network: try again.")); return; }
-    if (!result.ok) { show("report-error", message(result.json, t("The report could not be sent."))); return; }
+    if (!result) { show("report-error", gettext("No network: try again.")); return; }
+    if (!result.ok) { show("report-error", message(result.json, gettext("The report could not be sent."))); return; }
     form.reset();
     for (const select of form.querySelectorAll("select")) delete select.dataset.touched;
     form.hidden = true;
     form.dataset.clientId = "";
-    show("report-done", t("Report received") + ": " + result.json.number);
+    show("report-done", gettext("Report received") + ": " + result.json.number);
   }
 
   document.getElementById("report-form").addEventListener("submit", (event) => {
@@ -339,15 +339,15 @@
   async function finish(action, confirmText) {
     if (confirmText && !window.confirm(confirmText)) return;
     await send();
-    if (outbox.points.length) { show("end-error", t("Some points are still waiting to be sent: try again when the network is back.")); return; }
+    if (outbox.points.length) { show("end-error", gettext("Some points are still waiting to be sent: try again when the network is back.")); return; }
     const result = await post(API + patrolId + "/" + action + "/").catch(() => null);
-    if (!result) { show("end-error", t("No network: try again.")); return; }
-    if (!result.ok && result.status !== 409) { show("end-error", message(result.json, t("Could not end the patrol."))); return; }
+    if (!result) { show("end-error", gettext("No network: try again.")); return; }
+    if (!result.ok && result.status !== 409) { show("end-error", message(result.json, gettext("Could not end the patrol."))); return; }
     try { localStorage.removeItem(storeKey); } catch (error) { /* nothing to remove */ }
     location.reload();
   }
   document.getElementById("patrol-end").addEventListener("click", () => finish("end"));
-  document.getElementById("patrol-cancel").addEventListener("click", () => finish("cancel", t("Cancel this patrol? It will not count.")));
+  document.getElementById("patrol-cancel").addEventListener("click", () => finish("cancel", gettext("Cancel this patrol? It will not count.")));
 
   save();
   paint();
